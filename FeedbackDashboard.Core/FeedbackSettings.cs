@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Configuration;
+
+namespace FeedbackDashboard.Core;
+
+public enum Role { Serve, Poller }
+
+public enum PollerStrategy { GraphQl, Rest }
+
+/// <summary>
+/// Every setting of shared/CONTRACT.md, read once from configuration (environment variables or the
+/// same keys in appsettings.json). Invalid values fail fast with a message naming the variable.
+/// </summary>
+public sealed record FeedbackSettings
+{
+    public Role Role { get; init; } = Role.Serve;
+    public TimeSpan PollerInterval { get; init; } = TimeSpan.FromSeconds(300);
+    public int PollerWindowDays { get; init; } = 14;
+    public PollerStrategy PollerStrategy { get; init; } = PollerStrategy.GraphQl;
+    public TimeSpan MaintainersRefresh { get; init; } = TimeSpan.FromSeconds(3600);
+    public Uri GitHubApiUrl { get; init; } = new("https://api.github.com/");
+    public Uri GitHubGraphQlUrl { get; init; } = new("https://api.github.com/graphql");
+    public long? GitHubAppId { get; init; }
+    public string? GitHubAppPrivateKey { get; init; }
+    public string? GitHubAppPrivateKeyPath { get; init; }
+    public string? OAuthClientId { get; init; }
+    public string? OAuthClientSecret { get; init; }
+    public IReadOnlyList<string> AllowedOrgs { get; init; } = [];
+    public string? DashboardAuth { get; init; }
+
+    public static FeedbackSettings From(IConfiguration config) => new()
+    {
+        Role = config["ROLE"]?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "serve" => Role.Serve,
+            "poller" => Role.Poller,
+            var other => throw new InvalidSettingException($"ROLE must be 'serve' or 'poller', not '{other}'."),
+        },
+        PollerInterval = TimeSpan.FromSeconds(PositiveInt(config, "POLLER_INTERVAL_SECS", 300)),
+        PollerWindowDays = PositiveInt(config, "POLLER_WINDOW_DAYS", 14),
+        PollerStrategy = config["POLLER_STRATEGY"]?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "graphql" => PollerStrategy.GraphQl,
+            "rest" => PollerStrategy.Rest,
+            var other => throw new InvalidSettingException($"POLLER_STRATEGY must be 'graphql' or 'rest', not '{other}'."),
+        },
+        MaintainersRefresh = TimeSpan.FromSeconds(PositiveInt(config, "MAINTAINERS_REFRESH_SECS", 3600)),
+        GitHubApiUrl = Url(config, "GITHUB_API_URL", "https://api.github.com/", trailingSlash: true),
+        GitHubGraphQlUrl = Url(config, "GITHUB_GRAPHQL_URL", "https://api.github.com/graphql", trailingSlash: false),
+        GitHubAppId = config["GITHUB_APP_ID"] is { Length: > 0 } id
+            ? long.TryParse(id, out var appId) && appId > 0 ? appId : throw new InvalidSettingException("GITHUB_APP_ID must be a positive number.")
+            : null,
+        GitHubAppPrivateKey = NullIfEmpty(config["GITHUB_APP_PRIVATE_KEY"]),
+        GitHubAppPrivateKeyPath = NullIfEmpty(config["GITHUB_APP_PRIVATE_KEY_PATH"]),
+        OAuthClientId = NullIfEmpty(config["GITHUB_OAUTH_CLIENT_ID"]),
+        OAuthClientSecret = NullIfEmpty(config["GITHUB_OAUTH_CLIENT_SECRET"]),
+        AllowedOrgs = (config["DASHBOARD_ALLOWED_ORGS"] ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(o => o.ToLowerInvariant()).ToList(),
+        DashboardAuth = NullIfEmpty(config["DASHBOARD_AUTH"])?.ToLowerInvariant(),
+    };
+
+    /// <summary>Reads the App's PEM key; called only on the poller, so a serve instance never touches it.</summary>
+    public string ReadAppPrivateKey()
+    {
+        if (GitHubAppPrivateKey is { } pem) return pem.Replace("\\n", "\n");
+        if (GitHubAppPrivateKeyPath is { } path)
+        {
+            try { return File.ReadAllText(path); }
+            catch (IOException e) { throw new InvalidSettingException($"GITHUB_APP_PRIVATE_KEY_PATH: cannot read {path}: {e.Message}"); }
+            catch (UnauthorizedAccessException e) { throw new InvalidSettingException($"GITHUB_APP_PRIVATE_KEY_PATH: cannot read {path}: {e.Message}"); }
+        }
+        throw new InvalidSettingException("ROLE=poller needs GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_PATH.");
+    }
+
+    private static int PositiveInt(IConfiguration config, string key, int fallback)
+    {
+        var raw = config[key];
+        if (string.IsNullOrWhiteSpace(raw)) return fallback;
+        return int.TryParse(raw, out var value) && value > 0
+            ? value
+            : throw new InvalidSettingException($"{key} must be a positive whole number, not '{raw}'.");
+    }
+
+    private static Uri Url(IConfiguration config, string key, string fallback, bool trailingSlash)
+    {
+        var raw = NullIfEmpty(config[key]) ?? fallback;
+        if (!Uri.TryCreate(raw, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            throw new InvalidSettingException($"{key} must be an http(s) URL, not '{raw}'.");
+        // HttpClient resolves relative paths against the base only when it ends with '/'.
+        if (trailingSlash && !raw.EndsWith('/')) uri = new Uri(raw + "/");
+        return uri;
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}
+
+public sealed class InvalidSettingException(string message) : Exception(message);

@@ -1,0 +1,57 @@
+using FeedbackDashboard.Core.ApiKeys;
+using FeedbackDashboard.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace FeedbackDashboard;
+
+/// <summary>`keys create|list|revoke`: the only way to mint an API key.</summary>
+internal static class KeysCli
+{
+    public static async Task<int> RunAsync(string[] args, string connectionString)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var services = new ServiceCollection()
+            .AddDbContextFactory<FeedbackDb>(o => o.UseNpgsql(dataSource))
+            .BuildServiceProvider();
+        var keys = new ApiKeyService(services.GetRequiredService<IDbContextFactory<FeedbackDb>>(), TimeProvider.System);
+
+        try
+        {
+            switch (args)
+            {
+                case ["create", .. var rest]:
+                    var name = Option(rest, "--name") ?? throw new ArgumentException("keys create needs --name NAME");
+                    var scopes = (Option(rest, "--scopes") ?? throw new ArgumentException("keys create needs --scopes a,b"))
+                        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    var key = await keys.CreateAsync(name, scopes);
+                    Console.Error.WriteLine($"Created key '{name}' with {string.Join(",", scopes)}. It is shown once; store it now:");
+                    Console.WriteLine(key);
+                    return 0;
+                case ["list"]:
+                    Console.WriteLine($"{"NAME",-24} {"PREFIX",-12} {"SCOPES",-44} {"CREATED",-20} {"LAST USED",-20} STATE");
+                    foreach (var k in await keys.ListAsync())
+                        Console.WriteLine($"{k.Name,-24} {k.Prefix,-12} {string.Join(",", k.Scopes),-44} {k.CreatedAt:yyyy-MM-dd HH:mm,-20} {(k.LastUsedAt is { } u ? u.ToString("yyyy-MM-dd HH:mm") : "never"),-20} {(k.RevokedAt is null ? "active" : "revoked")}");
+                    return 0;
+                case ["revoke", .. var rest]:
+                    var revokeName = Option(rest, "--name") ?? throw new ArgumentException("keys revoke needs --name NAME");
+                    if (await keys.RevokeAsync(revokeName)) { Console.WriteLine($"revoked '{revokeName}'"); return 0; }
+                    Console.Error.WriteLine($"FeedbackDashboard: no active key named '{revokeName}'");
+                    return 1;
+                default:
+                    return Cli.Usage();
+            }
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"FeedbackDashboard: {e.Message}");
+            return 2;
+        }
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}

@@ -1,0 +1,24 @@
+using FeedbackDashboard;
+
+// Command-line verbs (migrate, keys …) run and exit; anything else serves.
+if (Cli.IsCommand(args)) return await Cli.RunAsync(args);
+
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddFeedbackDashboard();
+
+    var app = builder.Build();
+    await app.MigrateDatabaseAsync();
+    app.UseFeedbackDashboard();
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception e) when (StartupError.Describe(e) is { } line)
+{
+    // One clear line for the operator, not a wall of stack trace.
+    Console.Error.WriteLine($"FeedbackDashboard: {line}");
+    return 1;
+}
+
+public partial class Program;

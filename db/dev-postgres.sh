@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Starts (or stops) a local PostgreSQL cluster for development and tests, loopback only.
+#   db/dev-postgres.sh start [--dir DIR] [--port PORT] [--db NAME] [--fast]   prints: export DATABASE_URL=...
+#   db/dev-postgres.sh stop  [--dir DIR]
+# Installs Debian's postgresql with apt when pg_ctl is missing. As root, the cluster runs as user postgres.
+set -euo pipefail
+
+cmd=${1:-start}; shift || true
+dir="$(cd "$(dirname "$0")/.." && pwd)/.data/pg"
+port=5433
+db=feedback
+fast=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) dir=$2; shift 2 ;;
+    --port) port=$2; shift 2 ;;
+    --db) db=$2; shift 2 ;;
+    --fast) fast=1; shift ;;
+    *) echo "dev-postgres.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+find_bin() {
+  if command -v pg_ctl >/dev/null 2>&1; then dirname "$(readlink -f "$(command -v pg_ctl)")"; return; fi
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+bin=$(find_bin)
+if [ -z "$bin" ] || [ ! -x "$bin/pg_ctl" ]; then
+  echo "dev-postgres.sh: installing PostgreSQL (apt-get install postgresql)…" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 && apt-get install -y -qq postgresql >&2
+  bin=$(find_bin)
+fi
+
+# initdb refuses to run as root: use the postgres account the Debian package creates.
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "$cmd" in
+  start)
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
+    if [ ! -f "$dir/PG_VERSION" ]; then
+      as_pg "$bin/initdb" -D "$dir" -A trust -U postgres --no-locale -E UTF8 >/dev/null
+    fi
+    if ! as_pg "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+      opts="-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200"
+      # Throwaway test clusters trade durability for speed.
+      [ "$fast" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+      as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -o "$opts" -w -t 30 start >/dev/null
+    fi
+    if ! as_pg "$bin/psql" -h /tmp -p "$port" -U postgres -tAc "select 1 from pg_database where datname='$db'" postgres | grep -q 1; then
+      as_pg "$bin/psql" -h /tmp -p "$port" -U postgres -qc "create database \"$db\"" postgres
+    fi
+    echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$port/$db"
+    ;;
+  stop)
+    if [ -f "$dir/PG_VERSION" ]; then as_pg "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true; fi
+    ;;
+  *) echo "usage: $0 start|stop [--dir DIR] [--port PORT] [--db NAME] [--fast]" >&2; exit 2 ;;
+esac

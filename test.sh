@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test against a throwaway PostgreSQL cluster and real Chromium, then stops what it started.
+# Last line: "N passed, N failed".   ./test.sh --bench runs the benchmarks instead.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+if [ "${1:-}" = "--bench" ]; then shift; exec ./bench.sh "$@"; fi
+
+# Browser tests drive Debian's Chromium; install it once.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "test.sh: installing chromium…"
+  export DEBIAN_FRONTEND=noninteractive
+  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null || { echo "test.sh: could not install chromium"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+pgdir=$(mktemp -d /tmp/fd-test-pg.XXXXXX)
+port=$(( 20000 + RANDOM % 20000 ))
+results=$(mktemp -d /tmp/fd-test-results.XXXXXX)
+cleanup() { db/dev-postgres.sh stop --dir "$pgdir"; rm -rf "$pgdir"; }
+trap cleanup EXIT
+
+if ! eval "$(db/dev-postgres.sh start --dir "$pgdir" --port "$port" --db postgres --fast)"; then
+  echo "test.sh: PostgreSQL did not start"; echo "0 passed, 1 failed"; exit 1
+fi
+export FD_TEST_DATABASE_URL="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+
+if ! dotnet build FeedbackDashboard.sln -c Release -v quiet -nologo; then
+  echo "test.sh: build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+
+# The xunit.v3 test project is an executable: run it directly for its XML report.
+FeedbackDashboard.Tests/bin/Release/net10.0/FeedbackDashboard.Tests -noColor -xml "$results/results.xml" "$@"
+status=$?
+
+xml="$results/results.xml"
+if [ -f "$xml" ]; then
+  attr() { grep -o "<assembly [^>]*" "$xml" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}'; }
+  passed=$(attr passed); failed=$(attr failed); skipped=$(attr skipped); errors=$(attr errors)
+  failed=$((failed + errors))
+  [ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+  if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
+else
+  echo "test.sh: the test run wrote no results"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+[ "$failed" -eq 0 ] && [ "$status" -eq 0 ]
