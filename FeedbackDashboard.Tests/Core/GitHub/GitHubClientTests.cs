@@ -1,0 +1,298 @@
+using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Tests.Infrastructure;
+
+namespace FeedbackDashboard.Tests.Core.GitHub;
+
+public sealed class GitHubClientTests : IAsyncLifetime
+{
+    private const long Inst = 77;
+    private const string Repo = "Acme/Widgets";
+    private GitHubHarness _gh = null!;
+    private FakeGitHub Fake => _gh.Fake;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _gh = await GitHubHarness.StartAsync();
+        Fake.Installations.Add(Inst);
+    }
+
+    public async ValueTask DisposeAsync() => await _gh.DisposeAsync();
+
+    private static CommentRef Inline(long id, string? etag = null) => new(Repo, CommentKind.Inline, id, FakeGitHub.NodeIdFor(CommentKind.Inline, id), etag);
+
+    [Fact]
+    public async Task Rest_reads_every_page_of_150_reactions_keyed_by_user_id()
+    {
+        Fake.AddComment(Repo, CommentKind.Inline, 10);
+        for (var u = 1; u <= 150; u++) Fake.React(CommentKind.Inline, 10, u, u % 3 == 0 ? "-1" : "+1");
+        Fake.ReactOther(CommentKind.Inline, 10, 999, "heart");
+
+        var result = await _gh.Client.GetReactionsRestAsync(new GitHubSession(), Inst, Inline(10), Ct);
+
+        Assert.Equal(FetchOutcome.Known, result.Outcome);
+        Assert.Equal(150, result.Reactions.Count);
+        Assert.Equal(150, result.Reactions.Select(r => r.UserId).Distinct().Count());
+        Assert.Equal(50, result.Reactions.Count(r => r.Content == "-1"));
+        Assert.Equal(2, Fake.Count("reactions"));
+        // Two pages: the first page's ETag does not vouch for the second, so none is kept.
+        Assert.Null(result.ETag);
+    }
+
+    [Fact]
+    public async Task Rest_conditional_request_answers_304_and_costs_no_point()
+    {
+        Fake.AddComment(Repo, CommentKind.Reply, 11);
+        Fake.React(CommentKind.Reply, 11, 5, "+1");
+        var session = new GitHubSession();
+        var reply = new CommentRef(Repo, CommentKind.Reply, 11);
+
+        var first = await _gh.Client.GetReactionsRestAsync(session, Inst, reply, Ct);
+        Assert.Equal(FetchOutcome.Known, first.Outcome);
+        Assert.NotNull(first.ETag);
+        var pointsAfterFirst = Fake.Points;
+
+        var second = await _gh.Client.GetReactionsRestAsync(session, Inst, reply with { ETag = first.ETag }, Ct);
+        Assert.Equal(FetchOutcome.NotModified, second.Outcome);
+        Assert.Equal(pointsAfterFirst, Fake.Points);
+        Assert.Equal(1, session.NotModified);
+        Assert.Equal(1, Fake.CountStatus(304));
+
+        Fake.React(CommentKind.Reply, 11, 6, "-1");
+        var third = await _gh.Client.GetReactionsRestAsync(session, Inst, reply with { ETag = first.ETag }, Ct);
+        Assert.Equal(FetchOutcome.Known, third.Outcome);
+        Assert.Equal(2, third.Reactions.Count);
+    }
+
+    [Fact]
+    public async Task A_failed_second_page_leaves_the_comment_unknown_not_empty()
+    {
+        Fake.AddComment(Repo, CommentKind.Inline, 12);
+        for (var u = 1; u <= 120; u++) Fake.React(CommentKind.Inline, 12, u, "+1");
+        Fake.Fail("reactions", 422, times: 1, when: r => r.Query["page"] == "2");
+
+        var result = await _gh.Client.GetReactionsRestAsync(new GitHubSession(), Inst, Inline(12), Ct);
+
+        Assert.Equal(FetchOutcome.Failed, result.Outcome);
+        Assert.Empty(result.Reactions);
+    }
+
+    [Fact]
+    public async Task Deleted_comment_is_gone_over_rest()
+    {
+        Fake.AddComment(Repo, CommentKind.Inline, 13);
+        Fake.DeleteComment(CommentKind.Inline, 13);
+        var result = await _gh.Client.GetReactionsRestAsync(new GitHubSession(), Inst, Inline(13), Ct);
+        Assert.Equal(FetchOutcome.Gone, result.Outcome);
+    }
+
+    [Fact]
+    public async Task Graphql_reads_250_comments_in_3_requests_and_reports_a_deleted_one_per_comment()
+    {
+        var ids = new List<string>();
+        for (var i = 1; i <= 250; i++)
+        {
+            var kind = i % 2 == 0 ? CommentKind.Inline : CommentKind.Reply;
+            Fake.AddComment(Repo, kind, 1000 + i);
+            Fake.React(kind, 1000 + i, 1, "+1");
+            if (i % 5 == 0) Fake.React(kind, 1000 + i, 2, "-1");
+            ids.Add(FakeGitHub.NodeIdFor(kind, 1000 + i));
+        }
+        Fake.DeleteComment(CommentKind.Reply, 1007);
+
+        var results = await _gh.Client.GetReactionsGraphQlAsync(new GitHubSession(), Inst, ids, Ct);
+
+        Assert.Equal(3, Fake.Count("graphql"));
+        Assert.Equal(250, results.Count);
+        Assert.Equal(FetchOutcome.Gone, results[FakeGitHub.NodeIdFor(CommentKind.Reply, 1007)].Outcome);
+        Assert.Equal(249, results.Values.Count(r => r.Outcome == FetchOutcome.Known));
+        Assert.Equal(2, results[FakeGitHub.NodeIdFor(CommentKind.Reply, 1005)].Reactions.Count);
+        Assert.Equal(["+1"], results[FakeGitHub.NodeIdFor(CommentKind.Inline, 1002)].Reactions.Select(r => r.Content));
+    }
+
+    [Fact]
+    public async Task Graphql_follows_page_info_past_100_reactions_of_one_kind()
+    {
+        Fake.AddComment(Repo, CommentKind.Inline, 20);
+        for (var u = 1; u <= 230; u++) Fake.React(CommentKind.Inline, 20, u, "+1");
+        Fake.React(CommentKind.Inline, 20, 1, "-1");
+
+        var results = await _gh.Client.GetReactionsGraphQlAsync(new GitHubSession(), Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 20)], Ct);
+
+        var r = results.Single().Value;
+        Assert.Equal(FetchOutcome.Known, r.Outcome);
+        Assert.Equal(230, r.Reactions.Count(x => x.Content == "+1"));
+        Assert.Equal(1, r.Reactions.Count(x => x.Content == "-1"));
+        Assert.Equal(3, Fake.Count("graphql")); // the batch, then pages 2 and 3 of 👍
+    }
+
+    [Fact]
+    public async Task Graphql_batch_that_fails_marks_its_comments_failed_not_empty()
+    {
+        Fake.AddComment(Repo, CommentKind.Inline, 21);
+        Fake.React(CommentKind.Inline, 21, 1, "+1");
+        Fake.Fail("graphql", 502, times: 3);
+
+        var results = await _gh.Client.GetReactionsGraphQlAsync(new GitHubSession(), Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 21)], Ct);
+
+        Assert.Equal(FetchOutcome.Failed, results.Single().Value.Outcome);
+        Assert.Equal(3, Fake.Count("graphql")); // one try and two retries, no more
+    }
+
+    [Fact]
+    public async Task Node_id_is_looked_up_by_rest()
+    {
+        Fake.AddComment(Repo, CommentKind.Reply, 30, nodeId: "IC_kwDOxyz");
+        var (outcome, node) = await _gh.Client.GetNodeIdAsync(new GitHubSession(), Inst, new CommentRef(Repo, CommentKind.Reply, 30), Ct);
+        Assert.Equal(FetchOutcome.Known, outcome);
+        Assert.Equal("IC_kwDOxyz", node);
+
+        var (gone, _) = await _gh.Client.GetNodeIdAsync(new GitHubSession(), Inst, new CommentRef(Repo, CommentKind.Reply, 31), Ct);
+        Assert.Equal(FetchOutcome.Gone, gone);
+    }
+
+    [Fact]
+    public async Task Token_is_reused_until_five_minutes_before_expiry()
+    {
+        Fake.AddComment(Repo, CommentKind.Inline, 40);
+        var session = new GitHubSession();
+        for (var i = 0; i < 5; i++) await _gh.Client.GetReactionsRestAsync(session, Inst, Inline(40), Ct);
+        Assert.Equal(1, Fake.Count("token"));
+
+        _gh.FakeTime.Advance(TimeSpan.FromMinutes(54)); // 6 minutes left: still reused
+        await _gh.Client.GetReactionsRestAsync(session, Inst, Inline(40), Ct);
+        Assert.Equal(1, Fake.Count("token"));
+
+        _gh.FakeTime.Advance(TimeSpan.FromMinutes(2)); // 4 minutes left: minted anew
+        await _gh.Client.GetReactionsRestAsync(session, Inst, Inline(40), Ct);
+        Assert.Equal(2, Fake.Count("token"));
+        Assert.Equal(2, _gh.Auth.Mints);
+    }
+
+    [Fact]
+    public async Task Failed_mint_skips_the_installation_for_the_rest_of_the_session_only()
+    {
+        Fake.AddComment(Repo, CommentKind.Inline, 50);
+        var session = new GitHubSession();
+        var bad = new CommentRef("other/repo", CommentKind.Inline, 50);
+
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetReactionsRestAsync(session, 666, bad, Ct));
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetReactionsRestAsync(session, 666, bad, Ct));
+        Assert.Equal(1, Fake.Count("token")); // the second call was refused without asking GitHub
+
+        var good = await _gh.Client.GetReactionsRestAsync(session, Inst, Inline(50), Ct);
+        Assert.Equal(FetchOutcome.Known, good.Outcome);
+
+        // A new cycle tries the installation again.
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetReactionsRestAsync(new GitHubSession(), 666, bad, Ct));
+        Assert.Equal(3, Fake.Count("token"));
+    }
+
+    [Fact]
+    public async Task Unauthorized_call_re_mints_once_then_gives_up_for_the_session()
+    {
+        Fake.AddComment(Repo, CommentKind.Inline, 60);
+        Fake.React(CommentKind.Inline, 60, 1, "+1");
+        var session = new GitHubSession();
+
+        Fake.Fail("reactions", 401, times: 1);
+        var healed = await _gh.Client.GetReactionsRestAsync(session, Inst, Inline(60), Ct);
+        Assert.Equal(FetchOutcome.Known, healed.Outcome);
+        Assert.Equal(2, Fake.Count("token"));
+
+        Fake.Fail("reactions", 401, times: 2);
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetReactionsRestAsync(session, Inst, Inline(60), Ct));
+        Assert.True(session.IsUnavailable(Inst, out _));
+    }
+
+    [Fact]
+    public async Task Retry_after_is_honoured_before_the_next_request()
+    {
+        await using var gh = await GitHubHarness.StartAsync(TimeProvider.System);
+        gh.Fake.Installations.Add(Inst);
+        gh.Fake.AddComment(Repo, CommentKind.Inline, 70);
+        gh.Fake.React(CommentKind.Inline, 70, 1, "+1");
+        gh.Fake.Fail("reactions", 403, times: 1, retryAfterSeconds: 1, body: """{"message":"You have exceeded a secondary rate limit."}""");
+
+        var result = await gh.Client.GetReactionsRestAsync(new GitHubSession(), Inst, Inline(70), Ct);
+
+        Assert.Equal(FetchOutcome.Known, result.Outcome);
+        var calls = gh.Fake.Requests.Where(r => r.Route == "reactions").ToList();
+        Assert.Equal([403, 200], calls.Select(c => c.Status));
+        Assert.True(calls[1].At - calls[0].At >= TimeSpan.FromMilliseconds(950), $"waited only {calls[1].At - calls[0].At}");
+    }
+
+    [Fact]
+    public async Task Server_errors_are_retried_at_most_twice()
+    {
+        Fake.AddComment(Repo, CommentKind.Inline, 80);
+        Fake.Fail("reactions", 500, times: 2);
+        var recovered = await _gh.Client.GetReactionsRestAsync(new GitHubSession(), Inst, Inline(80), Ct);
+        Assert.Equal(FetchOutcome.Known, recovered.Outcome);
+        Assert.Equal(3, Fake.Count("reactions"));
+    }
+
+    [Fact]
+    public async Task At_most_four_requests_are_in_flight_per_installation()
+    {
+        await using var gh = await GitHubHarness.StartAsync(TimeProvider.System);
+        gh.Fake.Installations.Add(Inst);
+        gh.Fake.Latency = TimeSpan.FromMilliseconds(40);
+        for (var i = 0; i < 16; i++) gh.Fake.AddComment(Repo, CommentKind.Inline, 90 + i);
+        var session = new GitHubSession();
+        await gh.Client.GetReactionsRestAsync(session, Inst, Inline(90), Ct); // mint first
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => gh.Client.GetReactionsRestAsync(session, Inst, Inline(90 + i), Ct)));
+
+        Assert.Equal(GitHubApi.MaxInFlightPerInstallation, gh.Fake.MaxInFlight);
+        Assert.Equal(17, session.Requests);
+        Assert.True(session.RateLimitRemaining[Inst] < 5000);
+    }
+
+    [Fact]
+    public async Task Maintainer_lists_follow_every_page()
+    {
+        Fake.MaxPageSize = 2;
+        var repo = Fake.AddRepo(Repo, "Organization", ownerId: 9, ownerLogin: "Acme");
+        repo.Collaborators.AddRange([new GitHubUser(1, "a", "admin"), new GitHubUser(2, "b"), new GitHubUser(3, "c")]);
+        Fake.SetOrgMembers("Acme", [.. Enumerable.Range(10, 5).Select(i => new GitHubUser(i, $"m{i}"))]);
+        var session = new GitHubSession();
+
+        var owner = await _gh.Client.GetRepoOwnerAsync(session, Inst, Repo, Ct);
+        var collaborators = await _gh.Client.GetDirectCollaboratorsAsync(session, Inst, Repo, Ct);
+        var members = await _gh.Client.GetOrgMembersAsync(session, Inst, owner.Login, Ct);
+
+        Assert.Equal(new RepoOwner(9, "Acme", "Organization"), owner);
+        Assert.Equal([1L, 2, 3], collaborators.Select(c => c.Id));
+        Assert.Equal("admin", collaborators[0].RoleName);
+        Assert.Equal(5, members.Count);
+        Assert.Equal(2, Fake.Count("collaborators"));
+        Assert.Equal(3, Fake.Count("members"));
+        Assert.Contains(Fake.Requests, r => r.Route == "collaborators" && r.Path.Contains("affiliation=direct"));
+    }
+
+    [Fact]
+    public async Task A_failed_members_page_fails_the_whole_list()
+    {
+        Fake.MaxPageSize = 2;
+        Fake.SetOrgMembers("acme", [.. Enumerable.Range(10, 5).Select(i => new GitHubUser(i, $"m{i}"))]);
+        Fake.Fail("members", 404, when: r => r.Query["page"] == "2");
+        var e = await Assert.ThrowsAsync<GitHubRequestException>(() => _gh.Client.GetOrgMembersAsync(new GitHubSession(), Inst, "acme", Ct));
+        Assert.Equal(404, e.Status);
+    }
+
+    [Fact]
+    public async Task Review_comments_are_read_on_every_page()
+    {
+        Fake.MaxPageSize = 2;
+        for (var i = 0; i < 5; i++) Fake.AddComment(Repo, CommentKind.Inline, 500 + i, path: "src/a.cs", line: 10 + i, reviewId: 42, prNumber: 7);
+        Fake.AddComment(Repo, CommentKind.Inline, 600, reviewId: 43, prNumber: 7);
+
+        var comments = await _gh.Client.GetReviewCommentsAsync(new GitHubSession(), Inst, Repo, 7, 42, Ct);
+
+        Assert.Equal([500L, 501, 502, 503, 504], comments.Select(c => c.Id));
+        Assert.Equal(12, comments[2].Line);
+        Assert.Equal("PRRC_500", comments[0].NodeId);
+        Assert.Equal(3, Fake.Count("review-comments"));
+    }
+}

@@ -1,0 +1,40 @@
+using FeedbackDashboard.Core.GitHub;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FeedbackDashboard.Tests.Infrastructure;
+
+/// <summary>The real GitHub layer wired to a <see cref="FakeGitHub"/>, sharing one clock with it.</summary>
+public sealed class GitHubHarness : IAsyncDisposable
+{
+    public FakeGitHub Fake { get; }
+    public TimeProvider Time { get; }
+    public GitHubAppAuth Auth { get; }
+    public GitHubApi Api { get; }
+    public GitHubClient Client { get; }
+    private readonly HttpClient _http;
+
+    private GitHubHarness(FakeGitHub fake, TimeProvider time)
+    {
+        Fake = fake;
+        Time = time;
+        fake.Now = time.GetUtcNow;
+        _http = GitHubServices.CreateHttpClient(fake.ApiUrl);
+        Auth = new GitHubAppAuth(_http, FakeGitHub.AppId, fake.AppKeyPem, time);
+        Api = new GitHubApi(_http, Auth, time, NullLogger<GitHubApi>.Instance);
+        Client = new GitHubClient(Api, fake.GraphQlUrl);
+    }
+
+    /// <summary>With a FakeTimeProvider by default (starting now), so token expiry is tested without sleeping.</summary>
+    public static async Task<GitHubHarness> StartAsync(TimeProvider? time = null) =>
+        new(await FakeGitHub.StartAsync(), time ?? new FakeTimeProvider(DateTimeOffset.UtcNow));
+
+    public FakeTimeProvider FakeTime => (FakeTimeProvider)Time;
+
+    public async ValueTask DisposeAsync()
+    {
+        Auth.Dispose();
+        _http.Dispose();
+        await Fake.DisposeAsync();
+    }
+}
