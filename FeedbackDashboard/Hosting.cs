@@ -1,7 +1,9 @@
 using FeedbackDashboard.Api;
 using FeedbackDashboard.Components;
 using FeedbackDashboard.Core;
+using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Data;
+using FeedbackDashboard.Core.Feedback;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
 using Npgsql;
@@ -24,6 +26,7 @@ public static class Hosting
         builder.Services.AddFeedbackCore(connectionString);
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddApiKeyAuth();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
@@ -39,6 +42,9 @@ public static class Hosting
         var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
         services.AddSingleton(dataSource);
         services.AddDbContextFactory<FeedbackDb>(o => o.UseNpgsql(dataSource));
+        services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<CaptureService>();
+        services.AddSingleton<FeedbackQueries>();
         return services;
     }
 
@@ -54,10 +60,14 @@ public static class Hosting
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();
 
         app.MapHealthApi();
+        app.MapTasksApi();
+        app.MapFeedbackApi();
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

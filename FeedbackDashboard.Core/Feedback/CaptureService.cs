@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FeedbackDashboard.Core.Feedback;
+
+public enum Upsert { Created, Updated }
+
+public sealed record CommentsRecorded(int Received, int Inserted);
+
+/// <summary>Writes what the review bot reports: runs, the comments it posted, and reviews to capture later.</summary>
+public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
+{
+    /// <summary>Registers a run (or updates it), upserting its repository as installed under the installation.</summary>
+    public async Task<(Guid Id, Upsert Result)> RegisterTaskAsync(TaskInput input, CancellationToken ct)
+    {
+        var id = input.Id ?? Guid.CreateVersion7(time.GetUtcNow());
+        var repo = input.Repository!;
+        var slash = repo.IndexOf('/');
+
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using var cmd = new NpgsqlCommand("""
+            with repo as (
+                insert into repositories (owner, name, full_name, installation_id, installed)
+                values (@owner, @name, @full_name, @installation, true)
+                on conflict (full_name) do update
+                    set owner = excluded.owner, name = excluded.name,
+                        installation_id = excluded.installation_id, installed = true
+                returning id
+            )
+            insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login,
+                               pr_author_association, created_at, updated_at)
+            select @id, repo.id, @installation, @pr, @author_id, @author_login, @author_association,
+                   coalesce(@created_at, @now), @now
+            from repo
+            on conflict (id) do update
+                set repository_id = excluded.repository_id, installation_id = excluded.installation_id,
+                    pr_number = excluded.pr_number, pr_author_id = excluded.pr_author_id,
+                    pr_author_login = excluded.pr_author_login, pr_author_association = excluded.pr_author_association,
+                    created_at = coalesce(@created_at, tasks.created_at), updated_at = excluded.updated_at
+            returning (xmax = 0)
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("owner", repo[..slash]);
+        cmd.Parameters.AddWithValue("name", repo[(slash + 1)..]);
+        cmd.Parameters.AddWithValue("full_name", repo.ToLowerInvariant());
+        cmd.Parameters.AddWithValue("installation", input.InstallationId!.Value);
+        cmd.Parameters.AddWithValue("id", id);
+        cmd.Parameters.AddWithValue("pr", input.PrNumber!.Value);
+        cmd.Parameters.AddWithValue("author_id", input.PrAuthor!.GithubId!.Value);
+        cmd.Parameters.AddWithValue("author_login", input.PrAuthor.Login!);
+        cmd.Parameters.AddWithValue("author_association", input.PrAuthor.Association!);
+        cmd.Parameters.Add(new NpgsqlParameter("created_at", NpgsqlDbType.TimestampTz) { Value = (object?)input.CreatedAt ?? DBNull.Value });
+        cmd.Parameters.AddWithValue("now", time.GetUtcNow());
+        var inserted = (bool)(await cmd.ExecuteScalarAsync(ct))!;
+        await tx.CommitAsync(ct);
+        return (id, inserted ? Upsert.Created : Upsert.Updated);
+    }
+
+    public async Task<bool> TaskExistsAsync(Guid taskId, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("select exists(select 1 from tasks where id = @id)");
+        cmd.Parameters.AddWithValue("id", taskId);
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>
+    /// Records posted comments in one statement. Idempotent on (kind, github_comment_id): a repeat changes nothing,
+    /// except that a node id learned later fills an empty one.
+    /// </summary>
+    public async Task<CommentsRecorded> AddCommentsAsync(Guid taskId, IReadOnlyList<CommentInput> comments, CancellationToken ct)
+    {
+        // One row per key: ON CONFLICT cannot touch the same row twice in a statement.
+        var unique = comments.DistinctBy(c => (c.Kind, c.GithubCommentId)).ToList();
+        var now = time.GetUtcNow();
+        await using var cmd = db.CreateCommand("""
+            insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, finding_id)
+            select x.kind, x.id, @task, x.node_id, x.file, x.line, coalesce(x.created_at, @now), x.finding_id
+            from unnest(@kinds, @ids, @node_ids, @files, @lines, @created, @findings)
+                as x(kind, id, node_id, file, line, created_at, finding_id)
+            on conflict (kind, github_comment_id) do update set node_id = excluded.node_id
+                where review_comments.node_id is null and excluded.node_id is not null
+                  and review_comments.task_id = excluded.task_id
+            returning (xmax = 0)
+            """);
+        cmd.Parameters.AddWithValue("task", taskId);
+        cmd.Parameters.AddWithValue("now", now);
+        cmd.Parameters.AddWithValue("kinds", unique.Select(c => c.Kind!).ToArray());
+        cmd.Parameters.AddWithValue("ids", unique.Select(c => c.GithubCommentId!.Value).ToArray());
+        cmd.Parameters.AddWithValue("node_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.NodeId ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("files", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.File ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("lines", NpgsqlDbType.Array | NpgsqlDbType.Integer, unique.Select(c => (object?)c.Line ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("created", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, unique.Select(c => (object?)c.CreatedAt ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("findings", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.FindingId ?? DBNull.Value).ToArray());
+
+        var inserted = 0;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) if (reader.GetBoolean(0)) inserted++;
+        return new CommentsRecorded(comments.Count, inserted);
+    }
+
+    /// <summary>Stores a review to capture; the poller reads its comments from GitHub. A failed capture posted again retries.</summary>
+    public async Task<string> AddReviewCaptureAsync(Guid taskId, ReviewCaptureInput input, CancellationToken ct)
+    {
+        var findings = JsonSerializer.Serialize(input.Findings!.Select(f => new { file = f!.File, line = f.Line, finding_id = f.FindingId }));
+        await using var cmd = db.CreateCommand("""
+            insert into review_captures (task_id, github_review_id, findings, status, created_at)
+            values (@task, @review, @findings::jsonb, 'pending', @now)
+            on conflict (task_id, github_review_id) do update
+                set findings = excluded.findings, status = 'pending', reason = null, attempts = 0
+                where review_captures.status = 'failed'
+            returning status
+            """);
+        cmd.Parameters.AddWithValue("task", taskId);
+        cmd.Parameters.AddWithValue("review", input.GithubReviewId!.Value);
+        cmd.Parameters.AddWithValue("findings", findings);
+        cmd.Parameters.AddWithValue("now", time.GetUtcNow());
+        if (await cmd.ExecuteScalarAsync(ct) is string status) return status;
+
+        // Already pending or done: report what it is.
+        await using var current = db.CreateCommand("select status from review_captures where task_id = @task and github_review_id = @review");
+        current.Parameters.AddWithValue("task", taskId);
+        current.Parameters.AddWithValue("review", input.GithubReviewId!.Value);
+        return (string)(await current.ExecuteScalarAsync(ct))!;
+    }
+}

@@ -1,0 +1,251 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using FeedbackDashboard.Core.Maintainers;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FeedbackDashboard.Core.Feedback;
+
+public sealed record PrAuthor(long GithubId, string Login, string Association);
+
+public sealed record TaskSummary(Guid Id, string Repository, long InstallationId, int PrNumber, PrAuthor PrAuthor,
+    DateTimeOffset CreatedAt, int Comments, int Up, int Down);
+
+public sealed record TaskPage(IReadOnlyList<TaskSummary> Items, int Page, int PageSize, long Total);
+
+public sealed record TaskFilter(string? Repository = null, DateTimeOffset? From = null, DateTimeOffset? To = null,
+    bool HasDown = false, string Sort = "created_at", bool Descending = true);
+
+public sealed record ReactionView(long ReactorId, string ReactorLogin, string ReactorAssociation, string Content, DateTimeOffset ReactedAt);
+
+public sealed record CommentFeedback(string Kind, long GithubCommentId, string? File, int? Line, DateTimeOffset CreatedAt,
+    bool Gone, int Up, int Down, IReadOnlyList<ReactionView> Reactions);
+
+public sealed record CaptureView(long GithubReviewId, string Status, string? Reason, int? CommentsRecorded,
+    JsonElement? UnmatchedFindings, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+
+public sealed record Totals(int Up, int Down);
+
+public sealed record TaskFeedback(Guid TaskId, string Repository, int PrNumber, PrAuthor PrAuthor, DateTimeOffset CreatedAt,
+    Totals Totals, IReadOnlyList<CommentFeedback> Comments, IReadOnlyList<CaptureView> Captures);
+
+public sealed record ExportRow(long Id, Guid TaskId, string Repository, int PrNumber, string CommentKind, long GithubCommentId,
+    string? File, int? Line, long ReactorId, string ReactorLogin, string ReactorAssociation, string Content, DateTimeOffset ReactedAt);
+
+/// <summary>Read paths of runs and feedback: hand-written SQL, roles resolved at read time.</summary>
+public sealed class FeedbackQueries(NpgsqlDataSource db)
+{
+    public const int MaxPageSize = 200;
+    private const int ExportBatch = 5000;
+
+    private static readonly Dictionary<string, string> SortColumns = new()
+    {
+        ["created_at"] = "t.created_at", ["repository"] = "r.full_name", ["pr_number"] = "t.pr_number",
+        ["comments"] = "comments", ["up"] = "up", ["down"] = "down",
+    };
+
+    public static bool IsSortable(string column) => SortColumns.ContainsKey(column);
+
+    /// <summary>A page of runs, newest first, each with its comment and 👍/👎 counts from one aggregate query.</summary>
+    public async Task<TaskPage> ListTasksAsync(TaskFilter filter, int page, int pageSize, CancellationToken ct)
+    {
+        var where = """
+            where (@repo::text is null or r.full_name = @repo)
+              and (@from::timestamptz is null or t.created_at >= @from)
+              and (@to::timestamptz is null or t.created_at < @to)
+            """;
+        var counts = """
+            left join lateral (
+                select count(distinct (c.kind, c.github_comment_id))::int as comments,
+                       (count(*) filter (where f.content = '+1'))::int as up,
+                       (count(*) filter (where f.content = '-1'))::int as down
+                from review_comments c
+                left join review_feedback f on f.kind = c.kind and f.github_comment_id = c.github_comment_id
+                where c.task_id = t.id
+            ) n on true
+            """;
+        var hasDown = filter.HasDown ? "and n.down > 0" : "";
+        var order = $"{SortColumns.GetValueOrDefault(filter.Sort, "t.created_at")} {(filter.Descending ? "desc" : "asc")}, t.id {(filter.Descending ? "desc" : "asc")}";
+
+        var sql = $"""
+            select t.id, r.full_name, t.installation_id, t.pr_number, t.pr_author_id, t.pr_author_login,
+                   {RoleResolution.Resolved("m", "t.pr_author_association")}, t.created_at, n.comments, n.up, n.down,
+                   count(*) over () as total
+            from tasks t
+            join repositories r on r.id = t.repository_id
+            {counts}
+            {RoleResolution.Join("m", "r.full_name", "t.pr_author_id")}
+            {where} {hasDown}
+            order by {order}
+            limit @limit offset @offset
+            """;
+        // Sorting by created_at without the 👎 filter can use the index and stop early; other sorts need counts first.
+        if (filter is { Sort: "created_at", HasDown: false })
+        {
+            sql = $"""
+                with page as (
+                    select t.* from tasks t join repositories r on r.id = t.repository_id
+                    {where}
+                    order by {order}
+                    limit @limit offset @offset
+                )
+                select t.id, r.full_name, t.installation_id, t.pr_number, t.pr_author_id, t.pr_author_login,
+                       {RoleResolution.Resolved("m", "t.pr_author_association")}, t.created_at, n.comments, n.up, n.down,
+                       (select count(*) from tasks t join repositories r on r.id = t.repository_id {where}) as total
+                from page t
+                join repositories r on r.id = t.repository_id
+                {counts}
+                {RoleResolution.Join("m", "r.full_name", "t.pr_author_id")}
+                order by {order}
+                """;
+        }
+
+        await using var cmd = db.CreateCommand(sql);
+        cmd.Parameters.Add(new NpgsqlParameter("repo", NpgsqlDbType.Text) { Value = (object?)filter.Repository?.ToLowerInvariant() ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = (object?)filter.From ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = (object?)filter.To ?? DBNull.Value });
+        cmd.Parameters.AddWithValue("limit", pageSize);
+        cmd.Parameters.AddWithValue("offset", (long)(page - 1) * pageSize);
+
+        var items = new List<TaskSummary>(pageSize);
+        long total = 0;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            items.Add(new TaskSummary(reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3),
+                new PrAuthor(reader.GetInt64(4), reader.GetString(5), reader.GetString(6)),
+                reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt32(8), reader.GetInt32(9), reader.GetInt32(10)));
+            total = reader.GetInt64(11);
+        }
+        if (items.Count == 0 && page > 1)
+        {
+            // Past the end: still report the total so clients can page back.
+            await using var countCmd = db.CreateCommand($"select count(*) from tasks t join repositories r on r.id = t.repository_id {where}");
+            foreach (NpgsqlParameter p in cmd.Parameters) if (p.ParameterName is "repo" or "from" or "to") countCmd.Parameters.Add(p.Clone());
+            total = (long)(await countCmd.ExecuteScalarAsync(ct))!;
+        }
+        return new TaskPage(items, page, pageSize, total);
+    }
+
+    /// <summary>A run's comments with 👍/👎 and who reacted (roles resolved now), and its review captures; null if unknown.</summary>
+    public async Task<TaskFeedback?> GetTaskFeedbackAsync(Guid taskId, CancellationToken ct)
+    {
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            select r.full_name, t.pr_number, t.pr_author_id, t.pr_author_login,
+                   {RoleResolution.Resolved("m", "t.pr_author_association")}, t.created_at
+            from tasks t join repositories r on r.id = t.repository_id
+            {RoleResolution.Join("m", "r.full_name", "t.pr_author_id")}
+            where t.id = @task
+            """) { Parameters = { new("task", taskId) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            select c.kind, c.github_comment_id, c.file, c.line, c.created_at, c.gone_at is not null
+            from review_comments c where c.task_id = @task
+            order by c.file nulls last, c.line nulls last, c.kind, c.github_comment_id
+            """) { Parameters = { new("task", taskId) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            select f.kind, f.github_comment_id, f.reactor_id, f.reactor_login,
+                   {RoleResolution.Resolved("m", "f.reactor_association")}, f.content, f.reacted_at
+            from review_comments c
+            join tasks t on t.id = c.task_id
+            join repositories r on r.id = t.repository_id
+            join review_feedback f on f.kind = c.kind and f.github_comment_id = c.github_comment_id
+            {RoleResolution.Join("m", "r.full_name", "f.reactor_id")}
+            where c.task_id = @task
+            order by f.reacted_at, f.reactor_id
+            """) { Parameters = { new("task", taskId) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            select github_review_id, status, reason, comments_recorded, unmatched_findings, created_at, completed_at
+            from review_captures where task_id = @task order by created_at
+            """) { Parameters = { new("task", taskId) } });
+
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        var repository = reader.GetString(0);
+        var prNumber = reader.GetInt32(1);
+        var author = new PrAuthor(reader.GetInt64(2), reader.GetString(3), reader.GetString(4));
+        var createdAt = reader.GetFieldValue<DateTimeOffset>(5);
+
+        await reader.NextResultAsync(ct);
+        var comments = new List<(string Kind, long Id, string? File, int? Line, DateTimeOffset Created, bool Gone)>();
+        while (await reader.ReadAsync(ct))
+        {
+            comments.Add((reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetInt32(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5)));
+        }
+
+        await reader.NextResultAsync(ct);
+        var reactions = new Dictionary<(string, long), List<ReactionView>>();
+        while (await reader.ReadAsync(ct))
+        {
+            var key = (reader.GetString(0), reader.GetInt64(1));
+            if (!reactions.TryGetValue(key, out var list)) reactions[key] = list = [];
+            list.Add(new ReactionView(reader.GetInt64(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
+                reader.GetFieldValue<DateTimeOffset>(6)));
+        }
+
+        await reader.NextResultAsync(ct);
+        var captures = new List<CaptureView>();
+        while (await reader.ReadAsync(ct))
+        {
+            captures.Add(new CaptureView(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetInt32(3),
+                reader.IsDBNull(4) ? null : JsonDocument.Parse(reader.GetString(4)).RootElement.Clone(),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)));
+        }
+
+        var views = comments.Select(c =>
+        {
+            var list = reactions.GetValueOrDefault((c.Kind, c.Id)) ?? [];
+            return new CommentFeedback(c.Kind, c.Id, c.File, c.Line, c.Created, c.Gone,
+                list.Count(r => r.Content == "+1"), list.Count(r => r.Content == "-1"), list);
+        }).ToList();
+        return new TaskFeedback(taskId, repository, prNumber, author, createdAt,
+            new Totals(views.Sum(v => v.Up), views.Sum(v => v.Down)), views, captures);
+    }
+
+    /// <summary>Every reaction matching the filter, keyset-paged by id so memory stays flat at any size.</summary>
+    public async IAsyncEnumerable<ExportRow> ExportAsync(string? repository, DateTimeOffset? from, DateTimeOffset? to,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var after = 0L;
+        while (true)
+        {
+            await using var cmd = db.CreateCommand($"""
+                select f.id, t.id, r.full_name, t.pr_number, f.kind, f.github_comment_id, c.file, c.line,
+                       f.reactor_id, f.reactor_login, {RoleResolution.Resolved("m", "f.reactor_association")},
+                       f.content, f.reacted_at
+                from review_feedback f
+                join review_comments c on c.kind = f.kind and c.github_comment_id = f.github_comment_id
+                join tasks t on t.id = c.task_id
+                join repositories r on r.id = t.repository_id
+                {RoleResolution.Join("m", "r.full_name", "f.reactor_id")}
+                where f.id > @after
+                  and (@repo::text is null or r.full_name = @repo)
+                  and (@from::timestamptz is null or f.reacted_at >= @from)
+                  and (@to::timestamptz is null or f.reacted_at < @to)
+                order by f.id
+                limit {ExportBatch}
+                """);
+            cmd.Parameters.AddWithValue("after", after);
+            cmd.Parameters.Add(new NpgsqlParameter("repo", NpgsqlDbType.Text) { Value = (object?)repository?.ToLowerInvariant() ?? DBNull.Value });
+            cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = (object?)from ?? DBNull.Value });
+            cmd.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = (object?)to ?? DBNull.Value });
+
+            var rows = 0;
+            await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    rows++;
+                    after = reader.GetInt64(0);
+                    yield return new ExportRow(after, reader.GetGuid(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4),
+                        reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetInt32(7),
+                        reader.GetInt64(8), reader.GetString(9), reader.GetString(10), reader.GetString(11),
+                        reader.GetFieldValue<DateTimeOffset>(12));
+                }
+            }
+            if (rows < ExportBatch) yield break;
+        }
+    }
+}

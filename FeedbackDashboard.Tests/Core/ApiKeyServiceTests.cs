@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using FeedbackDashboard.Core.ApiKeys;
+using FeedbackDashboard.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FeedbackDashboard.Tests.Core;
+
+public sealed class ApiKeyServiceTests(PostgresDatabase db) : IClassFixture<PostgresDatabase>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Key_is_random_prefixed_and_stored_only_as_its_hash()
+    {
+        var keys = new ApiKeyService(db.DbFactory, TimeProvider.System);
+        var a = await keys.CreateAsync("hash-a", [Scopes.ReviewRead], Ct);
+        var b = await keys.CreateAsync("hash-b", [Scopes.ReviewRead], Ct);
+
+        Assert.StartsWith("fdk_", a);
+        Assert.NotEqual(a, b);
+        Assert.True(Convert.FromBase64String(a[4..].Replace('-', '+').Replace('_', '/') + "=").Length >= 32);
+        Assert.Equal(0L, await db.ScalarAsync<long>($"select count(*) from api_keys where encode(key_hash, 'escape') like '%{a[4..12]}%' or prefix = '{a}'"));
+        Assert.Equal(1L, await db.ScalarAsync<long>($"select count(*) from api_keys where key_hash = decode('{Convert.ToHexString(ApiKeyService.Hash(a))}', 'hex')"));
+
+        var found = await keys.AuthenticateAsync(a, Ct);
+        Assert.Equal("hash-a", found!.Name);
+        Assert.Null(await keys.AuthenticateAsync(a + "x", Ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => keys.CreateAsync("bad-scope", ["admin"], Ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => keys.CreateAsync("hash-a", [Scopes.ReviewRead], Ct));
+    }
+
+    [Fact]
+    public async Task Last_use_is_written_at_most_once_a_minute()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-01T10:00:00Z"));
+        var keys = new ApiKeyService(db.DbFactory, time);
+        var key = await keys.CreateAsync("last-used", [Scopes.ReviewRead], Ct);
+        var lastUsed = () => db.ScalarAsync<DateTime>("select last_used_at from api_keys where name = 'last-used'");
+
+        await keys.AuthenticateAsync(key, Ct);
+        Assert.Equal(DateTime.Parse("2026-11-01T10:00:00Z").ToUniversalTime(), await lastUsed());
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        await keys.AuthenticateAsync(key, Ct);
+        Assert.Equal(DateTime.Parse("2026-11-01T10:00:00Z").ToUniversalTime(), await lastUsed());
+
+        time.Advance(TimeSpan.FromSeconds(31));
+        await keys.AuthenticateAsync(key, Ct);
+        Assert.Equal(DateTime.Parse("2026-11-01T10:01:01Z").ToUniversalTime(), await lastUsed());
+    }
+
+    [Fact]
+    public async Task Keys_command_line_creates_lists_and_revokes()
+    {
+        var (code, output, _) = await RunAsync("keys", "create", "--name", "cli-bot", "--scopes", "review:read,review:write");
+        Assert.Equal(0, code);
+        var key = output.Trim();
+        Assert.StartsWith("fdk_", key);
+        Assert.NotNull(await new ApiKeyService(db.DbFactory, TimeProvider.System).AuthenticateAsync(key, Ct));
+
+        var (_, list, _) = await RunAsync("keys", "list");
+        Assert.Contains("cli-bot", list);
+        Assert.Contains("review:read,review:write", list);
+        Assert.DoesNotContain(key, list);
+
+        Assert.Equal(0, (await RunAsync("keys", "revoke", "--name", "cli-bot")).Code);
+        Assert.Null(await new ApiKeyService(db.DbFactory, TimeProvider.System).AuthenticateAsync(key, Ct));
+        var (missing, _, error) = await RunAsync("keys", "revoke", "--name", "cli-bot");
+        Assert.NotEqual(0, missing);
+        Assert.Contains("no active key", error);
+
+        var (bad, _, badError) = await RunAsync("keys", "create", "--name", "x", "--scopes", "root");
+        Assert.NotEqual(0, bad);
+        Assert.Contains("scopes", badError);
+    }
+
+    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "FeedbackDashboard.dll"), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["DATABASE_URL"] = db.ConnectionString },
+        };
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync(Ct);
+        var error = p.StandardError.ReadToEndAsync(Ct);
+        await p.WaitForExitAsync(Ct);
+        return (p.ExitCode, await output, await error);
+    }
+}

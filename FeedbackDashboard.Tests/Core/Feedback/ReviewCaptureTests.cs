@@ -1,0 +1,94 @@
+using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FeedbackDashboard.Tests.Core.Feedback;
+
+public sealed class ReviewCaptureTests(PostgresDatabase db) : IClassFixture<PostgresDatabase>, IAsyncLifetime
+{
+    private GitHubHarness _gh = null!;
+    private ReviewCaptureProcessor _processor = null!;
+    private CaptureService _capture = null!;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _gh = await GitHubHarness.StartAsync();
+        _gh.Fake.Installations.Add(77);
+        _capture = new CaptureService(db.DataSource, _gh.Time);
+        _processor = new ReviewCaptureProcessor(db.DataSource, _capture, _gh.Client, _gh.Time, NullLogger<ReviewCaptureProcessor>.Instance);
+    }
+
+    public async ValueTask DisposeAsync() => await _gh.DisposeAsync();
+
+    [Fact]
+    public async Task Comments_are_read_on_every_page_matched_by_file_and_line_and_unmatched_reported_both_ways()
+    {
+        _gh.Fake.MaxPageSize = 2;
+        var task = await db.TaskAsync("Acme/Reviews", DateTimeOffset.UtcNow, pr: 7);
+        _gh.Fake.AddComment("Acme/Reviews", CommentKind.Inline, 301, "src/a.cs", 10, reviewId: 900, prNumber: 7);
+        _gh.Fake.AddComment("Acme/Reviews", CommentKind.Inline, 302, "src/a.cs", 20, reviewId: 900, prNumber: 7);
+        _gh.Fake.AddComment("Acme/Reviews", CommentKind.Inline, 303, "src/b.cs", 5, reviewId: 900, prNumber: 7);  // no finding
+        _gh.Fake.AddComment("Acme/Reviews", CommentKind.Inline, 304, "src/c.cs", 1, reviewId: 901, prNumber: 7);  // another review
+        await _capture.AddReviewCaptureAsync(task, new ReviewCaptureInput(900,
+        [
+            new FindingInput("src/a.cs", 10, "F-1"),
+            new FindingInput("src/a.cs", 20, "F-2"),
+            new FindingInput("src/z.cs", 99, "F-3"), // no comment
+        ]), Ct);
+
+        var outcome = await _processor.ProcessPendingAsync(new GitHubSession(), _ => true, Ct);
+
+        Assert.Equal(1, outcome.Done);
+        Assert.Equal(2, _gh.Fake.Count("review-comments")); // 3 comments, 2 a page
+        Assert.Equal("F-1", await db.ScalarAsync<string>("select finding_id from review_comments where github_comment_id = 301"));
+        Assert.Equal("F-2", await db.ScalarAsync<string>("select finding_id from review_comments where github_comment_id = 302"));
+        Assert.Equal(1L, await db.ScalarAsync<long>("select count(*) from review_comments where github_comment_id = 303 and finding_id is null"));
+        Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from review_comments where github_comment_id = 304"));
+        Assert.Equal("PRRC_301", await db.ScalarAsync<string>("select node_id from review_comments where github_comment_id = 301"));
+
+        var feedback = await new FeedbackQueries(db.DataSource).GetTaskFeedbackAsync(task, Ct);
+        var capture = Assert.Single(feedback!.Captures);
+        Assert.Equal("done", capture.Status);
+        Assert.Equal(3, capture.CommentsRecorded);
+        Assert.Contains("1 comment(s) matched no finding", capture.Reason);
+        var unmatched = Assert.Single(capture.UnmatchedFindings!.Value.EnumerateArray());
+        Assert.Equal("F-3", unmatched.GetProperty("finding_id").GetString());
+
+        // Done captures are not read again.
+        await _processor.ProcessPendingAsync(new GitHubSession(), _ => true, Ct);
+        Assert.Equal(2, _gh.Fake.Count("review-comments"));
+    }
+
+    [Fact]
+    public async Task A_missing_review_fails_with_a_reason_and_a_transient_error_retries()
+    {
+        var task = await db.TaskAsync("Acme/Missing", DateTimeOffset.UtcNow, pr: 8);
+        await _capture.AddReviewCaptureAsync(task, new ReviewCaptureInput(902, []), Ct);
+        _gh.Fake.Fail("review-comments", 404);
+
+        var outcome = await _processor.ProcessPendingAsync(new GitHubSession(), inst => inst == 77, Ct);
+        Assert.Equal(1, outcome.Failed);
+        Assert.Equal("failed", await db.ScalarAsync<string>($"select status from review_captures where task_id = '{task}'"));
+        Assert.Equal("review not found on GitHub", await db.ScalarAsync<string>($"select reason from review_captures where task_id = '{task}'"));
+
+        var task2 = await db.TaskAsync("Acme/Flaky", DateTimeOffset.UtcNow, pr: 9);
+        await _capture.AddReviewCaptureAsync(task2, new ReviewCaptureInput(903, []), Ct);
+        _gh.Fake.Fail("review-comments", 502, times: 3);
+        var retry = await _processor.ProcessPendingAsync(new GitHubSession(), inst => inst == 77, Ct);
+        Assert.Equal(1, retry.Retrying);
+        Assert.Equal("pending", await db.ScalarAsync<string>($"select status from review_captures where task_id = '{task2}'"));
+        Assert.Equal(1, await db.ScalarAsync<int>($"select attempts from review_captures where task_id = '{task2}'"));
+    }
+
+    [Fact]
+    public async Task Captures_of_installations_another_poller_holds_are_left_alone()
+    {
+        var task = await db.TaskAsync("Acme/Elsewhere", DateTimeOffset.UtcNow, pr: 10, installation: 55);
+        await _capture.AddReviewCaptureAsync(task, new ReviewCaptureInput(904, []), Ct);
+        var outcome = await _processor.ProcessPendingAsync(new GitHubSession(), inst => inst != 55, Ct);
+        Assert.Equal(0, outcome.Processed);
+        Assert.Equal("pending", await db.ScalarAsync<string>($"select status from review_captures where task_id = '{task}'"));
+    }
+}

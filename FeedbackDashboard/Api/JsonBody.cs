@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FeedbackDashboard.Api;
+
+/// <summary>
+/// Reads a JSON body with errors a client can act on: size cap, content type, and the field a parse failed at.
+/// (Minimal APIs' own binding answers a bare 400 without naming the field.)
+/// </summary>
+public static class JsonBody
+{
+    public const int MaxBytes = 1024 * 1024;
+
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+        NumberHandling = JsonNumberHandling.Strict,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBytes) return (default, TooLarge());
+        if (request.ContentType is { } type && !type.Contains("json", StringComparison.OrdinalIgnoreCase))
+            return (default, Bad("$", $"the body must be JSON (Content-Type: application/json), not {type}"));
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxBytes) return (default, TooLarge());
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0) return (default, Bad("$", "a JSON body is required"));
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Options);
+            return value is null ? (default, Bad("$", "the body must not be null")) : (value, null);
+        }
+        catch (JsonException e)
+        {
+            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "$" : e.Path.TrimStart('$', '.');
+            return (default, Bad(field, $"invalid JSON at {field}: {FirstSentence(e.Message)}"));
+        }
+    }
+
+    public static ProblemHttpResult Bad(string field, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: 400, title: "Bad request",
+            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [detail] } });
+
+    public static ProblemHttpResult Invalid(Dictionary<string, string[]> errors) =>
+        TypedResults.Problem(
+            detail: string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(", ", e.Value)}")),
+            statusCode: 400, title: "Invalid request",
+            extensions: new Dictionary<string, object?> { ["errors"] = errors });
+
+    private static ProblemHttpResult TooLarge() => Bad("$", $"the body is larger than {MaxBytes / 1024 / 1024} MiB");
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(". Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FeedbackDashboard.Api;
+
+/// <summary>Parses query-string and route values, collecting a clear message per bad field.</summary>
+public sealed class QueryArgs(HttpRequest request)
+{
+    public Dictionary<string, string[]> Errors { get; } = new();
+
+    public ProblemHttpResult? Problem => Errors.Count == 0 ? null : JsonBody.Invalid(Errors);
+
+    public string? String(string name) => request.Query[name] is { Count: > 0 } v && !string.IsNullOrWhiteSpace(v[0]) ? v[0]!.Trim() : null;
+
+    public int Int(string name, int fallback, int min, int max)
+    {
+        var raw = String(name);
+        if (raw is null) return fallback;
+        if (int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v;
+        Errors[name] = [$"must be a whole number from {min} to {max}"];
+        return fallback;
+    }
+
+    public DateTimeOffset? Date(string name)
+    {
+        var raw = String(name);
+        if (raw is null) return null;
+        if (DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v)) return v;
+        Errors[name] = ["must be an ISO 8601 date or date-time"];
+        return null;
+    }
+
+    public bool Bool(string name)
+    {
+        var raw = String(name);
+        if (raw is null) return false;
+        if (bool.TryParse(raw, out var v)) return v;
+        Errors[name] = ["must be true or false"];
+        return false;
+    }
+
+    public string? Repository(string name = "repository")
+    {
+        var raw = String(name);
+        if (raw is null || Core.Feedback.CaptureValidation.IsRepository(raw)) return raw;
+        Errors[name] = ["must be \"owner/name\""];
+        return null;
+    }
+
+    public void Range(DateTimeOffset? from, DateTimeOffset? to, TimeSpan? max = null)
+    {
+        if (from is { } f && to is { } t)
+        {
+            if (t <= f) Errors["to"] = ["must be after from"];
+            else if (max is { } m && t - f > m) Errors["to"] = [$"the range may span at most {m.TotalDays:0} days"];
+        }
+    }
+
+    public static Guid? TaskId(string raw, out ProblemHttpResult? problem)
+    {
+        problem = null;
+        if (Guid.TryParse(raw, out var id) && id != Guid.Empty) return id;
+        problem = JsonBody.Bad("id", $"the task id must be a uuid, not '{Truncate(raw)}'");
+        return null;
+    }
+
+    private static string Truncate(string s) => s.Length > 60 ? s[..60] + "…" : s;
+}

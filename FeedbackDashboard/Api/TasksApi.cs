@@ -1,0 +1,105 @@
+using FeedbackDashboard.Core.ApiKeys;
+using FeedbackDashboard.Core.Feedback;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FeedbackDashboard.Api;
+
+/// <summary>Runs, the comments the bot posted on them, review captures, and their feedback.</summary>
+public static class TasksApi
+{
+    public static IEndpointRouteBuilder MapTasksApi(this IEndpointRouteBuilder app)
+    {
+        var tasks = app.MapGroup("/api/tasks").WithTags("Tasks");
+
+        tasks.MapPost("/", RegisterAsync).RequireScope(Scopes.ReviewWrite)
+            .WithSummary("Register or update a review run")
+            .WithDescription("Scope review:write. Upserts the run by id (a new uuid when omitted) and registers its repository as installed under installation_id. 201 when created, 200 when updated.");
+        tasks.MapPost("/{id}/comments", AddCommentsAsync).RequireScope(Scopes.ReviewWrite)
+            .WithSummary("Record the comments the bot posted on a run")
+            .WithDescription("Scope review:write. Up to 1,000 comments; idempotent on (kind, github_comment_id).");
+        tasks.MapPost("/{id}/reviews", AddReviewAsync).RequireScope(Scopes.ReviewWrite)
+            .WithSummary("Capture a review's comments by review id")
+            .WithDescription("Scope review:write. 202: the poller later reads the review's comments from GitHub and records them, matched to findings by (file, line).");
+        tasks.MapGet("/", ListAsync).RequireScope(Scopes.ReviewRead)
+            .WithSummary("List runs, newest first, with 👍/👎 counts")
+            .WithDescription("Scope review:read. Filters: repository, from, to (on the run's created_at), has_down; page, page_size (≤ 200).");
+        tasks.MapGet("/{id}/feedback", FeedbackAsync).RequireScope(Scopes.ReviewRead)
+            .WithSummary("A run's comments with 👍/👎 and who reacted")
+            .WithDescription("Scope review:read. Roles are resolved at read time: the live maintainers row wins over the stored association.");
+        return app;
+    }
+
+    public sealed record TaskCreated(Guid Id);
+
+    public sealed record CommentsAccepted(Guid TaskId, int Received, int Inserted);
+
+    public sealed record ReviewAccepted(Guid TaskId, long GithubReviewId, string Status);
+
+    private static async Task<Results<Created<TaskCreated>, Ok<TaskCreated>, ProblemHttpResult>> RegisterAsync(
+        HttpRequest request, CaptureService capture, CancellationToken ct)
+    {
+        var (input, problem) = await JsonBody.ReadAsync<TaskInput>(request, ct);
+        if (problem is not null) return problem;
+        var errors = CaptureValidation.Validate(input!);
+        if (errors.Count > 0) return JsonBody.Invalid(errors);
+
+        var (id, result) = await capture.RegisterTaskAsync(input!, ct);
+        return result == Upsert.Created
+            ? TypedResults.Created($"/api/tasks/{id}", new TaskCreated(id))
+            : TypedResults.Ok(new TaskCreated(id));
+    }
+
+    private static async Task<Results<Ok<CommentsAccepted>, ProblemHttpResult>> AddCommentsAsync(
+        string id, HttpRequest request, CaptureService capture, CancellationToken ct)
+    {
+        if (QueryArgs.TaskId(id, out var badId) is not { } taskId) return badId!;
+        var (input, problem) = await JsonBody.ReadAsync<List<CommentInput?>>(request, ct);
+        if (problem is not null) return problem;
+        var errors = CaptureValidation.Validate(input!);
+        if (errors.Count > 0) return JsonBody.Invalid(errors);
+        if (!await capture.TaskExistsAsync(taskId, ct)) return TaskNotFound(taskId);
+
+        var recorded = await capture.AddCommentsAsync(taskId, input!.Select(c => c!).ToList(), ct);
+        return TypedResults.Ok(new CommentsAccepted(taskId, recorded.Received, recorded.Inserted));
+    }
+
+    private static async Task<Results<Accepted<ReviewAccepted>, ProblemHttpResult>> AddReviewAsync(
+        string id, HttpRequest request, CaptureService capture, CancellationToken ct)
+    {
+        if (QueryArgs.TaskId(id, out var badId) is not { } taskId) return badId!;
+        var (input, problem) = await JsonBody.ReadAsync<ReviewCaptureInput>(request, ct);
+        if (problem is not null) return problem;
+        var errors = CaptureValidation.Validate(input!);
+        if (errors.Count > 0) return JsonBody.Invalid(errors);
+        if (!await capture.TaskExistsAsync(taskId, ct)) return TaskNotFound(taskId);
+
+        var status = await capture.AddReviewCaptureAsync(taskId, input!, ct);
+        return TypedResults.Accepted($"/api/tasks/{taskId}/feedback", new ReviewAccepted(taskId, input!.GithubReviewId!.Value, status));
+    }
+
+    private static async Task<Results<Ok<TaskPage>, ProblemHttpResult>> ListAsync(HttpRequest request, FeedbackQueries queries,
+        CancellationToken ct)
+    {
+        var q = new QueryArgs(request);
+        var repository = q.Repository();
+        var from = q.Date("from");
+        var to = q.Date("to");
+        q.Range(from, to);
+        var page = q.Int("page", 1, 1, 1_000_000);
+        var pageSize = q.Int("page_size", 50, 1, FeedbackQueries.MaxPageSize);
+        var hasDown = q.Bool("has_down");
+        if (q.Problem is { } problem) return problem;
+
+        return TypedResults.Ok(await queries.ListTasksAsync(new TaskFilter(repository, from, to, hasDown), page, pageSize, ct));
+    }
+
+    private static async Task<Results<Ok<TaskFeedback>, ProblemHttpResult>> FeedbackAsync(
+        string id, FeedbackQueries queries, CancellationToken ct)
+    {
+        if (QueryArgs.TaskId(id, out var badId) is not { } taskId) return badId!;
+        return await queries.GetTaskFeedbackAsync(taskId, ct) is { } feedback ? TypedResults.Ok(feedback) : TaskNotFound(taskId);
+    }
+
+    public static ProblemHttpResult TaskNotFound(Guid id) =>
+        TypedResults.Problem(detail: $"no task {id}", statusCode: 404, title: "Not Found");
+}
