@@ -4,6 +4,8 @@ using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Jobs;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
 using Npgsql;
@@ -24,6 +26,8 @@ public static class Hosting
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddFeedbackCore(connectionString);
+        // Only the poller holds the GitHub App key and runs jobs; a serve instance never reads either.
+        if (settings.Role == Role.Poller) builder.Services.AddPollerJobs(settings);
 
         builder.Services.AddProblemDetails();
         builder.Services.AddApiKeyAuth();
@@ -45,6 +49,11 @@ public static class Hosting
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<CaptureService>();
         services.AddSingleton<FeedbackQueries>();
+        services.AddSingleton<PollSelection>();
+        services.AddSingleton<ReactionsReconciler>();
+        services.AddSingleton<InstallationLocks>();
+        services.AddSingleton<PollCycleRecorder>();
+        services.AddSingleton<PollHealth>();
         return services;
     }
 
@@ -68,6 +77,10 @@ public static class Hosting
         app.MapHealthApi();
         app.MapTasksApi();
         app.MapFeedbackApi();
+        app.MapPollerApi();
+
+        var settings = app.Services.GetRequiredService<FeedbackSettings>();
+        if (settings.Role == Role.Poller) app.Services.UsePollerJobs(settings);
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

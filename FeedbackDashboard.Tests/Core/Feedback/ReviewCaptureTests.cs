@@ -5,8 +5,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FeedbackDashboard.Tests.Core.Feedback;
 
-public sealed class ReviewCaptureTests(PostgresDatabase db) : IClassFixture<PostgresDatabase>, IAsyncLifetime
+/// <summary>Each test has its own database: the processor takes every pending capture it may.</summary>
+public sealed class ReviewCaptureTests : IAsyncLifetime
 {
+    private readonly PostgresDatabase db = new();
     private GitHubHarness _gh = null!;
     private ReviewCaptureProcessor _processor = null!;
     private CaptureService _capture = null!;
@@ -14,13 +16,18 @@ public sealed class ReviewCaptureTests(PostgresDatabase db) : IClassFixture<Post
 
     public async ValueTask InitializeAsync()
     {
+        await db.InitializeAsync();
         _gh = await GitHubHarness.StartAsync();
         _gh.Fake.Installations.Add(77);
         _capture = new CaptureService(db.DataSource, _gh.Time);
         _processor = new ReviewCaptureProcessor(db.DataSource, _capture, _gh.Client, _gh.Time, NullLogger<ReviewCaptureProcessor>.Instance);
     }
 
-    public async ValueTask DisposeAsync() => await _gh.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _gh.DisposeAsync();
+        await db.DisposeAsync();
+    }
 
     [Fact]
     public async Task Comments_are_read_on_every_page_matched_by_file_and_line_and_unmatched_reported_both_ways()

@@ -1,0 +1,79 @@
+using FeedbackDashboard.Core.GitHub;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FeedbackDashboard.Core.Feedback;
+
+public readonly record struct CommentKey(string Kind, long Id);
+
+/// <summary>A comment whose full reaction list is known this cycle (an empty list means: no 👍/👎 at all).</summary>
+public sealed record KnownReactions(CommentKey Comment, IReadOnlyList<Reaction> Reactions, string? ETag = null);
+
+public readonly record struct ReconcileCounts(int Inserted, int Deleted);
+
+/// <summary>
+/// Makes review_feedback equal GitHub's lists for exactly the given comments, in one set-based statement:
+/// new (reactor, content) pairs inserted, vanished ones deleted (un-react), an empty list clears the comment.
+/// Comments not passed in (failed, 304) are not touched.
+/// </summary>
+public sealed class ReactionsReconciler(NpgsqlDataSource db)
+{
+    private const string Sql = """
+        with known as (
+            select * from unnest(@k_kinds, @k_ids, @k_etags) as k(kind, id, etag)
+        ),
+        incoming as (
+            select * from unnest(@r_kinds, @r_ids, @r_users, @r_logins, @r_contents, @r_at)
+                as r(kind, id, reactor_id, login, content, reacted_at)
+        ),
+        deleted as (
+            delete from review_feedback f
+            using known k
+            where f.kind = k.kind and f.github_comment_id = k.id
+              and not exists (
+                  select 1 from incoming i
+                  where i.kind = f.kind and i.id = f.github_comment_id and i.reactor_id = f.reactor_id and i.content = f.content)
+            returning 1
+        ),
+        upserted as (
+            insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at)
+            select kind, id, reactor_id, login, content, reacted_at, @now from incoming
+            on conflict (kind, github_comment_id, reactor_id, content) do update set reactor_login = excluded.reactor_login
+                where review_feedback.reactor_login <> excluded.reactor_login
+            returning (xmax = 0) as inserted
+        ),
+        polled as (
+            update review_comments c set polled_at = @now, etag = k.etag
+            from known k where c.kind = k.kind and c.github_comment_id = k.id
+            returning 1
+        )
+        select (select count(*) from upserted where inserted)::int, (select count(*) from deleted)::int,
+               (select count(*) from polled)::int
+        """;
+
+    public async Task<ReconcileCounts> ReconcileAsync(IReadOnlyList<KnownReactions> known, DateTimeOffset now, CancellationToken ct)
+    {
+        if (known.Count == 0) return default;
+        var comments = known.DistinctBy(k => k.Comment).ToList();
+        // One row per (comment, reactor, content): ON CONFLICT may not touch a row twice in one statement.
+        var reactions = comments
+            .SelectMany(k => k.Reactions.DistinctBy(r => (r.UserId, r.Content)).Select(r => (k.Comment, r)))
+            .ToList();
+
+        await using var cmd = db.CreateCommand(Sql);
+        cmd.Parameters.AddWithValue("k_kinds", comments.Select(k => k.Comment.Kind).ToArray());
+        cmd.Parameters.AddWithValue("k_ids", comments.Select(k => k.Comment.Id).ToArray());
+        cmd.Parameters.AddWithValue("k_etags", NpgsqlDbType.Array | NpgsqlDbType.Text, comments.Select(k => (object?)k.ETag ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("r_kinds", reactions.Select(x => x.Comment.Kind).ToArray());
+        cmd.Parameters.AddWithValue("r_ids", reactions.Select(x => x.Comment.Id).ToArray());
+        cmd.Parameters.AddWithValue("r_users", reactions.Select(x => x.r.UserId).ToArray());
+        cmd.Parameters.AddWithValue("r_logins", reactions.Select(x => x.r.Login).ToArray());
+        cmd.Parameters.AddWithValue("r_contents", reactions.Select(x => x.r.Content).ToArray());
+        cmd.Parameters.AddWithValue("r_at", reactions.Select(x => x.r.CreatedAt).ToArray());
+        cmd.Parameters.AddWithValue("now", now);
+
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new ReconcileCounts(reader.GetInt32(0), reader.GetInt32(1));
+    }
+}

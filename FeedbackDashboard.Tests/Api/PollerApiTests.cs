@@ -1,0 +1,72 @@
+using FeedbackDashboard.Core.ApiKeys;
+using FeedbackDashboard.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FeedbackDashboard.Tests.Api;
+
+public sealed class PollerApiTests : IAsyncLifetime
+{
+    private readonly PostgresDatabase _db = new();
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-20T12:00:00Z"));
+    private AppFactory _app = null!;
+    private HttpClient _client = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        await _db.InitializeAsync();
+        _app = new AppFactory(_db.ConnectionString, services: s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time)));
+        _client = await _app.WithKeyAsync(_db, Scopes.ReviewRead);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _db.DisposeAsync();
+    }
+
+    private Task CycleAsync(string job, double minutesAgo, string status, double seconds = 3) => _db.ExecuteAsync($"""
+        insert into poll_cycles (job, instance, started_at, finished_at, status, comments_checked, requests_made, errors)
+        values ('{job}', 'test', '{_time.GetUtcNow().AddMinutes(-minutesAgo):O}', '{_time.GetUtcNow().AddMinutes(-minutesAgo).AddSeconds(seconds):O}',
+                '{status}', 5, 2, '{(status == "failed" ? "[\"boom\"]" : "[]")}')
+        """);
+
+    private async Task<(string Overall, Dictionary<string, string> Jobs, System.Text.Json.JsonElement Body)> HealthAsync()
+    {
+        var body = await (await _client.GetAsync("/api/poller/health", TestContext.Current.CancellationToken)).JsonAsync();
+        var jobs = body.GetProperty("jobs").EnumerateArray().ToDictionary(j => j.GetProperty("job").GetString()!, j => j.GetProperty("status").GetString()!);
+        return (body.GetProperty("status").GetString()!, jobs, body);
+    }
+
+    [Fact]
+    public async Task Status_goes_disabled_healthy_late_failing()
+    {
+        var (overall, jobs, _) = await HealthAsync();
+        Assert.Equal("disabled", jobs["reactions"]);
+        Assert.Equal("disabled", overall);
+
+        await CycleAsync("reactions", 4, "ok");
+        await CycleAsync("maintainers", 30, "ok");
+        (overall, jobs, var body) = await HealthAsync();
+        Assert.Equal("healthy", jobs["reactions"]);
+        Assert.Equal("healthy", jobs["maintainers"]);
+        Assert.Equal("healthy", overall);
+        var cycle = body.GetProperty("jobs")[0].GetProperty("cycles")[0];
+        Assert.Equal(5, cycle.GetProperty("comments_checked").GetInt32());
+        Assert.Equal(3, cycle.GetProperty("duration_seconds").GetDouble());
+
+        _time.Advance(TimeSpan.FromMinutes(7)); // last finished 11 min ago > 2 × 5 min
+        (overall, jobs, _) = await HealthAsync();
+        Assert.Equal("late", jobs["reactions"]);
+        Assert.Equal("late", overall);
+
+        await CycleAsync("reactions", 3, "failed");
+        await CycleAsync("reactions", 2, "failed");
+        await CycleAsync("reactions", 1, "failed");
+        (overall, jobs, body) = await HealthAsync();
+        Assert.Equal("failing", jobs["reactions"]);
+        Assert.Equal("failing", overall);
+        Assert.Equal("boom", body.GetProperty("jobs")[0].GetProperty("cycles")[0].GetProperty("errors")[0].GetString());
+    }
+}

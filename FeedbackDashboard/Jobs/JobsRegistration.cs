@@ -1,0 +1,35 @@
+using Coravel;
+using FeedbackDashboard.Core;
+using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Polling;
+
+namespace FeedbackDashboard.Jobs;
+
+public static class JobsRegistration
+{
+    /// <summary>ROLE=poller only: the GitHub layer (and with it the App key) and the scheduled jobs.</summary>
+    public static IServiceCollection AddPollerJobs(this IServiceCollection services, FeedbackSettings settings)
+    {
+        services.AddGitHub(settings);
+        services.AddSingleton<ReviewCaptureProcessor>();
+        services.AddSingleton<ReactionsPoller>();
+        services.AddSingleton<CycleGate>();
+        services.AddScheduler();
+        services.AddTransient<ReactionsPollJob>();
+        return services;
+    }
+
+    public static void UsePollerJobs(this IServiceProvider services, FeedbackSettings settings)
+    {
+        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("FeedbackDashboard.Jobs");
+        services.UseScheduler(s =>
+        {
+            s.Schedule<ReactionsPollJob>()
+                .EverySeconds(CycleGate.TickSeconds(settings.PollerInterval))
+                .PreventOverlapping(nameof(ReactionsPollJob));
+        }).OnError(e => log.LogError(e, "A scheduled job failed"));
+        log.LogInformation("Poller role: reactions every {Interval} s (strategy {Strategy}), maintainers every {Refresh} s",
+            settings.PollerInterval.TotalSeconds, settings.PollerStrategy, settings.MaintainersRefresh.TotalSeconds);
+    }
+}

@@ -1,0 +1,19 @@
+using Coravel.Invocable;
+using FeedbackDashboard.Core;
+using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Polling;
+
+namespace FeedbackDashboard.Jobs;
+
+/// <summary>Coravel tick for the reactions poll: runs one cycle per POLLER_INTERVAL_SECS, the logic is in Core.</summary>
+public sealed class ReactionsPollJob(ReactionsPoller poller, CycleGate gate, FeedbackSettings settings)
+    : IInvocable, ICancellableInvocable
+{
+    public CancellationToken CancellationToken { get; set; }
+
+    public async Task Invoke()
+    {
+        if (gate.TryEnter(Core.Polling.Jobs.Reactions, settings.PollerInterval))
+            await poller.RunCycleAsync(CancellationToken);
+    }
+}
