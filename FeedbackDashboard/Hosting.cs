@@ -4,6 +4,7 @@ using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Jobs;
 using Microsoft.EntityFrameworkCore;
@@ -54,6 +55,7 @@ public static class Hosting
         services.AddSingleton<InstallationLocks>();
         services.AddSingleton<PollCycleRecorder>();
         services.AddSingleton<PollHealth>();
+        services.AddSingleton<MaintainersQueries>();
         return services;
     }
 
@@ -78,6 +80,7 @@ public static class Hosting
         app.MapTasksApi();
         app.MapFeedbackApi();
         app.MapPollerApi();
+        app.MapMaintainersApi();
 
         var settings = app.Services.GetRequiredService<FeedbackSettings>();
         if (settings.Role == Role.Poller) app.Services.UsePollerJobs(settings);

@@ -2,6 +2,7 @@ using Coravel;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Core.Polling;
 
 namespace FeedbackDashboard.Jobs;
@@ -16,7 +17,9 @@ public static class JobsRegistration
         services.AddSingleton<ReactionsPoller>();
         services.AddSingleton<CycleGate>();
         services.AddScheduler();
+        services.AddSingleton<MaintainersRefresher>();
         services.AddTransient<ReactionsPollJob>();
+        services.AddTransient<MaintainersRefreshJob>();
         return services;
     }
 
@@ -28,6 +31,9 @@ public static class JobsRegistration
             s.Schedule<ReactionsPollJob>()
                 .EverySeconds(CycleGate.TickSeconds(settings.PollerInterval))
                 .PreventOverlapping(nameof(ReactionsPollJob));
+            s.Schedule<MaintainersRefreshJob>()
+                .EverySeconds(CycleGate.TickSeconds(settings.MaintainersRefresh))
+                .PreventOverlapping(nameof(MaintainersRefreshJob));
         }).OnError(e => log.LogError(e, "A scheduled job failed"));
         log.LogInformation("Poller role: reactions every {Interval} s (strategy {Strategy}), maintainers every {Refresh} s",
             settings.PollerInterval.TotalSeconds, settings.PollerStrategy, settings.MaintainersRefresh.TotalSeconds);

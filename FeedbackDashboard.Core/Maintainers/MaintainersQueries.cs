@@ -1,0 +1,58 @@
+using Npgsql;
+
+namespace FeedbackDashboard.Core.Maintainers;
+
+public sealed record MaintainerView(long GithubId, string Login, string Association, DateTimeOffset RefreshedAt);
+
+public sealed record RepoMaintainers(string Repository, string Owner, string Name, DateTimeOffset? RefreshedAt, string? Outcome,
+    string? Error, IReadOnlyList<MaintainerView> Maintainers);
+
+public sealed record RepoMaintainersSummary(string Repository, string Owner, string Name, long InstallationId, bool Installed,
+    int Maintainers, DateTimeOffset? RefreshedAt, string? Outcome, string? Error);
+
+public sealed class MaintainersQueries(NpgsqlDataSource db)
+{
+    /// <summary>A registered repository's maintainers (owner/name case-insensitive); null when it is not registered.</summary>
+    public async Task<RepoMaintainers?> ForRepoAsync(string owner, string name, CancellationToken ct)
+    {
+        await using var batch = db.CreateBatch();
+        var fullName = $"{owner}/{name}".ToLowerInvariant();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            select full_name, owner, name, maintainers_refreshed_at, maintainers_outcome, maintainers_error
+            from repositories where full_name = @repo
+            """) { Parameters = { new("repo", fullName) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            select github_id, login, association, refreshed_at from maintainers where repo_full_name = lower(@repo)
+            order by case association when 'OWNER' then 0 when 'MEMBER' then 1 else 2 end, lower(login)
+            """) { Parameters = { new("repo", fullName) } });
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        var repo = (FullName: r.GetString(0), Owner: r.GetString(1), Name: r.GetString(2),
+            RefreshedAt: r.IsDBNull(3) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(3),
+            Outcome: r.IsDBNull(4) ? null : r.GetString(4), Error: r.IsDBNull(5) ? null : r.GetString(5));
+        await r.NextResultAsync(ct);
+        var list = new List<MaintainerView>();
+        while (await r.ReadAsync(ct))
+            list.Add(new MaintainerView(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3)));
+        return new RepoMaintainers(repo.FullName, repo.Owner, repo.Name, repo.RefreshedAt, repo.Outcome, repo.Error, list);
+    }
+
+    public async Task<IReadOnlyList<RepoMaintainersSummary>> RepositoriesAsync(CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            select r.full_name, r.owner, r.name, r.installation_id, r.installed,
+                   (select count(*)::int from maintainers m where m.repo_full_name = r.full_name),
+                   r.maintainers_refreshed_at, r.maintainers_outcome, r.maintainers_error
+            from repositories r order by r.full_name
+            """);
+        var list = new List<RepoMaintainersSummary>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new RepoMaintainersSummary(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetBoolean(4), r.GetInt32(5),
+                r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetString(7),
+                r.IsDBNull(8) ? null : r.GetString(8)));
+        }
+        return list;
+    }
+}

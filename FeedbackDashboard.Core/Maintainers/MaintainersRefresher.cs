@@ -1,0 +1,247 @@
+using System.Security.Cryptography;
+using System.Text;
+using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Polling;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace FeedbackDashboard.Core.Maintainers;
+
+public static class Associations
+{
+    public const string Owner = "OWNER";
+    public const string Member = "MEMBER";
+    public const string Collaborator = "COLLABORATOR";
+
+    /// <summary>OWNER &gt; MEMBER &gt; COLLABORATOR: when one person is several, the strongest wins.</summary>
+    public static int Rank(string association) => association switch { Owner => 3, Member => 2, Collaborator => 1, _ => 0 };
+}
+
+public static class RefreshOutcomes
+{
+    public const string Ok = "ok";
+    public const string Failed = "failed";
+    public const string SkippedEmpty = "skipped_empty";
+    public const string Guarded = "guarded";
+}
+
+public sealed record MaintainerEntry(long GithubId, string Login, string Association);
+
+/// <summary>
+/// Keeps the live maintainers table: per registered and installed repository, the user owner (OWNER), the org's
+/// members (MEMBER) and the direct collaborators (COLLABORATOR). Fetch everything before writing, fail closed per
+/// repository, never wipe on an empty answer, one transaction per repository, and hold back a mass removal until
+/// the same answer comes twice.
+/// </summary>
+public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient github, PollCycleRecorder recorder, TimeProvider time,
+    ILogger<MaintainersRefresher> log)
+{
+    private const long RunLockKey = 0x4D41_494E_5453L; // "MAINTS": one refresh at a time across pollers
+
+    private sealed record Repo(long Id, string FullName, long InstallationId, int Current, string? GuardHash);
+
+    public async Task<CycleReport?> RunAsync(CancellationToken ct)
+    {
+        await using var runLock = await db.OpenConnectionAsync(ct);
+        await using (var take = new NpgsqlCommand("select pg_try_advisory_lock(@k)", runLock))
+        {
+            take.Parameters.AddWithValue("k", RunLockKey);
+            if (!(bool)(await take.ExecuteScalarAsync(ct))!)
+            {
+                log.LogInformation("Maintainers refresh skipped: another poller is running it");
+                return null;
+            }
+        }
+
+        var cycleId = await recorder.StartAsync(Jobs.Maintainers, ct);
+        var report = new CycleReport();
+        var session = new GitHubSession();
+        try
+        {
+            // Members of one org are fetched once per run, however many of its repositories are registered.
+            var orgMembers = new Dictionary<string, Task<IReadOnlyList<GitHubUser>>>(StringComparer.OrdinalIgnoreCase);
+            foreach (var repo in await LoadReposAsync(ct))
+            {
+                ct.ThrowIfCancellationRequested();
+                await RefreshRepoAsync(session, repo, orgMembers, report, ct);
+            }
+            report.Status = report.ReposFailed == 0 ? "ok" : report.ReposOk + report.ReposSkippedEmpty + report.ReposGuarded > 0 ? "partial" : "failed";
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            report.Status = "cancelled";
+        }
+        catch (NpgsqlException e)
+        {
+            log.LogError(e, "Maintainers refresh {CycleId} failed", cycleId);
+            report.Error($"refresh failed: {e.Message}");
+            report.Status = "failed";
+        }
+        finally
+        {
+            await recorder.FinishAsync(cycleId, report, session);
+        }
+        log.LogInformation("Maintainers refresh {CycleId} {Status}: {Ok} ok, {Failed} failed, {Empty} skipped empty, {Guarded} guarded, {Rows} rows changed",
+            cycleId, report.Status, report.ReposOk, report.ReposFailed, report.ReposSkippedEmpty, report.ReposGuarded, report.RowsChanged);
+        return report;
+    }
+
+    private async Task RefreshRepoAsync(GitHubSession session, Repo repo,
+        Dictionary<string, Task<IReadOnlyList<GitHubUser>>> orgMembers, CycleReport report, CancellationToken ct)
+    {
+        // 1. Fetch every page of every list; any failure leaves the repository exactly as it was.
+        RepoOwner owner;
+        Dictionary<long, MaintainerEntry> answer;
+        try
+        {
+            owner = await github.GetRepoOwnerAsync(session, repo.InstallationId, repo.FullName, ct);
+            var collaborators = await github.GetDirectCollaboratorsAsync(session, repo.InstallationId, repo.FullName, ct);
+            IReadOnlyList<GitHubUser> members = [];
+            if (owner.Type == "Organization")
+            {
+                if (!orgMembers.TryGetValue(owner.Login, out var fetch))
+                    orgMembers[owner.Login] = fetch = github.GetOrgMembersAsync(session, repo.InstallationId, owner.Login, ct);
+                members = await fetch;
+            }
+            answer = Combine(owner, members, collaborators);
+        }
+        catch (Exception e) when (e is GitHubRequestException or InstallationUnavailableException)
+        {
+            log.LogWarning("Maintainers of {Repository} (installation {InstallationId}) not refreshed: {Error}",
+                repo.FullName, repo.InstallationId, e.Message);
+            report.Error($"{repo.FullName}: {e.Message}");
+            report.ReposFailed++;
+            await SetOutcomeAsync(repo, RefreshOutcomes.Failed, e.Message, repo.GuardHash, ct);
+            return;
+        }
+
+        // 2. An empty answer is never the truth for a repository someone owns: keep what we have.
+        if (answer.Count == 0)
+        {
+            report.ReposSkippedEmpty++;
+            await SetOutcomeAsync(repo, RefreshOutcomes.SkippedEmpty, "GitHub answered no maintainers; kept the previous list", repo.GuardHash, ct);
+            return;
+        }
+
+        // 3. Mass-removal guard: hold back a refresh that drops more than half (and more than 2) until it repeats.
+        var removed = await CountRemovedAsync(repo, answer.Keys, ct);
+        var hash = Hash(answer.Values);
+        if (removed > 2 && removed * 2 > repo.Current && hash != repo.GuardHash)
+        {
+            log.LogWarning("Maintainers of {Repository}: refresh would remove {Removed} of {Current}; held back until it repeats",
+                repo.FullName, removed, repo.Current);
+            report.ReposGuarded++;
+            report.Error($"{repo.FullName}: would remove {removed} of {repo.Current} maintainers; held back until the next run confirms it");
+            await SetOutcomeAsync(repo, RefreshOutcomes.Guarded, $"would remove {removed} of {repo.Current} maintainers", hash, ct);
+            return;
+        }
+
+        // 4. One transaction: upsert the present, delete the absent, stamp the repository.
+        report.RowsChanged += await WriteAsync(repo, owner, answer.Values, ct);
+        report.ReposOk++;
+    }
+
+    internal static Dictionary<long, MaintainerEntry> Combine(RepoOwner owner, IReadOnlyList<GitHubUser> members, IReadOnlyList<GitHubUser> collaborators)
+    {
+        var result = new Dictionary<long, MaintainerEntry>();
+        void Add(long id, string login, string association)
+        {
+            if (!result.TryGetValue(id, out var existing) || Associations.Rank(association) > Associations.Rank(existing.Association))
+                result[id] = new MaintainerEntry(id, login, association);
+        }
+        if (owner.Type == "User") Add(owner.Id, owner.Login, Associations.Owner);
+        foreach (var m in members) Add(m.Id, m.Login, Associations.Member);
+        foreach (var c in collaborators) Add(c.Id, c.Login, Associations.Collaborator);
+        return result;
+    }
+
+    private static string Hash(IEnumerable<MaintainerEntry> entries) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
+            string.Join(";", entries.OrderBy(e => e.GithubId).Select(e => $"{e.GithubId}:{e.Association}")))))[..32];
+
+    private async Task<int> CountRemovedAsync(Repo repo, IEnumerable<long> present, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(
+            "select count(*)::int from maintainers where repo_full_name = @repo and github_id <> all(@present)");
+        cmd.Parameters.AddWithValue("repo", repo.FullName);
+        cmd.Parameters.AddWithValue("present", present.ToArray());
+        return (int)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    private async Task<int> WriteAsync(Repo repo, RepoOwner owner, IReadOnlyCollection<MaintainerEntry> entries, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using var upsert = new NpgsqlCommand("""
+            insert into maintainers (repo_full_name, github_id, login, association, refreshed_at)
+            select @repo, id, login, association, @now from unnest(@ids, @logins, @associations) as x(id, login, association)
+            on conflict (repo_full_name, github_id) do update
+                set login = excluded.login, association = excluded.association, refreshed_at = excluded.refreshed_at
+            """, conn, tx);
+        upsert.Parameters.AddWithValue("repo", repo.FullName);
+        upsert.Parameters.AddWithValue("now", now);
+        upsert.Parameters.AddWithValue("ids", entries.Select(e => e.GithubId).ToArray());
+        upsert.Parameters.AddWithValue("logins", entries.Select(e => e.Login).ToArray());
+        upsert.Parameters.AddWithValue("associations", entries.Select(e => e.Association).ToArray());
+
+        // Rows changed = new people, people whose login or role changed, people removed.
+        await using var changed = new NpgsqlCommand("""
+            select count(*)::int from unnest(@ids, @logins, @associations) as x(id, login, association)
+            left join maintainers m on m.repo_full_name = @repo and m.github_id = x.id
+            where m.github_id is null or m.login <> x.login or m.association <> x.association
+            """, conn, tx);
+        changed.Parameters.AddWithValue("repo", repo.FullName);
+        changed.Parameters.AddWithValue("ids", entries.Select(e => e.GithubId).ToArray());
+        changed.Parameters.AddWithValue("logins", entries.Select(e => e.Login).ToArray());
+        changed.Parameters.AddWithValue("associations", entries.Select(e => e.Association).ToArray());
+        var changedRows = (int)(await changed.ExecuteScalarAsync(ct))!;
+        await upsert.ExecuteNonQueryAsync(ct);
+
+        await using var delete = new NpgsqlCommand(
+            "delete from maintainers where repo_full_name = @repo and github_id <> all(@ids)", conn, tx);
+        delete.Parameters.AddWithValue("repo", repo.FullName);
+        delete.Parameters.AddWithValue("ids", entries.Select(e => e.GithubId).ToArray());
+        var deleted = await delete.ExecuteNonQueryAsync(ct);
+
+        await using var stamp = new NpgsqlCommand("""
+            update repositories set owner_type = @owner_type, maintainers_refreshed_at = @now, maintainers_outcome = 'ok',
+                maintainers_error = null, maintainers_guard_hash = null
+            where id = @id
+            """, conn, tx);
+        stamp.Parameters.AddWithValue("owner_type", owner.Type == "Organization" ? "Organization" : "User");
+        stamp.Parameters.AddWithValue("now", now);
+        stamp.Parameters.AddWithValue("id", repo.Id);
+        await stamp.ExecuteNonQueryAsync(ct);
+
+        await tx.CommitAsync(ct);
+        return changedRows + deleted;
+    }
+
+    private async Task SetOutcomeAsync(Repo repo, string outcome, string? error, string? guardHash, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            update repositories set maintainers_outcome = @outcome, maintainers_error = @error, maintainers_guard_hash = @hash
+            where id = @id
+            """);
+        cmd.Parameters.AddWithValue("outcome", outcome);
+        cmd.Parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("hash", (object?)guardHash ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("id", repo.Id);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<List<Repo>> LoadReposAsync(CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            select r.id, r.full_name, r.installation_id,
+                   (select count(*)::int from maintainers m where m.repo_full_name = r.full_name), r.maintainers_guard_hash
+            from repositories r where r.installed order by r.installation_id, r.full_name
+            """);
+        var list = new List<Repo>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            list.Add(new Repo(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetString(4)));
+        return list;
+    }
+}
