@@ -56,6 +56,7 @@ public static class Hosting
         services.AddSingleton<PollCycleRecorder>();
         services.AddSingleton<PollHealth>();
         services.AddSingleton<MaintainersQueries>();
+        services.AddSingleton<AnalyticsQueries>();
         return services;
     }
 
@@ -81,6 +82,7 @@ public static class Hosting
         app.MapFeedbackApi();
         app.MapPollerApi();
         app.MapMaintainersApi();
+        app.MapAnalyticsApi();
 
         var settings = app.Services.GetRequiredService<FeedbackSettings>();
         if (settings.Role == Role.Poller) app.Services.UsePollerJobs(settings);
