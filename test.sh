@@ -6,11 +6,12 @@ cd "$(dirname "$0")"
 
 if [ "${1:-}" = "--bench" ]; then shift; exec ./bench.sh "$@"; fi
 
-# Browser tests drive Debian's Chromium; install it once.
-if [ ! -x /usr/bin/chromium ]; then
-  echo "test.sh: installing chromium…"
+# Browser tests drive Debian's Chromium (and need an emoji font for 👍/👎 in screenshots); install them once.
+if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ]; then
+  echo "test.sh: installing chromium and fonts…"
   export DEBIAN_FRONTEND=noninteractive
-  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null || { echo "test.sh: could not install chromium"; echo "0 passed, 1 failed"; exit 1; }
+  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji) >/dev/null \
+    || { echo "test.sh: could not install chromium"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
 pgdir=$(mktemp -d /tmp/fd-test-pg.XXXXXX)

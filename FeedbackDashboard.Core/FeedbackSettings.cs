@@ -59,6 +59,11 @@ public sealed record FeedbackSettings
         DashboardAuth = NullIfEmpty(config["DASHBOARD_AUTH"])?.ToLowerInvariant(),
     };
 
+    /// <summary>Where people see pull requests: github.com, or the GHES host the API lives on.</summary>
+    public string GitHubWebUrl => GitHubApiUrl.Host == "api.github.com"
+        ? "https://github.com"
+        : $"{GitHubApiUrl.Scheme}://{GitHubApiUrl.Authority}";
+
     /// <summary>Reads the App's PEM key; called only on the poller, so a serve instance never touches it.</summary>
     public string ReadAppPrivateKey()
     {

@@ -3,6 +3,7 @@ using FeedbackDashboard.Components;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Data;
+using FeedbackDashboard.Core.Demo;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Core.Polling;
@@ -23,6 +24,10 @@ public static class Hosting
 
         if (string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["urls"]))
             builder.WebHost.UseUrls("http://127.0.0.1:5000");
+
+        // Serve library assets (MudBlazor's CSS/JS) from the build output too, not only from a publish folder:
+        // ./run.sh runs the build. A published app has no manifest for this, and it does nothing there.
+        builder.WebHost.UseStaticWebAssets();
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -57,6 +62,9 @@ public static class Hosting
         services.AddSingleton<PollHealth>();
         services.AddSingleton<MaintainersQueries>();
         services.AddSingleton<AnalyticsQueries>();
+        services.AddSingleton<DemoData>();
+        services.AddSingleton<PollCycleNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<PollCycleNotifier>());
         return services;
     }
 
@@ -66,6 +74,13 @@ public static class Hosting
         var applied = await Migrator.MigrateAsync(dataSource.ConnectionString, app.Lifetime.ApplicationStopping);
         if (applied.Count > 0)
             app.Logger.LogInformation("Applied migrations {Migrations}", string.Join(", ", applied));
+    }
+
+    /// <summary>./run.sh --demo: fills an empty database with the labelled demo set; never touches real data.</summary>
+    public static async Task SeedDemoDataAsync(this WebApplication app)
+    {
+        var seeded = await app.Services.GetRequiredService<DemoData>().SeedIfEmptyAsync(app.Lifetime.ApplicationStopping);
+        app.Logger.LogInformation(seeded ? "Demo data loaded (repositories under demo/)" : "The database has runs already; demo data not loaded");
     }
 
     public static WebApplication UseFeedbackDashboard(this WebApplication app)

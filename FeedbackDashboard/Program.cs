@@ -10,6 +10,7 @@ try
 
     var app = builder.Build();
     await app.MigrateDatabaseAsync();
+    if (args.Contains("--demo")) await app.SeedDemoDataAsync();
     app.UseFeedbackDashboard();
     await app.RunAsync();
     return 0;

@@ -1,0 +1,92 @@
+using Npgsql;
+
+namespace FeedbackDashboard.Core.Demo;
+
+/// <summary>
+/// Clearly-labelled demo data (repositories under the "demo" owner) so a newcomer sees real pages at once.
+/// Only ever written into an empty database.
+/// </summary>
+public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
+{
+    public const string Owner = "demo";
+    public const long Installation = 1;
+
+    public async Task<bool> IsEmptyAsync(CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("select not exists(select 1 from tasks)");
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task<bool> AnyDemoAsync(CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("select exists(select 1 from repositories where owner = 'demo')");
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>Seeds the demo set when the database has no runs; false when it had some.</summary>
+    public async Task<bool> SeedIfEmptyAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        // Two clicks at once must not seed twice.
+        await using (var lockCmd = new NpgsqlCommand("lock table tasks in exclusive mode", conn, tx)) await lockCmd.ExecuteNonQueryAsync(ct);
+        await using (var check = new NpgsqlCommand("select exists(select 1 from tasks)", conn, tx))
+            if ((bool)(await check.ExecuteScalarAsync(ct))!) return false;
+
+        var now = time.GetUtcNow();
+        var random = new Random(2026);
+        string[] repos = ["demo/web-app", "demo/api-server", "demo/cli-tool"];
+        string[] files = ["src/auth/session.ts", "src/api/handlers.go", "src/db/queries.sql", "src/ui/Table.tsx", "cmd/main.go", "src/cache.rs", "README.md"];
+        (long Id, string Login, string Role)[] people =
+        [
+            (1001, "alice", "OWNER"), (1002, "bob", "MEMBER"), (1003, "carol", "MEMBER"), (1004, "dave", "COLLABORATOR"),
+            (1005, "erin", "CONTRIBUTOR"), (1006, "frank", "NONE"),
+        ];
+
+        var sql = new System.Text.StringBuilder();
+        foreach (var repo in repos)
+        {
+            var name = repo.Split('/')[1];
+            sql.AppendLine($"insert into repositories (owner, name, full_name, installation_id, owner_type, maintainers_refreshed_at, maintainers_outcome) values ('demo', '{name}', '{repo}', {Installation}, 'Organization', '{now.AddMinutes(-20):O}', 'ok');");
+            foreach (var p in people.Where(p => p.Role is "OWNER" or "MEMBER" or "COLLABORATOR"))
+                sql.AppendLine($"insert into maintainers (repo_full_name, github_id, login, association, refreshed_at) values ('{repo}', {p.Id}, '{p.Login}', '{(p.Role == "OWNER" ? "MEMBER" : p.Role)}', '{now.AddMinutes(-20):O}');");
+        }
+
+        long commentId = 500_000;
+        for (var i = 0; i < 60; i++)
+        {
+            var repo = repos[i % repos.Length];
+            var created = now.AddHours(-random.Next(1, 24 * 45));
+            var author = people[random.Next(people.Length)];
+            var task = Guid.CreateVersion7(created);
+            sql.AppendLine($"insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at) select '{task}', id, {Installation}, {100 + i}, {author.Id}, '{author.Login}', '{(author.Role == "OWNER" ? "MEMBER" : author.Role)}', '{created:O}' from repositories where full_name = '{repo}';");
+            for (var c = 0; c < random.Next(1, 7); c++)
+            {
+                var id = ++commentId;
+                var kind = c % 4 == 3 ? "reply" : "inline";
+                var posted = created.AddMinutes(random.Next(1, 30));
+                sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at) values ('{kind}', {id}, '{task}', '{(kind == "inline" ? "PRRC_" : "IC_")}{id}', '{files[random.Next(files.Length)]}', {random.Next(1, 400)}, '{posted:O}');");
+                // Most comments draw nothing; the rest lean 👍, as a useful bot's should.
+                if (random.NextDouble() < 0.45) continue;
+                foreach (var p in people.OrderBy(_ => random.Next()).Take(random.Next(1, 4)))
+                {
+                    var content = random.NextDouble() < 0.72 ? "+1" : "-1";
+                    sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('{kind}', {id}, {p.Id}, '{p.Login}', '{content}', '{posted.AddMinutes(random.Next(5, 600)):O}', '{posted.AddMinutes(random.Next(600, 900)):O}');");
+                }
+            }
+        }
+
+        for (var k = 12; k >= 1; k--)
+        {
+            var started = now.AddMinutes(-5 * k);
+            var status = k == 7 ? "partial" : "ok";
+            var errors = k == 7 ? "[\"inline comment 500012 (demo/web-app): reactions page answered 502\"]" : "[]";
+            sql.AppendLine($"insert into poll_cycles (job, instance, started_at, finished_at, status, comments_selected, comments_checked, comments_unchanged, comments_failed, reactions_inserted, reactions_deleted, requests_made, not_modified, rate_limit_remaining, errors) values ('reactions', 'demo', '{started:O}', '{started.AddSeconds(2 + random.NextDouble() * 4):O}', '{status}', {40 + k}, {38 + k}, {random.Next(0, 10)}, {(k == 7 ? 1 : 0)}, {random.Next(0, 6)}, {random.Next(0, 2)}, {2 + k % 3}, 0, '{{\"{Installation}\": {4900 - k * 3}}}', '{errors}');");
+        }
+        sql.AppendLine($"insert into poll_cycles (job, instance, started_at, finished_at, status, repos_ok, rows_changed, requests_made) values ('maintainers', 'demo', '{now.AddMinutes(-20):O}', '{now.AddMinutes(-20).AddSeconds(3):O}', 'ok', 3, 12, 9);");
+
+        await using (var insert = new NpgsqlCommand(sql.ToString(), conn, tx)) await insert.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+}

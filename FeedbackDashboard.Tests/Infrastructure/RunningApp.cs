@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace FeedbackDashboard.Tests.Infrastructure;
+
+/// <summary>The built FeedbackDashboard started as a real process on a free loopback port (what a browser test drives).</summary>
+public sealed class RunningApp : IAsyncDisposable
+{
+    private readonly Process _process;
+    public Uri Url { get; }
+
+    private RunningApp(Process process, Uri url)
+    {
+        _process = process;
+        Url = url;
+    }
+
+    public static async Task<RunningApp> StartAsync(string connectionString, IDictionary<string, string>? environment = null)
+    {
+        var port = FreePort();
+        var url = new Uri($"http://127.0.0.1:{port}/");
+        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "FeedbackDashboard.dll")])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["DATABASE_URL"] = connectionString,
+                ["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/'),
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["Logging__LogLevel__Default"] = "Warning",
+            },
+        };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        var process = Process.Start(psi)!;
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"the app exited ({process.ExitCode}): {output}");
+            try
+            {
+                if ((await http.GetAsync(new Uri(url, "readyz"))).StatusCode == HttpStatusCode.OK) return new RunningApp(process, url);
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        process.Kill(entireProcessTree: true);
+        throw new TimeoutException($"the app did not become ready at {url}: {output}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
