@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Sockets;
+using Bunit;
+using FeedbackDashboard.Components.Pages;
+using FeedbackDashboard.Components.Shared;
+using FeedbackDashboard.Core;
+using FeedbackDashboard.Core.Demo;
+using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Maintainers;
+using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace FeedbackDashboard.Tests.Components;
+
+/// <summary>Each page's states — loading, empty, data, error — rendered by bUnit over the real Core services.</summary>
+public sealed class PageTests : BunitBase, IAsyncLifetime
+{
+    private readonly PostgresDatabase _db = new();
+    private TcpListener? _silent;
+
+    public ValueTask InitializeAsync() => _db.InitializeAsync();
+
+    public new async ValueTask DisposeAsync()
+    {
+        _silent?.Stop();
+        await _db.DisposeAsync();
+        await base.DisposeAsync();
+    }
+
+    private void UseDatabase(NpgsqlDataSource dataSource, Role role = Role.Serve)
+    {
+        var settings = new FeedbackSettings { Role = role };
+        Services.AddSingleton(settings);
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton(dataSource);
+        Services.AddSingleton(new AnalyticsQueries(dataSource));
+        Services.AddSingleton(new FeedbackQueries(dataSource));
+        Services.AddSingleton(new MaintainersQueries(dataSource));
+        Services.AddSingleton(new DemoData(dataSource, TimeProvider.System));
+        Services.AddSingleton(new PollHealth(dataSource, settings, TimeProvider.System));
+        Services.AddSingleton(new PollCycleNotifier(dataSource, NullLogger<PollCycleNotifier>.Instance));
+    }
+
+    /// <summary>A server that accepts connections and never answers: every query hangs.</summary>
+    private NpgsqlDataSource Hanging()
+    {
+        _silent = new TcpListener(IPAddress.Loopback, 0);
+        _silent.Start();
+        return NpgsqlDataSource.Create($"Host=127.0.0.1;Port={((IPEndPoint)_silent.LocalEndpoint).Port};Username=x;Timeout=30");
+    }
+
+    /// <summary>Nothing listens there: every query fails at once.</summary>
+    private static NpgsqlDataSource Unreachable() => NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Username=x;Timeout=2");
+
+    [Fact]
+    public void Overview_shows_a_loading_bar_while_the_database_answers()
+    {
+        UseDatabase(Hanging());
+        var cut = Render<Home>();
+        Assert.NotNull(cut.Find("[data-testid=loading]"));
+    }
+
+    [Fact]
+    public void Overview_says_in_words_when_the_database_fails()
+    {
+        UseDatabase(Unreachable());
+        var cut = Render<Home>();
+        cut.WaitForAssertion(() => Assert.Contains("Could not load this page", cut.Find("[data-testid=error]").TextContent), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void Overview_on_an_empty_database_explains_how_data_arrives_and_loads_the_demo()
+    {
+        UseDatabase(_db.DataSource);
+        var cut = Render<Home>();
+        cut.WaitForAssertion(() => Assert.Contains("POST /api/tasks", cut.Find("[data-testid=empty-state]").TextContent), TimeSpan.FromSeconds(10));
+
+        cut.Find("[data-testid=load-demo] , button[data-testid=load-demo]").Click();
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=demo-banner]")), TimeSpan.FromSeconds(10));
+        Assert.NotNull(cut.Find("[data-testid=kpi-acceptance]"));
+    }
+
+    [Fact]
+    public async Task Overview_shows_the_figures_with_the_previous_period()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var task = await _db.TaskAsync("acme/ui", now.AddDays(-40));
+        await _db.CommentAsync(task, "inline", 1, now.AddDays(-2));
+        await _db.CommentAsync(task, "inline", 2, now.AddDays(-3));
+        await _db.CommentAsync(task, "inline", 3, now.AddDays(-35));
+        await _db.ReactionAsync("inline", 1, 10, "+1");
+        await _db.ReactionAsync("inline", 1, 11, "+1");
+        await _db.ReactionAsync("inline", 1, 12, "-1");
+        await _db.ReactionAsync("inline", 3, 10, "-1");
+        UseDatabase(_db.DataSource);
+
+        var cut = Render<Home>();
+        cut.WaitForAssertion(() => Assert.Equal("2", cut.Find("[data-testid=kpi-up-value]").TextContent.Trim()), TimeSpan.FromSeconds(10));
+        Assert.Equal("1", cut.Find("[data-testid=kpi-down-value]").TextContent.Trim());
+        Assert.Contains("67", cut.Find("[data-testid=kpi-acceptance-value]").TextContent);
+        Assert.Contains("1 of 2 comments drew a reaction", cut.Find("[data-testid=kpi-coverage]").TextContent);
+        // The 30 days before: one comment, one 👎, acceptance 0 %.
+        Assert.Contains("▲ previous period: 0", cut.Find("[data-testid=kpi-up-previous]").TextContent);
+        Assert.Contains("0 %", cut.Find("[data-testid=kpi-acceptance-previous]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=demo-banner]"));
+    }
+
+    [Fact]
+    public async Task Run_detail_lists_reactors_with_resolved_roles_and_filters_to_maintainers()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var task = await _db.TaskAsync("acme/detail", now, pr: 5, authorId: 7, authorLogin: "mona", association: "CONTRIBUTOR");
+        await _db.CommentAsync(task, "inline", 1, now, "a.cs", 3);
+        await _db.ReactionAsync("inline", 1, 7, "+1", login: "mona");
+        await _db.ReactionAsync("inline", 1, 8, "-1", login: "stranger");
+        await _db.MaintainerAsync("acme/detail", 7, "mona", "COLLABORATOR");
+        UseDatabase(_db.DataSource);
+
+        var cut = Render<RunDetail>(p => p.Add(x => x.Id, task));
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=reactor]").Count), TimeSpan.FromSeconds(10));
+        var badges = cut.FindAll("[data-testid=role-badge]").Select(b => b.TextContent.Trim()).ToList();
+        Assert.Equal(["COLLABORATOR", "COLLABORATOR", "NONE"], badges); // author, then reactors
+
+        cut.Find("[data-testid=maintainers-only] input").Change(true);
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=reactor]")));
+        Assert.Contains("👎 0", cut.Find("[data-testid=total-down]").TextContent);
+    }
+
+    [Fact]
+    public void Run_detail_of_an_unknown_run_says_so()
+    {
+        UseDatabase(_db.DataSource);
+        var cut = Render<RunDetail>(p => p.Add(x => x.Id, Guid.NewGuid()));
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=not-found]")), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Maintainers_lists_repositories_with_outcome_words_and_a_stale_warning()
+    {
+        UseDatabase(_db.DataSource);
+        var empty = Render<FeedbackDashboard.Components.Pages.Maintainers>();
+        empty.WaitForAssertion(() => Assert.NotNull(empty.Find("[data-testid=empty]")), TimeSpan.FromSeconds(10));
+
+        await _db.RepoAsync("acme/fresh");
+        await _db.RepoAsync("acme/old");
+        await _db.MaintainerAsync("acme/fresh", 1, "a", "MEMBER");
+        await _db.ExecuteAsync("update repositories set maintainers_refreshed_at = now(), maintainers_outcome = 'ok' where full_name = 'acme/fresh'");
+        await _db.ExecuteAsync("update repositories set maintainers_refreshed_at = now() - interval '3 hours', maintainers_outcome = 'guarded' where full_name = 'acme/old'");
+
+        var cut = Render<FeedbackDashboard.Components.Pages.Maintainers>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=maintainer-count]").Count), TimeSpan.FromSeconds(10));
+        var outcomes = cut.FindAll("[data-testid=outcome]").Select(o => o.TextContent.Trim()).ToList();
+        Assert.Equal(["ok", "guarded (mass removal held)"], outcomes);
+        Assert.Single(cut.FindAll("[data-testid=stale]"));
+    }
+
+    [Fact]
+    public async Task Poll_health_shows_status_cycles_and_last_errors_and_that_this_instance_does_not_poll()
+    {
+        await _db.ExecuteAsync("""
+            insert into poll_cycles (job, instance, started_at, finished_at, status, comments_checked, errors)
+            values ('reactions', 't', now() - interval '1 minute', now() - interval '58 seconds', 'partial', 9, '["installation 66: token mint answered 404"]')
+            """);
+        UseDatabase(_db.DataSource);
+
+        var cut = Render<PollHealthPage>();
+        cut.WaitForAssertion(() => Assert.Contains("token mint answered 404", cut.Find("[data-testid=last-errors]").TextContent), TimeSpan.FromSeconds(10));
+        Assert.NotNull(cut.Find("[data-testid=disabled-here]"));
+        Assert.Contains("healthy", cut.Find("[data-testid=job-reactions]").TextContent);
+        Assert.Contains("No cycle has run yet", cut.Find("[data-testid=job-maintainers]").TextContent);
+    }
+
+    [Fact]
+    public async Task Pages_refresh_when_a_poll_cycle_lands()
+    {
+        UseDatabase(_db.DataSource);
+        var cut = Render<PollHealthPage>();
+        cut.WaitForAssertion(() => Assert.Contains("No cycle has run yet", cut.Find("[data-testid=job-reactions]").TextContent), TimeSpan.FromSeconds(10));
+
+        await _db.ExecuteAsync("insert into poll_cycles (job, instance, started_at, finished_at, status) values ('reactions', 't', now(), now(), 'ok')");
+        Services.GetRequiredService<PollCycleNotifier>().Raise("reactions");
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=job-reactions] [data-testid=cycles]")), TimeSpan.FromSeconds(10));
+    }
+
+    [Theory]
+    [InlineData("OWNER", "mud-chip-color-error")]
+    [InlineData("MEMBER", "mud-chip-color-primary")]
+    [InlineData("COLLABORATOR", "mud-chip-color-secondary")]
+    [InlineData("NONE", "mud-chip-color-default")]
+    public void Role_badges_show_the_role_in_words_and_colour(string association, string cssClass)
+    {
+        var cut = Render<RoleBadge>(p => p.Add(b => b.Association, association));
+        var chip = cut.Find("[data-testid=role-badge]");
+        Assert.Equal(association, chip.TextContent.Trim());
+        Assert.True(chip.ClassName!.Contains(cssClass), chip.ClassName);
+    }
+}
