@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.HttpOverrides;
 using FeedbackDashboard.Api;
 using FeedbackDashboard.Components;
 using FeedbackDashboard.Core;
@@ -36,6 +37,7 @@ public static class Hosting
         if (settings.Role == Role.Poller) builder.Services.AddPollerJobs(settings);
 
         builder.Services.AddProblemDetails();
+        builder.AddDashboardAuth(settings);
         builder.Services.AddApiKeyAuth();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -85,6 +87,13 @@ public static class Hosting
 
     public static WebApplication UseFeedbackDashboard(this WebApplication app)
     {
+        var settings = app.Services.GetRequiredService<FeedbackSettings>();
+        // Behind an ingress that terminates TLS: trust its X-Forwarded-Proto/For, so OAuth redirects and
+        // Secure cookies see https. The pod is only reachable through the cluster network.
+        var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto };
+        forwarded.KnownIPNetworks.Clear();
+        forwarded.KnownProxies.Clear();
+        app.UseForwardedHeaders(forwarded);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -98,11 +107,10 @@ public static class Hosting
         app.MapPollerApi();
         app.MapMaintainersApi();
         app.MapAnalyticsApi();
-
-        var settings = app.Services.GetRequiredService<FeedbackSettings>();
         if (settings.Role == Role.Poller) app.Services.UsePollerJobs(settings);
 
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapDashboardAuth(settings);
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization(DashboardAuth.Policy);
         return app;
     }
 }

@@ -35,6 +35,10 @@ public sealed class FakeGitHub : IAsyncDisposable
     private readonly List<Fault> _faults = [];
 
     public HashSet<long> Installations { get; } = [];
+
+    /// <summary>OAuth sign-in: the codes GitHub would hand back, and who each one signs in.</summary>
+    public Dictionary<string, (long Id, string Login, string[] Orgs)> OAuthCodes { get; } = [];
+    private readonly ConcurrentDictionary<string, (long Id, string Login, string[] Orgs)> _oauthTokens = new();
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
     public Func<DateTimeOffset> Now { get; set; } = () => DateTimeOffset.UtcNow;
     /// <summary>Added to every request, for benchmarks of wall time.</summary>
@@ -168,6 +172,11 @@ public sealed class FakeGitHub : IAsyncDisposable
     {
         if (Latency > TimeSpan.Zero) await Task.Delay(Latency);
         var route = RouteName(ctx.Request.Path.Value ?? "", ctx.Request.Method);
+        if (route is "oauth-token" or "user" or "user-orgs")
+        {
+            await OAuthAsync(ctx, route);
+            return;
+        }
         long? installation = null;
         if (route != "token")
         {
@@ -224,6 +233,9 @@ public sealed class FakeGitHub : IAsyncDisposable
         return p switch
         {
             ["api", "graphql"] => "graphql",
+            ["login", "oauth", "access_token"] => "oauth-token",
+            ["api", "v3", "user"] => "user",
+            ["api", "v3", "user", "orgs"] => "user-orgs",
             ["api", "v3", "app", "installations", _, "access_tokens"] => "token",
             ["api", "v3", "repos", _, _, _, "comments", _, "reactions"] => "reactions",
             ["api", "v3", "repos", _, _, "pulls" or "issues", "comments", _] => "comment",
@@ -456,6 +468,32 @@ public sealed class FakeGitHub : IAsyncDisposable
                 ["user"] = new JsonObject { ["databaseId"] = r.UserId, ["login"] = r.Login },
             }).ToArray()),
         };
+    }
+
+    private async Task OAuthAsync(HttpContext ctx, string route)
+    {
+        if (route == "oauth-token")
+        {
+            var form = await ctx.Request.ReadFormAsync();
+            if (form["client_secret"] != "oauth-secret" || !OAuthCodes.TryGetValue(form["code"].ToString(), out var who))
+            {
+                await Answer(ctx, route, null, 200, """{"error":"bad_verification_code"}""");
+                return;
+            }
+            var token = "gho_" + Guid.NewGuid().ToString("N");
+            _oauthTokens[token] = who;
+            await Answer(ctx, route, null, 200, new JsonObject { ["access_token"] = token, ["token_type"] = "bearer", ["scope"] = "read:user,read:org" }.ToJsonString());
+            return;
+        }
+        var auth = ctx.Request.Headers.Authorization.ToString();
+        if (!auth.StartsWith("Bearer ") || !_oauthTokens.TryGetValue(auth[7..], out var user))
+        {
+            await Answer(ctx, route, null, 401, """{"message":"Bad credentials"}""");
+            return;
+        }
+        await Answer(ctx, route, null, 200, route == "user"
+            ? new JsonObject { ["id"] = user.Id, ["login"] = user.Login }.ToJsonString()
+            : new JsonArray(user.Orgs.Select(o => (JsonNode)new JsonObject { ["login"] = o }).ToArray()).ToJsonString());
     }
 
     public sealed record LoggedRequest(string Method, string Path, string Route, int Status, DateTimeOffset At, long? Installation);
