@@ -56,12 +56,13 @@ public sealed class PollerRoleTests
         });
         app.CreateClient().Dispose(); // starts the host
 
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(45);
         while (await db.ScalarAsync<long>("select count(*) from review_feedback") == 0 && DateTime.UtcNow < deadline)
             await Task.Delay(100, Ct);
 
         var cycles = await db.ScalarAsync<string>("select coalesce(string_agg(status || ' ' || errors::text, '; '), 'none') from poll_cycles");
-        Assert.True((await db.FeedbackAsync()).SequenceEqual(["inline/1/10/user10/+1"]), $"feedback differs; cycles: {cycles}");
+        var requests = string.Join(", ", fake.Requests.Select(r => $"{r.At:HH:mm:ss.fff} {r.Route} {r.Status}"));
+        Assert.True((await db.FeedbackAsync()).SequenceEqual(["inline/1/10/user10/+1"]), $"feedback differs; cycles: {cycles}; GitHub saw: {requests}");
         Assert.True(await db.ScalarAsync<long>("select count(*) from poll_cycles where job = 'reactions' and status = 'ok'") >= 1, cycles);
         Assert.NotNull(app.Services.GetService<ReactionsPoller>());
     }
