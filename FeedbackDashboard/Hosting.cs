@@ -1,3 +1,4 @@
+using Prometheus;
 using Microsoft.AspNetCore.HttpOverrides;
 using FeedbackDashboard.Api;
 using FeedbackDashboard.Components;
@@ -36,7 +37,20 @@ public static class Hosting
         // Only the poller holds the GitHub App key and runs jobs; a serve instance never reads either.
         if (settings.Role == Role.Poller) builder.Services.AddPollerJobs(settings);
 
+        // Structured JSON logs (with scopes: cycle, installation, repository) when not on a terminal, as in a pod.
+        if (Console.IsOutputRedirected)
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
+        }
+
         builder.Services.AddProblemDetails();
+        builder.Services.AddApiDocs();
         builder.AddDashboardAuth(settings);
         builder.Services.AddApiKeyAuth();
         builder.Services.ConfigureHttpJsonOptions(o =>
@@ -96,12 +110,15 @@ public static class Hosting
         app.UseForwardedHeaders(forwarded);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();
 
         app.MapHealthApi();
+        app.MapMetrics("/metrics").AllowAnonymous();
+        app.MapApiDocs();
         app.MapTasksApi();
         app.MapFeedbackApi();
         app.MapPollerApi();

@@ -32,6 +32,11 @@ public sealed class GitHubSession
         _byStatus.AddOrUpdate(status, 1, (_, n) => n + 1);
         if (status == 304) Interlocked.Increment(ref _notModified);
         else Interlocked.Add(ref _points, points);
-        if (rateRemaining is { } r) _rateRemaining[installationId] = r;
+        if (rateRemaining is { } r)
+        {
+            _rateRemaining[installationId] = r;
+            Telemetry.RecordRateLimit(installationId, r);
+        }
+        Telemetry.GitHubRequests.Add(1, new KeyValuePair<string, object?>("status", status.ToString()));
     }
 }

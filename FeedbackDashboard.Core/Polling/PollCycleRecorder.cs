@@ -54,6 +54,27 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
 {
     public static string Instance { get; } = $"{Environment.MachineName}/{Environment.ProcessId}";
 
+    private readonly Dictionary<long, (string Job, DateTimeOffset Started)> _running = [];
+
+    private void RecordMetrics(long id, CycleReport report)
+    {
+        lock (_running)
+        {
+            if (_running.Remove(id, out var run))
+                Telemetry.CycleDuration.Record((time.GetUtcNow() - run.Started).TotalSeconds, new KeyValuePair<string, object?>("job", run.Job));
+        }
+        Telemetry.CommentsChecked.Add(report.CommentsChecked, new KeyValuePair<string, object?>("outcome", "known"));
+        Telemetry.CommentsChecked.Add(report.CommentsUnchanged, new KeyValuePair<string, object?>("outcome", "unchanged"));
+        Telemetry.CommentsChecked.Add(report.CommentsFailed, new KeyValuePair<string, object?>("outcome", "failed"));
+        Telemetry.CommentsChecked.Add(report.CommentsGone, new KeyValuePair<string, object?>("outcome", "gone"));
+        Telemetry.ReactionsInserted.Add(report.ReactionsInserted);
+        Telemetry.ReactionsDeleted.Add(report.ReactionsDeleted);
+        Telemetry.MaintainersRefreshes.Add(report.ReposOk, new KeyValuePair<string, object?>("outcome", "ok"));
+        Telemetry.MaintainersRefreshes.Add(report.ReposFailed, new KeyValuePair<string, object?>("outcome", "failed"));
+        Telemetry.MaintainersRefreshes.Add(report.ReposSkippedEmpty, new KeyValuePair<string, object?>("outcome", "skipped_empty"));
+        Telemetry.MaintainersRefreshes.Add(report.ReposGuarded, new KeyValuePair<string, object?>("outcome", "guarded"));
+    }
+
     public async Task<long> StartAsync(string job, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand(
@@ -61,12 +82,15 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
         cmd.Parameters.AddWithValue("job", job);
         cmd.Parameters.AddWithValue("instance", Instance);
         cmd.Parameters.AddWithValue("now", time.GetUtcNow());
-        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+        var id = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        lock (_running) _running[id] = (job, time.GetUtcNow());
+        return id;
     }
 
     /// <summary>Completes the row. Runs even when the cycle was cancelled, so it takes no cancellation token.</summary>
     public async Task FinishAsync(long id, CycleReport report, GitHubSession session)
     {
+        RecordMetrics(id, report);
         await using var cmd = db.CreateCommand("""
             update poll_cycles set finished_at = @now, status = @status,
                 comments_selected = @selected, comments_checked = @checked, comments_unchanged = @unchanged,

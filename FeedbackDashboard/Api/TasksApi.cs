@@ -9,21 +9,24 @@ public static class TasksApi
 {
     public static IEndpointRouteBuilder MapTasksApi(this IEndpointRouteBuilder app)
     {
-        var tasks = app.MapGroup("/api/tasks").WithTags("Tasks");
+        var tasks = app.MapGroup("/api/tasks").WithTags("Tasks")
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
 
-        tasks.MapPost("/", RegisterAsync).RequireScope(Scopes.ReviewWrite)
+        tasks.MapPost("/", RegisterAsync).RequireScope(Scopes.ReviewWrite).Accepts<TaskInput>("application/json")
             .WithSummary("Register or update a review run")
             .WithDescription("Scope review:write. Upserts the run by id (a new uuid when omitted) and registers its repository as installed under installation_id. 201 when created, 200 when updated.");
         tasks.MapPost("/{id}/comments", AddCommentsAsync).RequireScope(Scopes.ReviewWrite)
+            .Accepts<List<CommentInput>>("application/json").ProducesProblem(404)
             .WithSummary("Record the comments the bot posted on a run")
             .WithDescription("Scope review:write. Up to 1,000 comments; idempotent on (kind, github_comment_id).");
         tasks.MapPost("/{id}/reviews", AddReviewAsync).RequireScope(Scopes.ReviewWrite)
+            .Accepts<ReviewCaptureInput>("application/json").ProducesProblem(404)
             .WithSummary("Capture a review's comments by review id")
             .WithDescription("Scope review:write. 202: the poller later reads the review's comments from GitHub and records them, matched to findings by (file, line).");
         tasks.MapGet("/", ListAsync).RequireScope(Scopes.ReviewRead)
             .WithSummary("List runs, newest first, with 👍/👎 counts")
             .WithDescription("Scope review:read. Filters: repository, from, to (on the run's created_at), has_down; page, page_size (≤ 200).");
-        tasks.MapGet("/{id}/feedback", FeedbackAsync).RequireScope(Scopes.ReviewRead)
+        tasks.MapGet("/{id}/feedback", FeedbackAsync).RequireScope(Scopes.ReviewRead).ProducesProblem(404)
             .WithSummary("A run's comments with 👍/👎 and who reacted")
             .WithDescription("Scope review:read. Roles are resolved at read time: the live maintainers row wins over the stored association.");
         return app;

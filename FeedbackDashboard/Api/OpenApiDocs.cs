@@ -1,0 +1,42 @@
+using Microsoft.OpenApi;
+using Scalar.AspNetCore;
+
+namespace FeedbackDashboard.Api;
+
+/// <summary>The OpenAPI document of the JSON API (/api/openapi.json) and its Scalar reference page (/api/docs).</summary>
+public static class OpenApiDocs
+{
+    public static IServiceCollection AddApiDocs(this IServiceCollection services) =>
+        services.AddOpenApi("v1", o =>
+        {
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "FeedbackDashboard API",
+                    Version = "v1",
+                    Description = "Review runs, the comments a review bot posted, and the 👍/👎 people left on them. " +
+                                  "Authenticate with `Authorization: Bearer <api key>` (`FeedbackDashboard keys create`); each endpoint names its scope. " +
+                                  "Errors are RFC 9457 problem+json.",
+                };
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes["ApiKey"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "An API key from `FeedbackDashboard keys create --name NAME --scopes …`",
+                };
+                document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] }];
+                return Task.CompletedTask;
+            });
+        });
+
+    public static void MapApiDocs(this WebApplication app)
+    {
+        app.MapOpenApi("/api/openapi.json").AllowAnonymous();
+        app.MapScalarApiReference("/api/docs", o => o
+            .WithTitle("FeedbackDashboard API")
+            .WithOpenApiRoutePattern("/api/openapi.json")).AllowAnonymous();
+    }
+}
