@@ -14,6 +14,13 @@ if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ]; then
     || { echo "test.sh: could not install chromium"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
+# The deploy tests render the Kustomize overlays offline with kubectl.
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "test.sh: installing kubectl (kubernetes-client)…"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client) >/dev/null \
+    || { echo "test.sh: could not install kubectl"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
 pgdir=$(mktemp -d /tmp/fd-test-pg.XXXXXX)
 port=$(( 20000 + RANDOM % 20000 ))
 results=$(mktemp -d /tmp/fd-test-results.XXXXXX)

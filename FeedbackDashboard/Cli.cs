@@ -5,7 +5,8 @@ namespace FeedbackDashboard;
 /// <summary>`FeedbackDashboard migrate` and `FeedbackDashboard keys …`.</summary>
 internal static class Cli
 {
-    public static bool IsCommand(string[] args) => args is ["migrate", ..] or ["keys", ..] or ["--help" or "-h" or "help"];
+    public static bool IsCommand(string[] args) =>
+        args is ["migrate", ..] or ["keys", ..] or ["healthcheck", ..] or ["--help" or "-h" or "help"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -19,6 +20,7 @@ internal static class Cli
             return args switch
             {
                 ["migrate"] => await MigrateAsync(config),
+                ["healthcheck", .. var target] => await HealthcheckAsync(target.FirstOrDefault() ?? LocalUrl(config)),
                 ["keys", .. var rest] => await KeysCli.RunAsync(rest, DatabaseUrl.ToConnectionString(config["DATABASE_URL"])),
                 _ => Usage(),
             };
@@ -37,12 +39,36 @@ internal static class Cli
         return 0;
     }
 
+    /// <summary>The container HEALTHCHECK: GET /healthz on this instance (the runtime image has no curl).</summary>
+    private static async Task<int> HealthcheckAsync(string baseUrl)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(4) };
+        try
+        {
+            var response = await http.GetAsync(baseUrl.TrimEnd('/') + "/healthz");
+            Console.WriteLine($"{(int)response.StatusCode} {baseUrl}");
+            return response.IsSuccessStatusCode ? 0 : 1;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            Console.Error.WriteLine($"FeedbackDashboard: {baseUrl} did not answer: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static string LocalUrl(IConfiguration config)
+    {
+        var first = (config["ASPNETCORE_URLS"] ?? "http://127.0.0.1:5000").Split(';')[0];
+        return first.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1").Replace("://0.0.0.0", "://127.0.0.1");
+    }
+
     internal static int Usage()
     {
         Console.Error.WriteLine("""
             usage:
               FeedbackDashboard                      serve (ROLE=poller also polls GitHub)
               FeedbackDashboard migrate              apply db/migrations and exit
+              FeedbackDashboard healthcheck [URL]    GET /healthz of this instance (container HEALTHCHECK)
               FeedbackDashboard keys create --name NAME --scopes review:read,review:write
               FeedbackDashboard keys list
               FeedbackDashboard keys revoke --name NAME

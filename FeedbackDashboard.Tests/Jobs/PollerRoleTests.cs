@@ -57,7 +57,8 @@ public sealed class PollerRoleTests
         app.CreateClient().Dispose(); // starts the host
 
         var deadline = DateTime.UtcNow.AddSeconds(45);
-        while (await db.ScalarAsync<long>("select count(*) from review_feedback") == 0 && DateTime.UtcNow < deadline)
+        // The feedback lands before the cycle's record is finished: wait for both.
+        while (await db.ScalarAsync<long>("select count(*) from poll_cycles where job = 'reactions' and status = 'ok'") == 0 && DateTime.UtcNow < deadline)
             await Task.Delay(100, Ct);
 
         var cycles = await db.ScalarAsync<string>("select coalesce(string_agg(status || ' ' || errors::text, '; '), 'none') from poll_cycles");
