@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using FeedbackDashboard.Core.ApiKeys;
+using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Maintainers;
+using FeedbackDashboard.Tests.Infrastructure;
+
+namespace FeedbackDashboard.Tests.Benchmarks;
+
+/// <summary>
+/// Read latency at scale over HTTP on loopback (the real app process), next to the same query called directly:
+/// 100,000 runs, 1,000,000 comments and reactions, 100,000 maintainers.
+/// </summary>
+public sealed class ReadLatencyBenchmark
+{
+    private const int Requests = 400;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact(Explicit = true)]
+    [Trait("Category", "Benchmark")]
+    public async Task Feedback_list_and_analytics_latency()
+    {
+        await using var db = new PostgresDatabase();
+        await db.InitializeAsync();
+        var seeding = Stopwatch.StartNew();
+        await db.ExecuteAsync("""
+            insert into repositories (owner, name, full_name, installation_id)
+            select 'org' || (g % 10), 'repo' || g, 'org' || (g % 10) || '/repo' || g, 1 + g % 10 from generate_series(0, 99) g;
+            insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at)
+            select md5('t' || g)::uuid, (select min(id) from repositories) + g % 100, 1, g, g % 5000, 'author' || (g % 5000), 'CONTRIBUTOR',
+                   now() - (g % 180) * interval '1 day' - (g % 1440) * interval '1 minute'
+            from generate_series(1, 100000) g;
+            insert into review_comments (kind, github_comment_id, task_id, file, line, created_at)
+            select case when g % 4 = 0 then 'reply' else 'inline' end, g, md5('t' || (1 + g % 100000))::uuid, 'src/f' || (g % 500) || '.cs', g % 900 + 1,
+                   now() - ((1 + g % 100000) % 180) * interval '1 day'
+            from generate_series(1, 1000000) g;
+            insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at)
+            select case when g % 4 = 0 then 'reply' else 'inline' end, g, g % 3000, 'user' || (g % 3000), case when g % 5 = 0 then '-1' else '+1' end,
+                   now() - (g % 180) * interval '1 day'
+            from generate_series(1, 1000000) g;
+            insert into maintainers (repo_full_name, github_id, login, association, refreshed_at)
+            select r.full_name, m, 'user' || m, 'MEMBER', now() from repositories r, generate_series(0, 999) m;
+            analyze;
+            """);
+        seeding.Stop();
+
+        await using var app = await RunningApp.StartAsync(db.ConnectionString);
+        var key = await new ApiKeyService(db.DbFactory, TimeProvider.System).CreateAsync("bench", [Scopes.ReviewRead], Ct);
+        using var http = new HttpClient { BaseAddress = app.Url };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var queries = new FeedbackQueries(db.DataSource);
+        var analytics = new AnalyticsQueries(db.DataSource);
+        var random = new Random(1);
+        Guid RandomTask() => Md5Guid("t" + random.Next(1, 100_001));
+
+        var rows = new List<(string Name, Func<Task> Http, Func<Task> Direct)>
+        {
+            ("GET /api/tasks/{id}/feedback", async () => (await http.GetAsync($"api/tasks/{RandomTask()}/feedback", Ct)).EnsureSuccessStatusCode(),
+                async () => await queries.GetTaskFeedbackAsync(RandomTask(), Ct)),
+            ("GET /api/tasks?repository=…&from=…", async () => (await http.GetAsync($"api/tasks?repository=org{random.Next(10)}/repo{random.Next(100)}&from={DateTimeOffset.UtcNow.AddDays(-30):yyyy-MM-dd}&page_size=50", Ct)).EnsureSuccessStatusCode(),
+                async () => await queries.ListTasksAsync(new TaskFilter($"org{random.Next(10)}/repo{random.Next(100)}", DateTimeOffset.UtcNow.AddDays(-30)), 1, 50, Ct)),
+            ("GET /api/analytics/feedback (90 days)", async () => (await http.GetAsync("api/analytics/feedback", Ct)).EnsureSuccessStatusCode(),
+                async () => await analytics.GetAsync(null, DateTimeOffset.UtcNow.AddDays(-90), DateTimeOffset.UtcNow, Bucket.Day, Ct)),
+        };
+        // The analytics endpoint's default is 30 days; ask for 90 explicitly.
+        rows[2] = (rows[2].Name, async () => (await http.GetAsync($"api/analytics/feedback?from={DateTimeOffset.UtcNow.AddDays(-90):O}".Replace("+", "%2B"), Ct)).EnsureSuccessStatusCode(), rows[2].Direct);
+
+        foreach (var (name, viaHttp, direct) in rows)
+        {
+            var count = name.Contains("analytics") ? Requests / 10 : Requests;
+            var overHttp = await MeasureAsync(viaHttp, count);
+            var floor = await MeasureAsync(direct, count);
+            BenchReport.Row("Read latency (100k runs, 1M comments, 1M reactions, 100k maintainers)", new()
+            {
+                ["endpoint"] = name,
+                ["requests"] = count,
+                ["http p50 ms"] = BenchReport.Percentile(overHttp, 50),
+                ["http p95 ms"] = BenchReport.Percentile(overHttp, 95),
+                ["http p99 ms"] = BenchReport.Percentile(overHttp, 99),
+                ["sql p50 ms"] = BenchReport.Percentile(floor, 50),
+                ["sql p99 ms"] = BenchReport.Percentile(floor, 99),
+                ["seed s"] = seeding.Elapsed.TotalSeconds,
+            });
+        }
+
+        // The role-resolution join stays an index lookup.
+        var plan = new List<string>();
+        await using (var cmd = db.DataSource.CreateCommand($"""
+            explain select {RoleResolution.Resolved("m", "f.reactor_association")}
+            from review_comments c join tasks t on t.id = c.task_id join repositories r on r.id = t.repository_id
+            join review_feedback f on f.kind = c.kind and f.github_comment_id = c.github_comment_id
+            {RoleResolution.Join("m", "r.full_name", "f.reactor_id")}
+            where c.task_id = '{RandomTask()}'
+            """))
+        await using (var reader = await cmd.ExecuteReaderAsync(Ct))
+            while (await reader.ReadAsync(Ct)) plan.Add(reader.GetString(0));
+        var maintainersLine = plan.First(l => l.Contains("maintainers"));
+        Assert.DoesNotContain("Seq Scan on maintainers", string.Join("\n", plan));
+        BenchReport.Row("Role-resolution join plan", new() { ["maintainers access"] = maintainersLine.Trim() });
+    }
+
+    private static async Task<List<double>> MeasureAsync(Func<Task> call, int count)
+    {
+        for (var i = 0; i < 20; i++) await call(); // warm-up: JIT, pools, plans
+        var times = new List<double>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await call();
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return times;
+    }
+
+    private static Guid Md5Guid(string s)
+    {
+        var hex = Convert.ToHexString(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(s))).ToLowerInvariant();
+        return Guid.Parse(hex);
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Benchmarks: GitHub cost per strategy, reconcile throughput, read latency at scale, fidelity under churn.
+# Prints tables and writes bench-results/bench.json (and bench.txt). Same as ./test.sh --bench.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+pgdir=$(mktemp -d /tmp/fd-bench-pg.XXXXXX)
+port=$(( 20000 + RANDOM % 20000 ))
+cleanup() { db/dev-postgres.sh stop --dir "$pgdir"; rm -rf "$pgdir"; }
+trap cleanup EXIT
+eval "$(db/dev-postgres.sh start --dir "$pgdir" --port "$port" --db postgres --fast)" || { echo "bench.sh: PostgreSQL did not start"; exit 1; }
+export FD_TEST_DATABASE_URL="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+export BENCH_OUT="$PWD/bench-results"
+rm -rf "$BENCH_OUT"; mkdir -p "$BENCH_OUT"
+
+dotnet build FeedbackDashboard.sln -c Release -v quiet -nologo || exit 1
+# Benchmarks are explicit tests: they never run in ./test.sh. One at a time, so figures do not disturb each other.
+FeedbackDashboard.Tests/bin/Release/net10.0/FeedbackDashboard.Tests -noColor -explicit only -trait Category=Benchmark \
+  -parallel none -xml "$BENCH_OUT/results.xml" "$@" > "$BENCH_OUT/run.log" 2>&1
+status=$?
+cat "$BENCH_OUT/bench.txt" 2>/dev/null
+grep -E "\[FAIL\]|Total:" "$BENCH_OUT/run.log"
+echo "figures: $BENCH_OUT/bench.json"
+exit $status
