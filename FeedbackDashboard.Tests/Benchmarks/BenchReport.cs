@@ -50,7 +50,7 @@ public static class BenchReport
             ["at"] = DateTimeOffset.UtcNow,
         };
         File.WriteAllText(Path.Combine(OutputDirectory, "bench.json"),
-            JsonSerializer.Serialize(new { machine, sections = Sections }, new JsonSerializerOptions { WriteIndented = true }));
+            JsonSerializer.Serialize(new { machine, sections = Sections }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     }
 
     public static double Percentile(List<double> sorted, double p) =>

@@ -75,7 +75,7 @@ public sealed class GitHubCostBenchmark
             ["c graphql req"] = graphql.Requests,
             ["c graphql pts"] = graphql.Points,
             ["c graphql s"] = graphql.Seconds,
-            ["a/b pts"] = rest.Points == 0 ? double.PositiveInfinity : (double)seed.Points / rest.Points,
+            ["a/b pts"] = rest.Points == 0 ? $"{seed.Points}:0" : (object)((double)seed.Points / rest.Points),
             ["a/c req"] = (double)seed.Requests / Math.Max(1, graphql.Requests),
             ["a req/h"] = hourSelected,
             ["b pts/h"] = Math.Round(hourSelected * restPointsRatio),
