@@ -41,12 +41,10 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
     public const int MaxDays = 400;
     private const int TopN = 5;
 
-    private const string PeriodComments = """
-        select c.kind, c.github_comment_id, c.created_at, c.file, r.full_name
-        from review_comments c
-        join tasks t on t.id = c.task_id
-        join repositories r on r.id = t.repository_id
-        where c.created_at >= @from and c.created_at < @to and (@repo::text is null or r.full_name = @repo)
+    // Comments carry their repository and 👍/👎 counts (kept by triggers), so every figure is one scan of the period.
+    private const string PeriodFilter = """
+        c.created_at >= @from and c.created_at < @to
+          and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
         """;
 
     public async Task<FeedbackAnalytics> GetAsync(string? repository, DateTimeOffset from, DateTimeOffset to, Bucket bucket,
@@ -60,27 +58,25 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         batch.BatchCommands.Add(Command(FiguresSql, repository, from, to));
         batch.BatchCommands.Add(Command(FiguresSql, repository, previous.From, previous.To));
         batch.BatchCommands.Add(Command($"""
-            with c as ({PeriodComments})
-            select date_trunc('{bucketName}', c.created_at, 'UTC'), count(distinct (c.kind, c.github_comment_id))::int,
-                   (count(*) filter (where f.content = '+1'))::int, (count(*) filter (where f.content = '-1'))::int
-            from c left join review_feedback f on f.kind = c.kind and f.github_comment_id = c.github_comment_id
+            select date_trunc('{bucketName}', c.created_at, 'UTC'), count(*)::int, sum(c.up)::int, sum(c.down)::int
+            from review_comments c where {PeriodFilter}
             group by 1 order by 1
             """, repository, from, to));
         batch.BatchCommands.Add(Command($"""
-            with c as ({PeriodComments})
-            select c.full_name, count(distinct (c.kind, c.github_comment_id))::int,
-                   (count(*) filter (where f.content = '+1'))::int, (count(*) filter (where f.content = '-1'))::int
-            from c left join review_feedback f on f.kind = c.kind and f.github_comment_id = c.github_comment_id
-            group by 1 order by count(f.content) desc, 1 limit {TopN}
+            select r.full_name, x.comments, x.up, x.down
+            from (select c.repository_id, count(*)::int as comments, sum(c.up)::int as up, sum(c.down)::int as down
+                  from review_comments c where {PeriodFilter}
+                  group by 1) x
+            join repositories r on r.id = x.repository_id
+            order by x.up + x.down desc, 1 limit {TopN}
             """, repository, from, to));
         batch.BatchCommands.Add(Command($"""
-            with c as ({PeriodComments})
-            select c.full_name, c.file, count(distinct (c.kind, c.github_comment_id))::int,
-                   (count(*) filter (where f.content = '+1'))::int, (count(*) filter (where f.content = '-1'))::int as down
-            from c join review_feedback f on f.kind = c.kind and f.github_comment_id = c.github_comment_id
-            where c.file is not null
-            group by 1, 2 having count(*) filter (where f.content = '-1') > 0
-            order by down desc, 1, 2 limit {TopN}
+            select r.full_name, x.file, x.comments, x.up, x.down
+            from (select c.repository_id, c.file, count(*)::int as comments, sum(c.up)::int as up, sum(c.down)::int as down
+                  from review_comments c where {PeriodFilter} and c.down > 0 and c.file is not null
+                  group by 1, 2) x
+            join repositories r on r.id = x.repository_id
+            order by x.down desc, 1, 2 limit {TopN}
             """, repository, from, to));
 
         await using var r = await batch.ExecuteReaderAsync(ct);
@@ -111,13 +107,9 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
     }
 
     private const string FiguresSql = $"""
-        with c as ({PeriodComments}),
-        f as (select f.kind, f.github_comment_id, f.content
-              from review_feedback f join c on f.kind = c.kind and f.github_comment_id = c.github_comment_id)
-        select (select count(*) from c)::int,
-               (select count(*) from (select distinct kind, github_comment_id from f) reacted)::int,
-               (select count(*) from f where content = '+1')::int,
-               (select count(*) from f where content = '-1')::int
+        select count(*)::int, (count(*) filter (where c.up + c.down > 0))::int,
+               coalesce(sum(c.up), 0)::int, coalesce(sum(c.down), 0)::int
+        from review_comments c where {PeriodFilter}
         """;
 
     /// <summary>Every bucket of the period, empty ones included, so a chart's x axis is continuous.</summary>

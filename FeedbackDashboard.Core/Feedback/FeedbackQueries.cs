@@ -41,7 +41,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
     private static readonly Dictionary<string, string> SortColumns = new()
     {
         ["created_at"] = "t.created_at", ["repository"] = "r.full_name", ["pr_number"] = "t.pr_number",
-        ["comments"] = "comments", ["up"] = "up", ["down"] = "down",
+        ["comments"] = "n.comments", ["up"] = "n.up", ["down"] = "n.down",
     };
 
     public static bool IsSortable(string column) => SortColumns.ContainsKey(column);
@@ -49,82 +49,80 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
     /// <summary>A page of runs, newest first, each with its comment and 👍/👎 counts from one aggregate query.</summary>
     public async Task<TaskPage> ListTasksAsync(TaskFilter filter, int page, int pageSize, CancellationToken ct)
     {
-        var where = """
-            where (@repo::text is null or r.full_name = @repo)
-              and (@from::timestamptz is null or t.created_at >= @from)
-              and (@to::timestamptz is null or t.created_at < @to)
+        // Only the conditions asked for: "@x is null or …" would keep the planner off the (repository, created_at) index.
+        var conditions = new List<string>();
+        if (filter.Repository is not null) conditions.Add("t.repository_id = (select id from repositories where full_name = @repo)");
+        if (filter.From is not null) conditions.Add("t.created_at >= @from");
+        if (filter.To is not null) conditions.Add("t.created_at < @to");
+        var where = conditions.Count == 0 ? "" : "where " + string.Join(" and ", conditions);
+        // Comments carry their 👍/👎 counts (kept by triggers): one index range per run.
+        const string counts = """
+            cross join lateral (
+                select count(*)::int as comments, coalesce(sum(c.up), 0)::int as up, coalesce(sum(c.down), 0)::int as down
+                from review_comments c where c.task_id = t.id
+            ) n
             """;
-        var counts = """
-            left join lateral (
-                select count(distinct (c.kind, c.github_comment_id))::int as comments,
-                       (count(*) filter (where f.content = '+1'))::int as up,
-                       (count(*) filter (where f.content = '-1'))::int as down
-                from review_comments c
-                left join review_feedback f on f.kind = c.kind and f.github_comment_id = c.github_comment_id
-                where c.task_id = t.id
-            ) n on true
-            """;
-        var hasDown = filter.HasDown ? "and n.down > 0" : "";
-        var order = $"{SortColumns.GetValueOrDefault(filter.Sort, "t.created_at")} {(filter.Descending ? "desc" : "asc")}, t.id {(filter.Descending ? "desc" : "asc")}";
-
-        var sql = $"""
+        var direction = filter.Descending ? "desc" : "asc";
+        var order = $"{SortColumns.GetValueOrDefault(filter.Sort, "t.created_at")} {direction}, t.id {direction}";
+        var select = $"""
             select t.id, r.full_name, t.installation_id, t.pr_number, t.pr_author_id, t.pr_author_login,
-                   {RoleResolution.Resolved("m", "t.pr_author_association")}, t.created_at, n.comments, n.up, n.down,
-                   count(*) over () as total
-            from tasks t
+                   {RoleResolution.Resolved("m", "t.pr_author_association")}, t.created_at, n.comments, n.up, n.down
+            """;
+        var joins = $"""
             join repositories r on r.id = t.repository_id
             {counts}
             {RoleResolution.Join("m", "r.full_name", "t.pr_author_id")}
-            {where} {hasDown}
-            order by {order}
-            limit @limit offset @offset
             """;
-        // Sorting by created_at without the 👎 filter can use the index and stop early; other sorts need counts first.
+
+        string sql, countSql;
         if (filter is { Sort: "created_at", HasDown: false })
         {
+            // The page comes off the index in order; counts and roles only for its rows.
             sql = $"""
-                with page as (
-                    select t.* from tasks t join repositories r on r.id = t.repository_id
-                    {where}
-                    order by {order}
-                    limit @limit offset @offset
-                )
-                select t.id, r.full_name, t.installation_id, t.pr_number, t.pr_author_id, t.pr_author_login,
-                       {RoleResolution.Resolved("m", "t.pr_author_association")}, t.created_at, n.comments, n.up, n.down,
-                       (select count(*) from tasks t join repositories r on r.id = t.repository_id {where}) as total
-                from page t
-                join repositories r on r.id = t.repository_id
-                {counts}
-                {RoleResolution.Join("m", "r.full_name", "t.pr_author_id")}
+                {select}
+                from (select * from tasks t {where} order by {order} limit @limit offset @offset) t
+                {joins}
                 order by {order}
                 """;
+            countSql = $"select count(*) from tasks t {where}";
+        }
+        else
+        {
+            var hasDown = filter.HasDown ? (conditions.Count == 0 ? "where" : "and") + " n.down > 0" : "";
+            sql = $"""
+                {select}
+                from tasks t
+                {joins}
+                {where} {hasDown}
+                order by {order}
+                limit @limit offset @offset
+                """;
+            countSql = $"select count(*) from tasks t {counts} {where} {hasDown}";
         }
 
-        await using var cmd = db.CreateCommand(sql);
-        cmd.Parameters.Add(new NpgsqlParameter("repo", NpgsqlDbType.Text) { Value = (object?)filter.Repository?.ToLowerInvariant() ?? DBNull.Value });
-        cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = (object?)filter.From ?? DBNull.Value });
-        cmd.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = (object?)filter.To ?? DBNull.Value });
-        cmd.Parameters.AddWithValue("limit", pageSize);
-        cmd.Parameters.AddWithValue("offset", (long)(page - 1) * pageSize);
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(countSql));
+        foreach (NpgsqlBatchCommand command in batch.BatchCommands)
+        {
+            command.Parameters.AddWithValue("repo", (object?)filter.Repository?.ToLowerInvariant() ?? DBNull.Value);
+            command.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = (object?)filter.From ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = (object?)filter.To ?? DBNull.Value });
+            command.Parameters.AddWithValue("limit", pageSize);
+            command.Parameters.AddWithValue("offset", (long)(page - 1) * pageSize);
+        }
 
         var items = new List<TaskSummary>(pageSize);
-        long total = 0;
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             items.Add(new TaskSummary(reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3),
                 new PrAuthor(reader.GetInt64(4), reader.GetString(5), reader.GetString(6)),
                 reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt32(8), reader.GetInt32(9), reader.GetInt32(10)));
-            total = reader.GetInt64(11);
         }
-        if (items.Count == 0 && page > 1)
-        {
-            // Past the end: still report the total so clients can page back.
-            await using var countCmd = db.CreateCommand($"select count(*) from tasks t join repositories r on r.id = t.repository_id {where}");
-            foreach (NpgsqlParameter p in cmd.Parameters) if (p.ParameterName is "repo" or "from" or "to") countCmd.Parameters.Add(p.Clone());
-            total = (long)(await countCmd.ExecuteScalarAsync(ct))!;
-        }
-        return new TaskPage(items, page, pageSize, total);
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        return new TaskPage(items, page, pageSize, reader.GetInt64(0));
     }
 
     /// <summary>A run's comments with 👍/👎 and who reacted (roles resolved now), and its review captures; null if unknown.</summary>

@@ -10,6 +10,7 @@ public sealed class LayoutTests : BunitBase
     [Fact]
     public void Layout_has_app_bar_navigation_to_every_page_and_a_dark_mode_toggle()
     {
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true)); // as in the app: interactive server
         var cut = Render<MainLayout>(p => p.Add(l => l.Body, (RenderFragment)(b => b.AddContent(0, "page body"))));
 
         Assert.Contains("FeedbackDashboard", cut.Markup);

@@ -6,9 +6,30 @@ namespace FeedbackDashboard.Api;
 /// <summary>The OpenAPI document of the JSON API (/api/openapi.json) and its Scalar reference page (/api/docs).</summary>
 public static class OpenApiDocs
 {
+    /// <summary>
+    /// Documents a JSON request body that the handler reads itself (to answer bad JSON with the field's name).
+    /// Unlike Accepts&lt;T&gt;, it does not make routing refuse other content types with a bare 415.
+    /// </summary>
+    public static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder builder) =>
+        builder.WithMetadata(new JsonRequestBody(typeof(T)));
+
+    public sealed record JsonRequestBody(Type Type);
+
     public static IServiceCollection AddApiDocs(this IServiceCollection services) =>
         services.AddOpenApi("v1", o =>
         {
+            o.AddOperationTransformer(async (operation, context, ct) =>
+            {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<JsonRequestBody>().FirstOrDefault() is not { } body) return;
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(body.Type, null, ct) },
+                    },
+                };
+            });
             o.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
