@@ -11,7 +11,9 @@ trap cleanup EXIT
 eval "$(db/dev-postgres.sh start --dir "$pgdir" --port "$port" --db postgres --fast)" || { echo "bench.sh: PostgreSQL did not start"; exit 1; }
 export FD_TEST_DATABASE_URL="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
 export BENCH_OUT="$PWD/bench-results"
-rm -rf "$BENCH_OUT"; mkdir -p "$BENCH_OUT"
+# A full run starts afresh; a filtered one (./bench.sh -class …) adds to the figures already there.
+[ $# -eq 0 ] && rm -rf "$BENCH_OUT"
+mkdir -p "$BENCH_OUT"
 
 dotnet build FeedbackDashboard.sln -c Release -v quiet -nologo || exit 1
 # Benchmarks are explicit tests: they never run in ./test.sh. One at a time, so figures do not disturb each other.

@@ -30,8 +30,9 @@ public sealed class ReadLatencyBenchmark
             select md5('t' || g)::uuid, (select min(id) from repositories) + g % 100, 1, g, g % 5000, 'author' || (g % 5000), 'CONTRIBUTOR',
                    now() - (g % 180) * interval '1 day' - (g % 1440) * interval '1 minute'
             from generate_series(1, 100000) g;
-            insert into review_comments (kind, github_comment_id, task_id, file, line, created_at)
-            select case when g % 4 = 0 then 'reply' else 'inline' end, g, md5('t' || (1 + g % 100000))::uuid, 'src/f' || (g % 500) || '.cs', g % 900 + 1,
+            insert into review_comments (kind, github_comment_id, task_id, repository_id, file, line, created_at)
+            select case when g % 4 = 0 then 'reply' else 'inline' end, g, md5('t' || (1 + g % 100000))::uuid,
+                   (select min(id) from repositories) + (1 + g % 100000) % 100, 'src/f' || (g % 500) || '.cs', g % 900 + 1,
                    now() - ((1 + g % 100000) % 180) * interval '1 day'
             from generate_series(1, 1000000) g;
             insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at)
@@ -40,8 +41,9 @@ public sealed class ReadLatencyBenchmark
             from generate_series(1, 1000000) g;
             insert into maintainers (repo_full_name, github_id, login, association, refreshed_at)
             select r.full_name, m, 'user' || m, 'MEMBER', now() from repositories r, generate_series(0, 999) m;
-            analyze;
-            """);
+            """, timeoutSeconds: 900);
+        // Visibility map and statistics, as a database that has lived a while has them.
+        await db.ExecuteAsync("vacuum analyze", timeoutSeconds: 900);
         seeding.Stop();
 
         await using var app = await RunningApp.StartAsync(db.ConnectionString);

@@ -56,9 +56,10 @@ public sealed class PostgresDatabase : IAsyncLifetime
         return (T)(await cmd.ExecuteScalarAsync())!;
     }
 
-    public async Task ExecuteAsync(string sql)
+    public async Task ExecuteAsync(string sql, int timeoutSeconds = 30)
     {
         await using var cmd = DataSource.CreateCommand(sql);
+        cmd.CommandTimeout = timeoutSeconds;
         await cmd.ExecuteNonQueryAsync();
     }
 
