@@ -41,9 +41,19 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
     public const int MaxDays = 400;
     private const int TopN = 5;
 
-    // Comments carry their repository and 👍/👎 counts (kept by triggers), so every figure is one scan of the period.
-    private const string PeriodFilter = """
-        c.created_at >= @from and c.created_at < @to
+    /// <summary>
+    /// Rows of (at, repository, comments, reacted, up, down) covering [from, to): whole UTC days from the daily rollup,
+    /// the partial days at either edge from the comments themselves. Parameters: @from, @to, @d0, @d1, @repo.
+    /// </summary>
+    private const string Window = """
+        select d.day::timestamp at time zone 'UTC' as at, d.repository_id, d.comments, d.reacted, d.up, d.down
+        from analytics_daily d
+        where d.day >= @d0 and d.day < @d1 and (@repo::text is null or d.repository_id = (select id from repositories where full_name = @repo))
+        union all
+        select c.created_at, c.repository_id, 1, (c.up + c.down > 0)::int, c.up, c.down
+        from review_comments c
+        where ((c.created_at >= @from and c.created_at < least(@d0::timestamp at time zone 'UTC', @to))
+               or (c.created_at >= greatest(@d1::timestamp at time zone 'UTC', @from) and c.created_at < @to))
           and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
         """;
 
@@ -55,25 +65,32 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         var bucketName = bucket == Bucket.Week ? "week" : "day";
 
         await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(Command(FiguresSql, repository, from, to));
-        batch.BatchCommands.Add(Command(FiguresSql, repository, previous.From, previous.To));
         batch.BatchCommands.Add(Command($"""
-            select date_trunc('{bucketName}', c.created_at, 'UTC'), count(*)::int, sum(c.up)::int, sum(c.down)::int
-            from review_comments c where {PeriodFilter}
+            select coalesce(sum(comments), 0)::int, coalesce(sum(reacted), 0)::int, coalesce(sum(up), 0)::int, coalesce(sum(down), 0)::int
+            from ({Window}) w
+            """, repository, from, to));
+        batch.BatchCommands.Add(Command($"""
+            select coalesce(sum(comments), 0)::int, coalesce(sum(reacted), 0)::int, coalesce(sum(up), 0)::int, coalesce(sum(down), 0)::int
+            from ({Window}) w
+            """, repository, previous.From, previous.To));
+        batch.BatchCommands.Add(Command($"""
+            select date_trunc('{bucketName}', w.at, 'UTC'), sum(comments)::int, sum(up)::int, sum(down)::int
+            from ({Window}) w
             group by 1 order by 1
             """, repository, from, to));
         batch.BatchCommands.Add(Command($"""
             select r.full_name, x.comments, x.up, x.down
-            from (select c.repository_id, count(*)::int as comments, sum(c.up)::int as up, sum(c.down)::int as down
-                  from review_comments c where {PeriodFilter}
-                  group by 1) x
+            from (select repository_id, sum(comments)::int as comments, sum(up)::int as up, sum(down)::int as down
+                  from ({Window}) w group by 1) x
             join repositories r on r.id = x.repository_id
             order by x.up + x.down desc, 1 limit {TopN}
             """, repository, from, to));
         batch.BatchCommands.Add(Command($"""
             select r.full_name, x.file, x.comments, x.up, x.down
             from (select c.repository_id, c.file, count(*)::int as comments, sum(c.up)::int as up, sum(c.down)::int as down
-                  from review_comments c where {PeriodFilter} and c.down > 0 and c.file is not null
+                  from review_comments c
+                  where c.created_at >= @from and c.created_at < @to and c.down > 0 and c.file is not null
+                    and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
                   group by 1, 2) x
             join repositories r on r.id = x.repository_id
             order by x.down desc, 1, 2 limit {TopN}
@@ -106,12 +123,6 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
             FillBuckets(points, from, to, bucket), repos, files);
     }
 
-    private const string FiguresSql = $"""
-        select count(*)::int, (count(*) filter (where c.up + c.down > 0))::int,
-               coalesce(sum(c.up), 0)::int, coalesce(sum(c.down), 0)::int
-        from review_comments c where {PeriodFilter}
-        """;
-
     /// <summary>Every bucket of the period, empty ones included, so a chart's x axis is continuous.</summary>
     internal static List<SeriesPoint> FillBuckets(Dictionary<DateTimeOffset, SeriesPoint> points, DateTimeOffset from, DateTimeOffset to, Bucket bucket)
     {
@@ -124,15 +135,24 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         return list;
     }
 
-    private static NpgsqlBatchCommand Command(string sql, string? repository, DateTimeOffset from, DateTimeOffset to) => new(sql)
+    private static NpgsqlBatchCommand Command(string sql, string? repository, DateTimeOffset from, DateTimeOffset to)
     {
-        Parameters =
+        // Whole UTC days inside [from, to): [d0, d1). When there are none, d1 = d0 and the edges cover everything.
+        var d0 = DateOnly.FromDateTime(from.UtcDateTime.TimeOfDay == TimeSpan.Zero ? from.UtcDateTime : from.UtcDateTime.Date.AddDays(1));
+        var d1 = DateOnly.FromDateTime(to.UtcDateTime.Date);
+        if (d1 < d0) d1 = d0;
+        return new NpgsqlBatchCommand(sql)
         {
-            new NpgsqlParameter("repo", NpgsqlDbType.Text) { Value = (object?)repository ?? DBNull.Value },
-            new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = from },
-            new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = to },
-        },
-    };
+            Parameters =
+            {
+                new NpgsqlParameter("repo", NpgsqlDbType.Text) { Value = (object?)repository ?? DBNull.Value },
+                new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = from },
+                new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = to },
+                new NpgsqlParameter("d0", NpgsqlDbType.Date) { Value = d0 },
+                new NpgsqlParameter("d1", NpgsqlDbType.Date) { Value = d1 },
+            },
+        };
+    }
 
     /// <summary>The repositories to offer in filters.</summary>
     public async Task<IReadOnlyList<string>> RepositoriesAsync(CancellationToken ct)

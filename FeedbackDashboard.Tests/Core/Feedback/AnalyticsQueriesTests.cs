@@ -56,6 +56,32 @@ public sealed class AnalyticsQueriesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Periods_that_cut_through_days_count_the_partial_days_exactly()
+    {
+        var analytics = new AnalyticsQueries(_db.DataSource);
+        // 11-02 12:00 to 11-07 23:59:30: comment 1 (09:00 on the 2nd) is out; 2, 3 and 4 are in.
+        var cut = await analytics.GetAsync(null, DateTimeOffset.Parse("2026-11-02T12:00:00Z"), DateTimeOffset.Parse("2026-11-07T23:59:30Z"), Bucket.Day, Ct);
+        Assert.Equal(new Figures(3, 2, 1, 1), cut.Current);
+        // Inside a single day.
+        var hours = await analytics.GetAsync(null, DateTimeOffset.Parse("2026-11-02T10:00:00Z"), DateTimeOffset.Parse("2026-11-02T20:00:00Z"), Bucket.Day, Ct);
+        Assert.Equal(new Figures(1, 1, 0, 1), hours.Current);
+    }
+
+    [Fact]
+    public async Task Figures_follow_reactions_as_they_come_and_go()
+    {
+        var analytics = new AnalyticsQueries(_db.DataSource);
+        await _db.ExecuteAsync("delete from review_feedback where kind = 'inline' and github_comment_id = 1 and reactor_id = 3"); // un-react 👎
+        await _db.ReactionAsync("inline", 3, 9, "-1");                                                                       // a new 👎
+        var after = await analytics.GetAsync(null, From, To, Bucket.Day, Ct);
+        Assert.Equal(new Figures(4, 4, 3, 2), after.Current);
+        Assert.Equal(new FileFigures("acme/b", "b.cs", 1, 0, 1), Assert.Single(after.MostDownvotedFiles, f => f.File == "b.cs"));
+        Assert.Equal(
+            await _db.ScalarAsync<long>("select count(*) from review_feedback where content = '-1' and github_comment_id between 1 and 4"),
+            await _db.ScalarAsync<long>("select sum(down) from analytics_daily where day between '2026-11-01' and '2026-11-07'"));
+    }
+
+    [Fact]
     public async Task Series_fills_every_bucket_by_day_and_by_iso_week()
     {
         var analytics = new AnalyticsQueries(_db.DataSource);
