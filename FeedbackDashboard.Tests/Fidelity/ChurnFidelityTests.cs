@@ -43,6 +43,22 @@ public sealed class ChurnFidelityTests : IAsyncLifetime
         Assert.True(result.WorstStaleness[12] <= 12, $"1-3 day tier: {result.WorstStaleness[12]} cycles");
         Assert.True(result.WorstStaleness[72] <= 72, $"older tier: {result.WorstStaleness[72]} cycles");
         Assert.Equal(0, result.NeverPolled);
+        // The analytics rollup the triggers keep equals a recount from scratch after all that churn.
+        Assert.Equal(0L, await _db.ScalarAsync<long>("""
+            select count(*) from (
+                select (created_at at time zone 'UTC')::date as day, repository_id, count(*)::int as comments,
+                       (count(*) filter (where up + down > 0))::int as reacted, sum(up)::int as up, sum(down)::int as down
+                from review_comments group by 1, 2
+                except
+                select day, repository_id, comments, reacted, up, down from analytics_daily) drift
+            """));
+        Assert.Equal(0L, await _db.ScalarAsync<long>("""
+            select count(*) from review_comments c
+            left join (select kind, github_comment_id, count(*) filter (where content = '+1') as up,
+                              count(*) filter (where content = '-1') as down
+                       from review_feedback group by 1, 2) f on f.kind = c.kind and f.github_comment_id = c.github_comment_id
+            where c.up <> coalesce(f.up, 0) or c.down <> coalesce(f.down, 0)
+            """));
         Assert.True(result.PolledComments > CommentCount / 2);
         Assert.True(result.Changes > 0);
     }
