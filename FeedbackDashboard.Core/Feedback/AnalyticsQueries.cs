@@ -85,7 +85,8 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
             join repositories r on r.id = x.repository_id
             order by x.up + x.down desc, 1 limit {TopN}
             """, repository, from, to));
-        batch.BatchCommands.Add(Command($"""
+        await using var filesCommand = db.CreateBatch();
+        filesCommand.BatchCommands.Add(Command($"""
             select r.full_name, x.file, x.comments, x.up, x.down
             from (select c.repository_id, c.file, count(*)::int as comments, sum(c.up)::int as up, sum(c.down)::int as down
                   from review_comments c
@@ -95,6 +96,9 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
             join repositories r on r.id = x.repository_id
             order by x.down desc, 1, 2 limit {TopN}
             """, repository, from, to));
+
+        // The files need comment-level rows; they run beside the rollup queries on a second connection.
+        var filesTask = ReadFilesAsync(filesCommand, ct);
 
         await using var r = await batch.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
@@ -115,12 +119,17 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         var repos = new List<RepositoryFigures>();
         while (await r.ReadAsync(ct)) repos.Add(new RepositoryFigures(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3)));
 
-        await r.NextResultAsync(ct);
-        var files = new List<FileFigures>();
-        while (await r.ReadAsync(ct)) files.Add(new FileFigures(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4)));
-
+        var files = await filesTask;
         return new FeedbackAnalytics(repository, new Period(from, to), previous, current, before, bucketName,
             FillBuckets(points, from, to, bucket), repos, files);
+    }
+
+    private static async Task<List<FileFigures>> ReadFilesAsync(NpgsqlBatch batch, CancellationToken ct)
+    {
+        var files = new List<FileFigures>();
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) files.Add(new FileFigures(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4)));
+        return files;
     }
 
     /// <summary>Every bucket of the period, empty ones included, so a chart's x axis is continuous.</summary>
