@@ -46,7 +46,8 @@ if [ -f "$xml" ]; then
   passed=$(attr passed); failed=$(attr failed); skipped=$(attr skipped); errors=$(attr errors)
   failed=$((failed + errors))
   [ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
-  if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
+  [ "$skipped" -gt 0 ] && echo "test.sh: $skipped skipped"
+  echo "$passed passed, $failed failed"
 else
   echo "test.sh: the test run wrote no results"
   echo "0 passed, 1 failed"
