@@ -26,6 +26,13 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
             select * from unnest(@r_kinds, @r_ids, @r_users, @r_logins, @r_contents, @r_at)
                 as r(kind, id, reactor_id, login, content, reacted_at)
         ),
+        -- Locks the comments being reconciled (a concurrent delete waits) and yields those that exist:
+        -- reactions are written for these alone, which is the integrity a per-row foreign key would check.
+        polled as (
+            update review_comments c set polled_at = @now, etag = k.etag
+            from known k where c.kind = k.kind and c.github_comment_id = k.id
+            returning c.kind, c.github_comment_id as id
+        ),
         deleted as (
             delete from review_feedback f
             using known k
@@ -37,15 +44,11 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
         ),
         upserted as (
             insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at)
-            select kind, id, reactor_id, login, content, reacted_at, @now from incoming
+            select i.kind, i.id, i.reactor_id, i.login, i.content, i.reacted_at, @now
+            from incoming i join polled p on p.kind = i.kind and p.id = i.id
             on conflict (kind, github_comment_id, reactor_id, content) do update set reactor_login = excluded.reactor_login
                 where review_feedback.reactor_login <> excluded.reactor_login
             returning (xmax = 0) as inserted
-        ),
-        polled as (
-            update review_comments c set polled_at = @now, etag = k.etag
-            from known k where c.kind = k.kind and c.github_comment_id = k.id
-            returning 1
         )
         select (select count(*) from upserted where inserted)::int, (select count(*) from deleted)::int,
                (select count(*) from polled)::int
