@@ -69,7 +69,7 @@ public sealed class ReadLatencyBenchmark
 
         foreach (var (name, viaHttp, direct) in rows)
         {
-            var count = name.Contains("analytics") ? Requests / 10 : Requests;
+            var count = name.Contains("analytics") ? Requests / 4 : Requests;
             var overHttp = await MeasureAsync(viaHttp, count);
             var floor = await MeasureAsync(direct, count);
             BenchReport.Row("Read latency (100k runs, 1M comments, 1M reactions, 100k maintainers)", new()
