@@ -1,27 +1,53 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace FeedbackDashboard.Tests.Benchmarks;
 
-/// <summary>Collects benchmark figures, prints them as tables and writes bench-results/bench.json.</summary>
+/// <summary>
+/// Collects benchmark figures, prints them as tables and writes bench-results/bench.json and bench.txt.
+/// A filtered run replaces the sections it measures and keeps the others from the files already there.
+/// </summary>
 public static class BenchReport
 {
-    private static readonly Dictionary<string, List<Dictionary<string, object?>>> Sections = [];
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    private static Dictionary<string, List<Dictionary<string, object?>>>? _sections;
+    private static readonly HashSet<string> Measured = [];
 
     public static string OutputDirectory =>
         Environment.GetEnvironmentVariable("BENCH_OUT") is { Length: > 0 } dir ? dir : Path.Combine(AppContext.BaseDirectory, "bench-results");
 
     public static void Row(string section, Dictionary<string, object?> row)
     {
-        lock (Sections)
+        lock (Measured)
         {
-            if (!Sections.TryGetValue(section, out var rows)) Sections[section] = rows = [];
-            rows.Add(row);
-            Print(section, rows);
-            Save();
+            var sections = _sections ??= Load();
+            if (Measured.Add(section)) sections[section] = [];
+            sections[section].Add(row);
+            Console.WriteLine(Table(section, sections[section]));
+            Save(sections);
         }
     }
 
-    private static void Print(string section, List<Dictionary<string, object?>> rows)
+    private static Dictionary<string, List<Dictionary<string, object?>>> Load()
+    {
+        var path = Path.Combine(OutputDirectory, "bench.json");
+        if (!File.Exists(path)) return [];
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement.GetProperty("sections").EnumerateObject().ToDictionary(
+            section => section.Name,
+            section => section.Value.EnumerateArray()
+                .Select(row => row.EnumerateObject().ToDictionary(cell => cell.Name, cell => (object?)(cell.Value.ValueKind switch
+                {
+                    JsonValueKind.Number => cell.Value.GetDouble(),
+                    JsonValueKind.String => cell.Value.GetString(),
+                    JsonValueKind.Null => null,
+                    _ => cell.Value.ToString(),
+                })))
+                .ToList());
+    }
+
+    private static string Table(string section, List<Dictionary<string, object?>> rows)
     {
         var columns = rows.SelectMany(r => r.Keys).Distinct().ToList();
         string Cell(object? v) => v switch
@@ -33,24 +59,37 @@ public static class BenchReport
         var widths = columns.Select(c => Math.Max(c.Length, rows.Max(r => Cell(r.GetValueOrDefault(c)).Length))).ToList();
         var lines = new List<string> { "", $"== {section} ==", string.Join("  ", columns.Select((c, i) => c.PadLeft(widths[i]))) };
         lines.AddRange(rows.Select(r => string.Join("  ", columns.Select((c, i) => Cell(r.GetValueOrDefault(c)).PadLeft(widths[i])))));
-        var text = string.Join(Environment.NewLine, lines);
-        Console.WriteLine(text);
-        Directory.CreateDirectory(OutputDirectory);
-        File.AppendAllText(Path.Combine(OutputDirectory, "bench.txt"), text + Environment.NewLine);
+        return string.Join(Environment.NewLine, lines);
     }
 
-    private static void Save()
+    private static void Save(Dictionary<string, List<Dictionary<string, object?>>> sections)
     {
         Directory.CreateDirectory(OutputDirectory);
         var machine = new Dictionary<string, object?>
         {
+            ["cpu"] = CpuModel(),
             ["cores"] = Environment.ProcessorCount,
-            ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+            ["memory GiB"] = Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024), 1),
+            ["os"] = RuntimeInformation.OSDescription,
             ["dotnet"] = Environment.Version.ToString(),
             ["at"] = DateTimeOffset.UtcNow,
         };
-        File.WriteAllText(Path.Combine(OutputDirectory, "bench.json"),
-            JsonSerializer.Serialize(new { machine, sections = Sections }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        File.WriteAllText(Path.Combine(OutputDirectory, "bench.json"), JsonSerializer.Serialize(new { machine, sections }, Json));
+        var text = string.Join(Environment.NewLine, machine.Select(m => $"{m.Key}: {m.Value}"))
+                   + Environment.NewLine + string.Join(Environment.NewLine, sections.Select(s => Table(s.Key, s.Value))) + Environment.NewLine;
+        File.WriteAllText(Path.Combine(OutputDirectory, "bench.txt"), text);
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "unknown";
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
     }
 
     public static double Percentile(List<double> sorted, double p) =>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using FeedbackDashboard.Tests.Fidelity;
 using FeedbackDashboard.Tests.Infrastructure;
 
@@ -11,8 +12,7 @@ public sealed class FidelityBenchmark
     {
         await using var db = new PostgresDatabase();
         await db.InitializeAsync();
-        await using var gh = await GitHubHarness.StartAsync();
-        gh.FakeTime.SetUtcNow(DateTimeOffset.FromUnixTimeSeconds((gh.FakeTime.GetUtcNow().ToUnixTimeSeconds() / 300 + 1) * 300));
+        await using var gh = await GitHubHarness.StartAsync(new FakeTimeProvider(ChurnFidelityTests.Start));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var r = await ChurnFidelityTests.RunAsync(db, gh, ChurnFidelityTests.CommentCount, ChurnFidelityTests.Cycles, TestContext.Current.CancellationToken);
         BenchReport.Row("Fidelity under churn (GraphQL strategy, fake clock)", new()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Tests.Infrastructure;
@@ -14,16 +15,15 @@ public sealed class ChurnFidelityTests : IAsyncLifetime
     public const int CommentCount = 10_000;
     public const int Cycles = 200;
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(300);
+    /// <summary>A fixed start on a cycle boundary: the same tiers line up the same way on every run.</summary>
+    public static readonly DateTimeOffset Start = DateTimeOffset.Parse("2026-11-02T00:00:00Z");
     private readonly PostgresDatabase _db = new();
     private GitHubHarness _gh = null!;
 
     public async ValueTask InitializeAsync()
     {
         await _db.InitializeAsync();
-        _gh = await GitHubHarness.StartAsync();
-        // Start on a cycle boundary, so cycle numbers are whole.
-        var start = _gh.FakeTime.GetUtcNow();
-        _gh.FakeTime.SetUtcNow(DateTimeOffset.FromUnixTimeSeconds((start.ToUnixTimeSeconds() / 300 + 1) * 300));
+        _gh = await GitHubHarness.StartAsync(new FakeTimeProvider(Start));
     }
 
     public async ValueTask DisposeAsync()
