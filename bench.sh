@@ -18,7 +18,7 @@ mkdir -p "$BENCH_OUT"
 dotnet build FeedbackDashboard.sln -c Release -v quiet -nologo || exit 1
 # Benchmarks are explicit tests: they never run in ./test.sh. One at a time, so figures do not disturb each other.
 FeedbackDashboard.Tests/bin/Release/net10.0/FeedbackDashboard.Tests -noColor -explicit only -trait Category=Benchmark \
-  -parallel none -xml "$BENCH_OUT/results.xml" "$@" > "$BENCH_OUT/run.log" 2>&1
+  -parallel none -result-xml "$BENCH_OUT/results.xml" "$@" > "$BENCH_OUT/run.log" 2>&1
 status=$?
 cat "$BENCH_OUT/bench.txt" 2>/dev/null
 grep -E "\[FAIL\]|Total:" "$BENCH_OUT/run.log"

@@ -37,7 +37,7 @@ if ! dotnet build FeedbackDashboard.sln -c Release -v quiet -nologo; then
 fi
 
 # The xunit.v3 test project is an executable: run it directly for its XML report.
-FeedbackDashboard.Tests/bin/Release/net10.0/FeedbackDashboard.Tests -noColor -xml "$results/results.xml" "$@"
+FeedbackDashboard.Tests/bin/Release/net10.0/FeedbackDashboard.Tests -noColor -result-xml "$results/results.xml" "$@"
 status=$?
 
 xml="$results/results.xml"

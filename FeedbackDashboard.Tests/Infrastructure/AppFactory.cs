@@ -14,6 +14,8 @@ public sealed class AppFactory(string connectionString, IDictionary<string, stri
         builder.UseEnvironment("Testing");
         builder.UseSetting("DATABASE_URL", connectionString);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Every test database makes its own data-protection key; their "unencrypted at rest" warning is noise here.
+        builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
         builder.ConfigureTestServices(s =>

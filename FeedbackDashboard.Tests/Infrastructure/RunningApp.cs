@@ -31,6 +31,7 @@ public sealed class RunningApp : IAsyncDisposable
                 ["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/'),
                 ["ASPNETCORE_ENVIRONMENT"] = "Development",
                 ["Logging__LogLevel__Default"] = "Warning",
+                ["Logging__LogLevel__Microsoft.AspNetCore.DataProtection"] = "Error",
             },
         };
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
