@@ -50,8 +50,7 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
                 where review_feedback.reactor_login <> excluded.reactor_login
             returning (xmax = 0) as inserted
         )
-        select (select count(*) from upserted where inserted)::int, (select count(*) from deleted)::int,
-               (select count(*) from polled)::int
+        select (select count(*) from upserted where inserted)::int, (select count(*) from deleted)::int
         """;
 
     public async Task<ReconcileCounts> ReconcileAsync(IReadOnlyList<KnownReactions> known, DateTimeOffset now, CancellationToken ct)
