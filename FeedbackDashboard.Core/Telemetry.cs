@@ -24,12 +24,12 @@ public static class Telemetry
     public static readonly Counter<long> MaintainersRefreshes = Meter.CreateCounter<long>(
         "maintainers_refreshes", description: "Per-repository maintainers refresh outcomes (label outcome)");
 
-    private static readonly Dictionary<long, int> RateLimit = [];
+    private static readonly Dictionary<(long, GitHub.RateBucket), int> RateLimit = [];
 
-    /// <summary>Last X-RateLimit-Remaining seen per installation.</summary>
-    public static void RecordRateLimit(long installationId, int remaining)
+    /// <summary>Last remaining points seen per installation and bucket (core, graphql).</summary>
+    public static void RecordRateLimit(long installationId, GitHub.RateBucket bucket, int remaining)
     {
-        lock (RateLimit) RateLimit[installationId] = remaining;
+        lock (RateLimit) RateLimit[(installationId, bucket)] = remaining;
     }
 
     static Telemetry()
@@ -37,7 +37,9 @@ public static class Telemetry
         Meter.CreateObservableGauge("github_rate_limit_remaining", () =>
         {
             lock (RateLimit)
-                return RateLimit.Select(kv => new Measurement<int>(kv.Value, new KeyValuePair<string, object?>("installation", kv.Key.ToString()))).ToList();
-        }, description: "GitHub rate-limit points left, per installation");
+                return RateLimit.Select(kv => new Measurement<int>(kv.Value,
+                    new KeyValuePair<string, object?>("installation", kv.Key.Item1.ToString()),
+                    new KeyValuePair<string, object?>("resource", kv.Key.Item2.ToString().ToLowerInvariant()))).ToList();
+        }, description: "GitHub rate-limit points left, per installation and resource (core, graphql)");
     }
 }

@@ -76,6 +76,7 @@ public static class Hosting
         services.AddSingleton<InstallationLocks>();
         services.AddSingleton<PollCycleRecorder>();
         services.AddSingleton<PollHealth>();
+        services.AddSingleton<PollConditions>();
         services.AddSingleton<MaintainersQueries>();
         services.AddSingleton<AnalyticsQueries>();
         services.AddSingleton<DemoData>();

@@ -7,7 +7,7 @@ namespace FeedbackDashboard.Core.Feedback;
 public readonly record struct CommentKey(string Kind, long Id);
 
 /// <summary>A comment whose full reaction list is known this cycle (an empty list means: no 👍/👎 at all).</summary>
-public sealed record KnownReactions(CommentKey Comment, IReadOnlyList<Reaction> Reactions, string? ETag = null);
+public sealed record KnownReactions(CommentKey Comment, IReadOnlyList<Reaction> Reactions, string? ETag = null, string? ETagToken = null);
 
 public readonly record struct ReconcileCounts(int Inserted, int Deleted);
 
@@ -20,7 +20,7 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
 {
     private const string Sql = """
         with known as (
-            select * from unnest(@k_kinds, @k_ids, @k_etags) as k(kind, id, etag)
+            select * from unnest(@k_kinds, @k_ids, @k_etags, @k_etag_tokens) as k(kind, id, etag, etag_token)
         ),
         incoming as (
             select * from unnest(@r_kinds, @r_ids, @r_users, @r_logins, @r_contents, @r_at)
@@ -28,8 +28,9 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
         ),
         -- Locks the comments being reconciled (a concurrent delete waits) and yields those that exist:
         -- reactions are written for these alone, which is the integrity a per-row foreign key would check.
+        -- A complete answer is proof of life: a comment retired by mistake comes back.
         polled as (
-            update review_comments c set polled_at = @now, etag = k.etag
+            update review_comments c set polled_at = @now, etag = k.etag, etag_token = k.etag_token, gone_at = null
             from known k where c.kind = k.kind and c.github_comment_id = k.id
             returning c.kind, c.github_comment_id as id
         ),
@@ -66,6 +67,8 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue("k_kinds", comments.Select(k => k.Comment.Kind).ToArray());
         cmd.Parameters.AddWithValue("k_ids", comments.Select(k => k.Comment.Id).ToArray());
         cmd.Parameters.AddWithValue("k_etags", NpgsqlDbType.Array | NpgsqlDbType.Text, comments.Select(k => (object?)k.ETag ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("k_etag_tokens", NpgsqlDbType.Array | NpgsqlDbType.Text,
+            comments.Select(k => k.ETag is null ? DBNull.Value : (object?)k.ETagToken ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("r_kinds", reactions.Select(x => x.Comment.Kind).ToArray());
         cmd.Parameters.AddWithValue("r_ids", reactions.Select(x => x.Comment.Id).ToArray());
         cmd.Parameters.AddWithValue("r_users", reactions.Select(x => x.r.UserId).ToArray());

@@ -1,46 +1,52 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Polly.Timeout;
 
 namespace FeedbackDashboard.Core.GitHub;
 
-public sealed record GitHubResponse(int Status, byte[] Body, string? ETag, string? NextLink)
+/// <summary>An answer from GitHub. TokenId names the installation token it was answered to (ETags belong to it).</summary>
+public sealed record GitHubResponse(int Status, byte[] Body, string? ETag, string? NextLink, string? TokenId = null)
 {
     public bool IsSuccess => Status is >= 200 and < 300;
 }
 
 /// <summary>
-/// The one door to GitHub: installation auth, at most 4 requests in flight per installation, rate-limit
-/// bookkeeping and waits (per installation), bounded retries of 5xx and timeouts, a timeout on every call.
+/// The one door to GitHub for the calls we make on HttpClient (GraphQL and the conditional REST reactions list):
+/// installation auth with one re-mint on 401, at most 4 requests in flight per installation, GitHub's rate-limit rules
+/// per installation and bucket (403/429 and GraphQL's RATE_LIMITED answered with 200), and same-host redirects followed
+/// with the token (renamed and transferred repositories). Transient failures (5xx, no answer, timeouts) are retried by
+/// the resilience handler under the HttpClient (<see cref="GitHubServices.CreateHttpClient"/>); usage is recorded by
+/// <see cref="GitHubMeteringHandler"/>.
 /// </summary>
 public sealed class GitHubApi(HttpClient http, GitHubAppAuth auth, TimeProvider time, ILogger<GitHubApi> log)
 {
     public const int MaxInFlightPerInstallation = 4;
-    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
-    /// <summary>A longer wait than this gives the installation up for the cycle instead of stalling it.</summary>
+    /// <summary>A longer wait than this gives the bucket up for the cycle instead of stalling it.</summary>
     public static readonly TimeSpan MaxRateLimitWait = TimeSpan.FromMinutes(5);
-    private const int MaxServerRetries = 2;
     private const int MaxRateLimitRetries = 3;
+    private const int MaxRedirects = 5;
 
     private readonly ConcurrentDictionary<long, SemaphoreSlim> _inFlight = new();
-    private readonly ConcurrentDictionary<long, DateTimeOffset> _blockedUntil = new();
+    private readonly ConcurrentDictionary<(long, RateBucket), DateTimeOffset> _blockedUntil = new();
 
     public Uri BaseAddress => http.BaseAddress!;
 
     public async Task<GitHubResponse> SendAsync(GitHubSession session, long installationId, HttpMethod method, string url,
-        string? jsonBody = null, string? ifNoneMatch = null, CancellationToken ct = default)
+        string? jsonBody = null, string? ifNoneMatch = null, CancellationToken ct = default, string? etagToken = null)
     {
-        if (session.IsUnavailable(installationId, out var why))
-            throw new InstallationUnavailableException(installationId, why);
+        var bucket = jsonBody is not null && method == HttpMethod.Post ? RateBucket.GraphQl : RateBucket.Core;
+        if (session.IsUnavailable(installationId, bucket, out var why))
+            throw new InstallationUnavailableException(installationId, why, session.IsUnavailable(installationId, out _) ? null : bucket);
 
         var gate = _inFlight.GetOrAdd(installationId, _ => new SemaphoreSlim(MaxInFlightPerInstallation));
         await gate.WaitAsync(ct);
         try
         {
-            return await SendWithRetriesAsync(session, installationId, method, url, jsonBody, ifNoneMatch, ct);
+            using var metering = GitHubMeteringHandler.Scope(session, installationId);
+            return await SendWithRulesAsync(session, installationId, bucket, method, url, jsonBody, ifNoneMatch, etagToken, ct);
         }
         finally
         {
@@ -48,45 +54,44 @@ public sealed class GitHubApi(HttpClient http, GitHubAppAuth auth, TimeProvider 
         }
     }
 
-    private async Task<GitHubResponse> SendWithRetriesAsync(GitHubSession session, long installationId, HttpMethod method,
-        string url, string? jsonBody, string? ifNoneMatch, CancellationToken ct)
+    /// <summary>Stops every request of this installation and bucket until the reset (GitHub's RATE_LIMITED, an empty bucket).</summary>
+    public void Block(GitHubSession session, long installationId, RateBucket bucket, DateTimeOffset until, string reason)
     {
-        var serverRetries = 0;
+        _blockedUntil[(installationId, bucket)] = until;
+        if (until - time.GetUtcNow() > MaxRateLimitWait) session.MarkUnavailable(installationId, bucket, reason);
+    }
+
+    private async Task<GitHubResponse> SendWithRulesAsync(GitHubSession session, long installationId, RateBucket bucket,
+        HttpMethod method, string url, string? jsonBody, string? ifNoneMatch, string? etagToken, CancellationToken ct)
+    {
         var rateLimitRetries = 0;
+        var redirects = 0;
         var reauthenticated = false;
         while (true)
         {
-            await WaitIfBlockedAsync(session, installationId, ct);
+            await WaitIfBlockedAsync(session, installationId, bucket, ct);
             var token = await TokenAsync(session, installationId, ct);
+            var tokenId = GitHubAppAuth.TokenId(token);
 
             using var request = new HttpRequestMessage(method, url);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            if (ifNoneMatch is not null) request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
+            // An ETag belongs to the token that received it: sent with another, it can only cost a wasted comparison.
+            if (ifNoneMatch is not null && etagToken == tokenId) request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
             if (jsonBody is not null) request.Content = new StringContent(jsonBody, Encoding.UTF8, "application/json");
 
             HttpResponseMessage response;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(CallTimeout);
             try
             {
-                response = await http.SendAsync(request, timeout.Token);
+                response = await http.SendAsync(request, ct);
             }
-            catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+            catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException || (e is OperationCanceledException && !ct.IsCancellationRequested))
             {
-                session.Record(installationId, 0, null, 0);
-                if (serverRetries++ < MaxServerRetries)
-                {
-                    await Task.Delay(Backoff(serverRetries), ct);
-                    continue;
-                }
                 throw new GitHubRequestException(0, $"{method} {url}: no answer ({e.Message})");
             }
 
             using (response)
             {
                 var status = (int)response.StatusCode;
-                var remaining = HeaderInt(response, "X-RateLimit-Remaining");
-                session.Record(installationId, status, remaining, 1);
                 var body = await response.Content.ReadAsByteArrayAsync(ct);
 
                 if (status == 401)
@@ -101,32 +106,42 @@ public sealed class GitHubApi(HttpClient http, GitHubAppAuth auth, TimeProvider 
                     throw new InstallationUnavailableException(installationId, "401 after a fresh token");
                 }
 
-                if (RateLimitWait(response, status, remaining, body, rateLimitRetries) is { } wait)
+                if (status is 301 or 302 or 307 or 308 && SameHostRedirect(request, response) is { } location)
                 {
-                    if (wait > MaxRateLimitWait || rateLimitRetries++ >= MaxRateLimitRetries)
-                    {
-                        _blockedUntil[installationId] = time.GetUtcNow() + wait;
-                        session.MarkUnavailable(installationId, $"rate limited for {wait.TotalSeconds:0} s");
-                        throw new InstallationUnavailableException(installationId, $"rate limited for {wait.TotalSeconds:0} s");
-                    }
-                    log.LogWarning("GitHub rate limit on installation {InstallationId}: waiting {Seconds} s", installationId, wait.TotalSeconds);
-                    _blockedUntil[installationId] = time.GetUtcNow() + wait;
+                    // HttpClient would drop the Authorization header on a redirect; GitHub's own host gets the token again.
+                    if (redirects++ >= MaxRedirects) throw new GitHubRequestException(status, $"{method} {url}: too many redirects");
+                    log.LogInformation("GitHub moved {Url} to {Location}", url, location);
+                    url = location;
                     continue;
                 }
 
-                if (status >= 500)
+                if (RateLimitWait(response, bucket, status, body, rateLimitRetries) is { } wait)
                 {
-                    if (serverRetries++ < MaxServerRetries)
+                    var until = time.GetUtcNow() + wait;
+                    if (wait > MaxRateLimitWait || rateLimitRetries++ >= MaxRateLimitRetries)
                     {
-                        await Task.Delay(Backoff(serverRetries), ct);
-                        continue;
+                        var reason = $"rate limited ({bucket.ToString().ToLowerInvariant()}) until {until:u}";
+                        _blockedUntil[(installationId, bucket)] = until;
+                        session.MarkUnavailable(installationId, bucket, reason);
+                        throw new InstallationUnavailableException(installationId, reason, bucket);
                     }
-                    throw new GitHubRequestException(status, $"{method} {url}: {status} after {MaxServerRetries} retries");
+                    log.LogWarning("GitHub rate limit ({Bucket}) on installation {InstallationId}: waiting {Seconds} s", bucket, installationId, wait.TotalSeconds);
+                    _blockedUntil[(installationId, bucket)] = until;
+                    continue;
                 }
 
-                return new GitHubResponse(status, body, response.Headers.ETag?.ToString(), NextLink(response));
+                if (status >= 500) throw new GitHubRequestException(status, $"{method} {url}: {status}");
+                return new GitHubResponse(status, body, response.Headers.ETag?.ToString(), NextLink(response), tokenId);
             }
         }
+    }
+
+    private string? SameHostRedirect(HttpRequestMessage request, HttpResponseMessage response)
+    {
+        if (response.Headers.Location is not { } location) return null;
+        var target = location.IsAbsoluteUri ? location : new Uri(request.RequestUri!, location);
+        var home = BaseAddress;
+        return target.Scheme == home.Scheme && target.Host == home.Host && target.Port == home.Port ? target.ToString() : null;
     }
 
     private async Task<string> TokenAsync(GitHubSession session, long installationId, CancellationToken ct)
@@ -144,44 +159,44 @@ public sealed class GitHubApi(HttpClient http, GitHubAppAuth auth, TimeProvider 
         }
     }
 
-    private async Task WaitIfBlockedAsync(GitHubSession session, long installationId, CancellationToken ct)
+    private async Task WaitIfBlockedAsync(GitHubSession session, long installationId, RateBucket bucket, CancellationToken ct)
     {
-        if (!_blockedUntil.TryGetValue(installationId, out var until)) return;
+        if (!_blockedUntil.TryGetValue((installationId, bucket), out var until)) return;
         var wait = until - time.GetUtcNow();
         if (wait <= TimeSpan.Zero) return;
         if (wait > MaxRateLimitWait)
         {
-            session.MarkUnavailable(installationId, $"rate limited until {until:u}");
-            throw new InstallationUnavailableException(installationId, $"rate limited until {until:u}");
+            var reason = $"rate limited ({bucket.ToString().ToLowerInvariant()}) until {until:u}";
+            session.MarkUnavailable(installationId, bucket, reason);
+            throw new InstallationUnavailableException(installationId, reason, bucket);
         }
         await Task.Delay(wait, time, ct);
     }
 
-    /// <summary>How long GitHub asks us to wait, or null when the answer is not a rate limit.</summary>
-    private TimeSpan? RateLimitWait(HttpResponseMessage response, int status, int? remaining, byte[] body, int attempt)
+    /// <summary>
+    /// How long GitHub asks us to wait, or null when the answer is not a rate limit: Retry-After, else the bucket's reset
+    /// when it is empty, else at least a minute backing off (GitHub's advice for secondary limits). GraphQL reports its
+    /// primary limit as HTTP 200 with an error of type RATE_LIMITED.
+    /// </summary>
+    private TimeSpan? RateLimitWait(HttpResponseMessage response, RateBucket bucket, int status, byte[] body, int attempt)
     {
-        if (status is not (403 or 429)) return null;
+        var graphQlLimited = bucket == RateBucket.GraphQl && status == 200 && body.AsSpan().IndexOf("\"RATE_LIMITED\""u8) >= 0;
+        if (status is not (403 or 429) && !graphQlLimited) return null;
         var retryAfter = response.Headers.RetryAfter;
         if (retryAfter?.Delta is { } delta) return delta;
         if (retryAfter?.Date is { } date) return Max(date - time.GetUtcNow(), TimeSpan.FromSeconds(1));
 
+        var remaining = GitHubMeteringHandler.HeaderLong(response, "x-ratelimit-remaining");
+        var reset = GitHubMeteringHandler.HeaderLong(response, "x-ratelimit-reset");
+        if ((remaining == 0 || graphQlLimited) && reset is { } r)
+            return Max(DateTimeOffset.FromUnixTimeSeconds(r) - time.GetUtcNow(), TimeSpan.FromSeconds(1));
         var secondary = Encoding.UTF8.GetString(body).Contains("rate limit", StringComparison.OrdinalIgnoreCase);
-        if (remaining == 0 && HeaderInt(response, "X-RateLimit-Reset") is { } reset)
-            return Max(DateTimeOffset.FromUnixTimeSeconds(reset) - time.GetUtcNow(), TimeSpan.FromSeconds(1));
-        if (status == 429 || secondary || remaining == 0)
-            return TimeSpan.FromSeconds(60 * Math.Pow(2, attempt)); // GitHub's advice: at least a minute, backing off
+        if (status == 429 || secondary || remaining == 0 || graphQlLimited)
+            return TimeSpan.FromSeconds(60 * Math.Pow(2, attempt));
         return null;
     }
 
-    // Sub-second jitter between retries of a failed call: real time, not the injected clock, which tests stop.
-    private static TimeSpan Backoff(int attempt) =>
-        TimeSpan.FromMilliseconds(100 * Math.Pow(2, attempt) * (0.5 + Random.Shared.NextDouble()));
-
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    private static int? HeaderInt(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) &&
-        int.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
 
     private static string? NextLink(HttpResponseMessage response)
     {

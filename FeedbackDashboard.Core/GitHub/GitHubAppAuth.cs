@@ -89,6 +89,8 @@ public sealed class GitHubAppAuth : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Post, $"app/installations/{installationId}/access_tokens");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", CreateJwt());
         Interlocked.Increment(ref _mintCount);
+        // Signed with the App's JWT: not an installation's request and not charged to its budget.
+        using var unmetered = GitHubMeteringHandler.Unmetered();
         using var response = await _http.SendAsync(request, ct);
         if (!response.IsSuccessStatusCode)
         {
@@ -100,8 +102,10 @@ public sealed class GitHubAppAuth : IDisposable
         return new InstallationToken(body.Token, body.ExpiresAt);
     }
 
-    private static string Base64Url(ReadOnlySpan<byte> bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string Base64Url(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
+
+    /// <summary>A short, non-reversible name for a token: which token an ETag was answered to.</summary>
+    public static string TokenId(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)).AsSpan(0, 6));
 
     public void Dispose() => _key.Dispose();
 

@@ -24,25 +24,31 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     {
         var url = $"repos/{RepoPath(comment.RepoFullName)}/{comment.Kind.RestSegment()}/{comment.CommentId}/reactions?per_page={PageSize}";
         var reactions = new List<Reaction>();
-        string? etag = null;
+        string? etag = null, etagToken = null;
+        var skipped = 0;
         var first = true;
         try
         {
             while (url is not null)
             {
                 var response = await api.SendAsync(session, installationId, HttpMethod.Get, url,
-                    ifNoneMatch: first ? comment.ETag : null, ct: ct);
+                    ifNoneMatch: first ? comment.ETag : null, ct: ct, etagToken: comment.ETagToken);
                 if (first && response.Status == 304) return ReactionsResult.NotModified;
                 if (first && GitHubApi.IsNotFound(response)) return ReactionsResult.Gone;
                 if (!response.IsSuccess) return ReactionsResult.Fail($"reactions page answered {response.Status}");
 
-                foreach (var r in JsonSerializer.Deserialize<RestReaction[]>(response.Body, Json) ?? [])
+                var page = JsonSerializer.Deserialize<RestReaction?[]>(response.Body, Json) ?? [];
+                foreach (var r in page)
                 {
-                    if (r.User is { } u && r.Content is "+1" or "-1")
-                        reactions.Add(new Reaction(u.Id, u.Login, r.Content, r.CreatedAt));
+                    if (r is null) return ReactionsResult.Fail("reactions page with a null item");
+                    if (r.Content is not ("+1" or "-1")) continue;
+                    // Feedback is human judgement: a bot's reaction (type Bot) or a deleted account's (user null) is not.
+                    if (r.User is not { Type: not "Bot" } u) { skipped++; continue; }
+                    reactions.Add(new Reaction(u.Id, u.Login, r.Content, r.CreatedAt));
                 }
-                // A first-page ETag vouches for the whole list only when there is one page: new reactions land last.
-                etag = first && response.NextLink is null ? response.ETag : null;
+                // A first-page ETag vouches for the whole list only when that page is the whole list: a full page may
+                // have a next one later, and reaction 101 lands on page 2 without changing page 1.
+                if (first && response.NextLink is null && page.Length < PageSize) (etag, etagToken) = (response.ETag, response.TokenId);
                 first = false;
                 url = response.NextLink;
             }
@@ -55,10 +61,10 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         {
             return ReactionsResult.Fail($"unreadable reactions page: {e.Message}");
         }
-        return new ReactionsResult(FetchOutcome.Known, reactions, etag);
+        return new ReactionsResult(FetchOutcome.Known, reactions, etag, SkippedNonHuman: skipped, ETagToken: etagToken);
     }
 
-    /// <summary>The comment's GraphQL node id, looked up once by REST; null when the comment is gone.</summary>
+    /// <summary>The comment's GraphQL node id, looked up once by REST; Gone when the comment is not found.</summary>
     public async Task<(FetchOutcome Outcome, string? NodeId)> GetNodeIdAsync(GitHubSession session, long installationId,
         CommentRef comment, CancellationToken ct)
     {
@@ -71,31 +77,52 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
             var node = JsonSerializer.Deserialize<RestComment>(response.Body, Json)?.NodeId;
             return node is null ? (FetchOutcome.Failed, null) : (FetchOutcome.Known, node);
         }
-        catch (GitHubRequestException)
+        catch (Exception e) when (e is GitHubRequestException or JsonException)
         {
             return (FetchOutcome.Failed, null);
         }
     }
 
+    /// <summary>
+    /// Every repository the installation can reach (every page; any failure throws, so a half list never reads as
+    /// lost access). Tells a repository removed from the installation from a deleted comment, and gives each
+    /// repository's numeric id and current name (renames and transfers).
+    /// </summary>
+    public async Task<IReadOnlyList<InstalledRepository>> GetInstallationRepositoriesAsync(GitHubSession session, long installationId,
+        CancellationToken ct)
+    {
+        var all = new List<InstalledRepository>();
+        string? url = $"installation/repositories?per_page={PageSize}";
+        while (url is not null)
+        {
+            var response = await api.SendAsync(session, installationId, HttpMethod.Get, url, ct: ct);
+            if (!response.IsSuccess) throw new GitHubRequestException(response.Status, $"GET installation/repositories answered {response.Status}");
+            try
+            {
+                var page = JsonSerializer.Deserialize<RestInstallationRepos>(response.Body, Json)
+                           ?? throw new JsonException("empty body");
+                all.AddRange(page.Repositories.Select(r => new InstalledRepository(r.Id, r.FullName)));
+            }
+            catch (JsonException e)
+            {
+                throw new GitHubRequestException(response.Status, $"GET installation/repositories: unreadable answer ({e.Message})");
+            }
+            url = response.NextLink;
+        }
+        return all;
+    }
+
     // ---- Reactions over GraphQL: 100 comments a request ----
 
-    private const string ReactionFields = "pageInfo{hasNextPage endCursor} nodes{createdAt user{databaseId login}}";
-
-    private const string NodesQuery =
-        "query($ids:[ID!]!){rateLimit{cost remaining} nodes(ids:$ids){__typename id " +
-        "...on PullRequestReviewComment{...T} ...on IssueComment{...T}}} " +
-        "fragment T on Reactable{up:reactions(content:THUMBS_UP,first:100){" + ReactionFields + "} " +
-        "down:reactions(content:THUMBS_DOWN,first:100){" + ReactionFields + "}}";
-
-    private const string PageQuery =
-        "query($id:ID!,$content:ReactionContent!,$after:String){rateLimit{cost remaining} node(id:$id){" +
-        "...on Reactable{reactions(content:$content,first:100,after:$after){" + ReactionFields + "}}}}";
-
-    /// <summary>Reactions of many comments by node id, one POST per 100; a failure or a deleted node is per comment.</summary>
-    public async Task<IReadOnlyDictionary<string, ReactionsResult>> GetReactionsGraphQlAsync(GitHubSession session,
+    /// <summary>
+    /// Reactions of many comments by node id, one POST per 100. A comment is Known only when its part of the answer
+    /// carried no error and every list was complete; an error anywhere under a node, a pathless error, data: null or a
+    /// null list item make it unknown this cycle. Gone is GitHub's own NOT_FOUND for that node.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, NodeReactions>> GetReactionsGraphQlAsync(GitHubSession session,
         long installationId, IReadOnlyList<string> nodeIds, CancellationToken ct)
     {
-        var results = new Dictionary<string, ReactionsResult>(nodeIds.Count);
+        var results = new Dictionary<string, NodeReactions>(nodeIds.Count);
         foreach (var batch in nodeIds.Distinct().Chunk(GraphQlBatch))
         {
             await FetchBatchAsync(session, installationId, batch, results, ct);
@@ -103,78 +130,120 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         return results;
     }
 
+    private static NodeReactions Failed(string error) => new(null, null, null, ReactionsResult.Fail(error));
+
     private async Task FetchBatchAsync(GitHubSession session, long installationId, string[] ids,
-        Dictionary<string, ReactionsResult> results, CancellationToken ct)
+        Dictionary<string, NodeReactions> results, CancellationToken ct)
     {
         GraphQlResponse<NodesData> answer;
         try
         {
-            answer = await PostGraphQlAsync<NodesData>(session, installationId, NodesQuery, new { ids }, ct);
+            answer = await PostGraphQlAsync<NodesData>(session, installationId, GraphQlDocuments.Nodes, new { ids }, ct);
         }
         catch (Exception e) when (e is GitHubRequestException or JsonException)
         {
-            foreach (var id in ids) results[id] = ReactionsResult.Fail(e.Message);
+            foreach (var id in ids) results[id] = Failed(e.Message);
             return;
+        }
+
+        var notFound = new HashSet<int>();
+        var nodeErrors = new Dictionary<int, string>();
+        string? answerError = null;
+        foreach (var error in answer.Errors ?? [])
+        {
+            var message = $"{error.Type ?? "ERROR"}: {error.Message}";
+            if (error.Path is [{ ValueKind: JsonValueKind.String } root, { ValueKind: JsonValueKind.Number } index, ..] p
+                && root.GetString() == "nodes" && index.TryGetInt32(out var i))
+            {
+                if (p.Length == 2 && error.Type == "NOT_FOUND") notFound.Add(i);
+                else nodeErrors.TryAdd(i, message);
+            }
+            else
+            {
+                // Not attributable to one node: nothing in this answer can be trusted as complete.
+                answerError ??= message;
+            }
         }
 
         var nodes = answer.Data?.Nodes;
         for (var i = 0; i < ids.Length; i++)
         {
-            var node = nodes is not null && i < nodes.Length ? nodes[i] : null;
+            if (answerError is not null || nodes is null) { results[ids[i]] = Failed(answerError ?? "GraphQL answered no data"); continue; }
+            if (nodeErrors.TryGetValue(i, out var nodeError)) { results[ids[i]] = Failed(nodeError); continue; }
+            var node = i < nodes.Length ? nodes[i] : null;
             if (node is null)
             {
-                var error = answer.Errors?.FirstOrDefault(e => e.Path is { Length: 2 } p && p[1].ValueKind == JsonValueKind.Number && p[1].GetInt32() == i);
-                results[ids[i]] = error?.Type == "NOT_FOUND" || (nodes is not null && error is null)
-                    ? ReactionsResult.Gone
-                    : ReactionsResult.Fail(error?.Message ?? answer.Errors?.FirstOrDefault()?.Message ?? "no data");
+                results[ids[i]] = notFound.Contains(i)
+                    ? new NodeReactions(null, null, null, ReactionsResult.Gone)
+                    : Failed($"node {ids[i]} answered null without NOT_FOUND");
                 continue;
             }
             if (node.Up is null || node.Down is null)
             {
-                results[ids[i]] = ReactionsResult.Fail($"node {ids[i]} is a {node.TypeName}, not a comment");
+                results[ids[i]] = new NodeReactions(node.TypeName, null, null, ReactionsResult.Fail($"node {ids[i]} is a {node.TypeName}, not a comment"));
                 continue;
             }
+            var identity = (node.TypeName, ParseId(node.FullDatabaseId), node.Repository?.DatabaseId);
             try
             {
                 var reactions = new List<Reaction>();
-                await CollectAsync(session, installationId, ids[i], "THUMBS_UP", "+1", node.Up, reactions, ct);
-                await CollectAsync(session, installationId, ids[i], "THUMBS_DOWN", "-1", node.Down, reactions, ct);
-                results[ids[i]] = new ReactionsResult(FetchOutcome.Known, reactions);
+                var skipped = await CollectAsync(session, installationId, ids[i], "THUMBS_UP", "+1", node.Up, reactions, ct)
+                              + await CollectAsync(session, installationId, ids[i], "THUMBS_DOWN", "-1", node.Down, reactions, ct);
+                results[ids[i]] = new NodeReactions(identity.TypeName, identity.Item2, identity.DatabaseId,
+                    new ReactionsResult(FetchOutcome.Known, reactions, SkippedNonHuman: skipped));
             }
             catch (Exception e) when (e is GitHubRequestException or JsonException)
             {
-                results[ids[i]] = ReactionsResult.Fail(e.Message);
+                results[ids[i]] = new NodeReactions(identity.TypeName, identity.Item2, identity.DatabaseId, ReactionsResult.Fail(e.Message));
             }
         }
     }
 
-    /// <summary>Adds a connection's reactions, following pageInfo for a comment with more than 100 of one kind.</summary>
-    private async Task CollectAsync(GitHubSession session, long installationId, string id, string contentEnum, string content,
+    private static long? ParseId(JsonElement? id) => id switch
+    {
+        { ValueKind: JsonValueKind.Number } n when n.TryGetInt64(out var v) => v,
+        { ValueKind: JsonValueKind.String } s when long.TryParse(s.GetString(), out var v) => v,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Adds a connection's reactions, following pageInfo past 100 of one kind, and returns how many were skipped as not
+    /// human (GraphQL's Reaction.user is a User: null for a bot or a deleted account). Throws on anything incomplete.
+    /// </summary>
+    private async Task<int> CollectAsync(GitHubSession session, long installationId, string id, string contentEnum, string content,
         ReactionConnection connection, List<Reaction> into, CancellationToken ct)
     {
+        var skipped = 0;
         while (true)
         {
-            foreach (var r in connection.Nodes ?? [])
+            foreach (var r in connection.Nodes ?? throw new GitHubRequestException(200, $"reactions of {id}: no list"))
             {
+                if (r is null) throw new GitHubRequestException(200, $"reactions of {id}: a null item in the list");
                 if (r.User?.DatabaseId is { } userId) into.Add(new Reaction(userId, r.User.Login ?? "", content, r.CreatedAt));
+                else skipped++;
             }
-            if (connection.PageInfo is not { HasNextPage: true, EndCursor: { } cursor }) return;
+            if (connection.PageInfo is null) throw new GitHubRequestException(200, $"reactions of {id}: no pageInfo");
+            if (connection.PageInfo is not { HasNextPage: true, EndCursor: { } cursor }) return skipped;
 
-            var page = await PostGraphQlAsync<NodeData>(session, installationId, PageQuery,
+            var page = await PostGraphQlAsync<NodeData>(session, installationId, GraphQlDocuments.ReactionsPage,
                 new { id, content = contentEnum, after = cursor }, ct);
-            connection = page.Data?.Node?.Reactions
-                         ?? throw new GitHubRequestException(200, $"reactions page of {id}: {page.Errors?.FirstOrDefault()?.Message ?? "no data"}");
+            if (page.Errors is { Length: > 0 } errors)
+                throw new GitHubRequestException(200, $"reactions page of {id}: {errors[0].Type}: {errors[0].Message}");
+            connection = page.Data?.Node?.Reactions ?? throw new GitHubRequestException(200, $"reactions page of {id}: no data");
         }
     }
 
     private async Task<GraphQlResponse<T>> PostGraphQlAsync<T>(GitHubSession session, long installationId, string query,
-        object variables, CancellationToken ct)
+        object variables, CancellationToken ct) where T : IHasRateLimit
     {
         var body = JsonSerializer.Serialize(new { query, variables });
         var response = await api.SendAsync(session, installationId, HttpMethod.Post, graphQlUrl.ToString(), body, ct: ct);
         if (!response.IsSuccess) throw new GitHubRequestException(response.Status, $"GraphQL answered {response.Status}");
-        return JsonSerializer.Deserialize<GraphQlResponse<T>>(response.Body, GraphJson)
-               ?? throw new GitHubRequestException(response.Status, "GraphQL answered an empty body");
+        var answer = JsonSerializer.Deserialize<GraphQlResponse<T>>(response.Body, GraphJson)
+                     ?? throw new GitHubRequestException(response.Status, "GraphQL answered an empty body");
+        if (answer.Data?.RateLimit is { } rl)
+            session.RecordGraphQlCost(installationId, rl.Cost, new RateLimitState(rl.Limit, rl.Remaining, rl.ResetAt));
+        return answer;
     }
 
     // ---- Review capture ----
@@ -239,20 +308,26 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
 
     // ---- Wire shapes ----
 
-    private sealed record RestUser(long Id, string Login, string? RoleName);
+    private sealed record RestUser(long Id, string Login, string? RoleName, string? Type = null);
     private sealed record RestReaction(long Id, RestUser? User, string Content, DateTimeOffset CreatedAt);
+    private sealed record RestInstalledRepo(long Id, string FullName);
+    private sealed record RestInstallationRepos(int TotalCount, RestInstalledRepo[] Repositories);
     private sealed record RestComment(long Id, string? NodeId, string? Path, int? Line, int? OriginalLine, DateTimeOffset CreatedAt);
     private sealed record RestOwner(long Id, string Login, string? Type);
     private sealed record RestRepo(RestOwner Owner);
 
     private sealed record GraphQlResponse<T>(T? Data, GraphQlError[]? Errors);
     private sealed record GraphQlError(string? Type, string? Message, JsonElement[]? Path);
-    private sealed record NodesData(GraphQlNode?[]? Nodes);
-    private sealed record NodeData(GraphQlNode? Node);
+    private interface IHasRateLimit { GraphQlRateLimit? RateLimit { get; } }
+    private sealed record GraphQlRateLimit(int Limit, int Cost, int Remaining, DateTimeOffset ResetAt);
+    private sealed record NodesData(GraphQlRateLimit? RateLimit, GraphQlNode?[]? Nodes) : IHasRateLimit;
+    private sealed record NodeData(GraphQlRateLimit? RateLimit, GraphQlNode? Node) : IHasRateLimit;
+    private sealed record GraphQlRepository(long? DatabaseId);
     private sealed record GraphQlNode(
         [property: JsonPropertyName("__typename")] string? TypeName,
-        string? Id, ReactionConnection? Up, ReactionConnection? Down, ReactionConnection? Reactions);
-    private sealed record ReactionConnection(PageInfo? PageInfo, GraphQlReaction[]? Nodes);
+        string? Id, JsonElement? FullDatabaseId, GraphQlRepository? Repository,
+        ReactionConnection? Up, ReactionConnection? Down, ReactionConnection? Reactions);
+    private sealed record ReactionConnection(PageInfo? PageInfo, GraphQlReaction?[]? Nodes);
     private sealed record PageInfo(bool HasNextPage, string? EndCursor);
     private sealed record GraphQlReaction(DateTimeOffset CreatedAt, GraphQlUser? User);
     private sealed record GraphQlUser(long? DatabaseId, string? Login);

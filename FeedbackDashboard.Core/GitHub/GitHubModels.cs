@@ -35,15 +35,37 @@ public enum FetchOutcome
     Failed,
 }
 
-public sealed record ReactionsResult(FetchOutcome Outcome, IReadOnlyList<Reaction> Reactions, string? ETag = null, string? Error = null)
+/// <summary>
+/// One comment's answer. Known means complete and error-free; Gone means GitHub said this comment is not found (the
+/// poller retires it only when the repository still answers with the same token). SkippedNonHuman counts reactions by
+/// bots and deleted accounts, which are not feedback. ETagToken names the token the ETag belongs to.
+/// </summary>
+public sealed record ReactionsResult(FetchOutcome Outcome, IReadOnlyList<Reaction> Reactions, string? ETag = null, string? Error = null,
+    int SkippedNonHuman = 0, string? ETagToken = null)
 {
     public static ReactionsResult NotModified { get; } = new(FetchOutcome.NotModified, []);
     public static ReactionsResult Gone { get; } = new(FetchOutcome.Gone, []);
     public static ReactionsResult Fail(string error) => new(FetchOutcome.Failed, [], null, error);
 }
 
-/// <summary>Which comment to ask about; NodeId is needed for GraphQL.</summary>
-public sealed record CommentRef(string RepoFullName, CommentKind Kind, long CommentId, string? NodeId = null, string? ETag = null);
+/// <summary>
+/// A GraphQL comment node as GitHub answered it, with the ids that say which comment and repository it really is:
+/// the poller checks them against the run before trusting a node id a client sent.
+/// </summary>
+public sealed record NodeReactions(string? TypeName, long? CommentId, long? RepositoryId, ReactionsResult Result);
+
+/// <summary>Which comment to ask about; NodeId is needed for GraphQL, ETag (with the token it came with) for REST.</summary>
+public sealed record CommentRef(string RepoFullName, CommentKind Kind, long CommentId, string? NodeId = null, string? ETag = null,
+    string? ETagToken = null);
+
+/// <summary>A repository the installation can reach, from GET /installation/repositories.</summary>
+public sealed record InstalledRepository(long Id, string FullName);
+
+/// <summary>GitHub's separate rate-limit budgets (x-ratelimit-resource): REST's core and GraphQL's points.</summary>
+public enum RateBucket { Core, GraphQl }
+
+/// <summary>A budget as GitHub last reported it for one installation.</summary>
+public sealed record RateLimitState(int Limit, int Remaining, DateTimeOffset ResetAt);
 
 public sealed record PostedReviewComment(long Id, string? NodeId, string? Path, int? Line, DateTimeOffset CreatedAt);
 
@@ -51,11 +73,16 @@ public sealed record RepoOwner(long Id, string Login, string Type);
 
 public sealed record GitHubUser(long Id, string Login, string? RoleName = null);
 
-/// <summary>The installation cannot be used for the rest of this cycle (failed token mint, repeated 401).</summary>
-public sealed class InstallationUnavailableException(long installationId, string reason)
-    : Exception($"installation {installationId} unavailable: {reason}")
+/// <summary>
+/// The installation (or one of its rate-limit buckets, when Bucket is set) cannot be used for the rest of this cycle:
+/// failed token mint, repeated 401, or a rate limit that resets later than a cycle can wait.
+/// </summary>
+public sealed class InstallationUnavailableException(long installationId, string reason, RateBucket? bucket = null)
+    : Exception($"installation {installationId}{(bucket is { } b ? $" ({b.ToString().ToLowerInvariant()})" : "")} unavailable: {reason}")
 {
     public long InstallationId { get; } = installationId;
+    public RateBucket? Bucket { get; } = bucket;
+    public string Reason { get; } = reason;
 }
 
 /// <summary>A GitHub call failed after retries; Status is the last HTTP status (0 when there was no answer).</summary>

@@ -1,18 +1,53 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Timeout;
 
 namespace FeedbackDashboard.Core.GitHub;
 
 public static class GitHubServices
 {
-    /// <summary>The HttpClient every GitHub call goes through: GITHUB_API_URL as base, GitHub's media type and version.</summary>
-    public static HttpClient CreateHttpClient(Uri apiUrl, HttpMessageHandler? handler = null)
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+    public const int MaxServerRetries = 2;
+
+    /// <summary>
+    /// The handlers every GitHub call goes through, ours and Octokit's: transient retries (5xx, no answer, a 30 s
+    /// timeout per attempt; twice, with jitter), then metering of each attempt, then the socket. Redirects are not
+    /// followed here: HttpClient would drop the token, so the callers follow GitHub's own host with it.
+    /// </summary>
+    public static HttpMessageHandler CreateHandler(HttpMessageHandler? inner = null)
     {
-        var http = handler is null ? new HttpClient() : new HttpClient(handler);
-        http.BaseAddress = apiUrl;
-        // Per-call timeouts live in GitHubApi; this only stops a hung connection from living forever.
-        http.Timeout = TimeSpan.FromMinutes(2);
+        inner ??= new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = 32 };
+        if (inner is SocketsHttpHandler sockets) sockets.AllowAutoRedirect = false;
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = MaxServerRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(200),
+                // Rate limits (403/429) are GitHub's own rules, handled by the callers, never blind retries.
+                ShouldRetryAfterHeader = false,
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is HttpRequestException or TimeoutRejectedException
+                    || (args.Outcome.Result is { } r && (int)r.StatusCode >= 500)),
+            })
+            .AddTimeout(CallTimeout)
+            .Build();
+        return new ResilienceHandler(pipeline) { InnerHandler = new GitHubMeteringHandler { InnerHandler = inner } };
+    }
+
+    /// <summary>The HttpClient every GitHub call goes through: GITHUB_API_URL as base, GitHub's media type and version.</summary>
+    public static HttpClient CreateHttpClient(Uri apiUrl, HttpMessageHandler? inner = null)
+    {
+        var http = new HttpClient(CreateHandler(inner))
+        {
+            BaseAddress = apiUrl,
+            // Per-attempt timeouts live in the resilience pipeline; this only stops a hung call from living forever.
+            Timeout = TimeSpan.FromMinutes(2),
+        };
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("FeedbackDashboard", "1.0"));
         http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.github+json"));
         http.DefaultRequestHeaders.Add("X-GitHub-Api-Version", "2022-11-28");
@@ -29,11 +64,7 @@ public static class GitHubServices
             throw new InvalidSettingException("ROLE=poller needs GITHUB_APP_ID.");
         var pem = settings.ReadAppPrivateKey();
 
-        services.AddKeyedSingleton("github", (_, _) => CreateHttpClient(settings.GitHubApiUrl, new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            MaxConnectionsPerServer = 32,
-        }));
+        services.AddKeyedSingleton("github", (_, _) => CreateHttpClient(settings.GitHubApiUrl));
         services.AddSingleton(sp => new GitHubAppAuth(sp.GetRequiredKeyedService<HttpClient>("github"), appId, pem, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new GitHubApi(sp.GetRequiredKeyedService<HttpClient>("github"), sp.GetRequiredService<GitHubAppAuth>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GitHubApi>>()));

@@ -3,40 +3,64 @@ using System.Collections.Concurrent;
 namespace FeedbackDashboard.Core.GitHub;
 
 /// <summary>
-/// One job run's view of GitHub: what it cost (requests, 304s, statuses, rate-limit remaining per installation)
-/// and which installations are unusable for the rest of the run.
+/// One job run's use of GitHub: what it cost (requests, 304s, statuses, points per rate-limit bucket, the budgets
+/// GitHub last reported per installation) and which installations, or which of their buckets, are unusable for the
+/// rest of the run.
 /// </summary>
 public sealed class GitHubSession
 {
     private readonly ConcurrentDictionary<long, string> _unavailable = new();
+    private readonly ConcurrentDictionary<(long, RateBucket), string> _bucketUnavailable = new();
     private readonly ConcurrentDictionary<int, int> _byStatus = new();
-    private readonly ConcurrentDictionary<long, int> _rateRemaining = new();
+    private readonly ConcurrentDictionary<(long, RateBucket), RateLimitState> _rateLimits = new();
     private int _requests;
     private int _notModified;
-    private int _points;
+    private int _corePoints;
+    private int _graphQlPoints;
 
     public int Requests => _requests;
     public int NotModified => _notModified;
-    /// <summary>Requests that cost a rate-limit point (everything but 304s); GraphQL reports its own cost.</summary>
-    public int RateLimitPoints => _points;
+    /// <summary>Points spent: REST requests answered with anything but 304 (core), GraphQL's own rateLimit.cost (graphql).</summary>
+    public int CorePoints => _corePoints;
+    public int GraphQlPoints => _graphQlPoints;
+    public int RateLimitPoints => _corePoints + _graphQlPoints;
     public IReadOnlyDictionary<int, int> ByStatus => _byStatus;
-    public IReadOnlyDictionary<long, int> RateLimitRemaining => _rateRemaining;
+    public IReadOnlyDictionary<(long Installation, RateBucket Bucket), RateLimitState> RateLimits => _rateLimits;
 
     public bool IsUnavailable(long installationId, out string reason) => _unavailable.TryGetValue(installationId, out reason!);
 
+    /// <summary>The whole installation, or this bucket of it, is out for the run.</summary>
+    public bool IsUnavailable(long installationId, RateBucket bucket, out string reason) =>
+        _unavailable.TryGetValue(installationId, out reason!) || _bucketUnavailable.TryGetValue((installationId, bucket), out reason!);
+
     public void MarkUnavailable(long installationId, string reason) => _unavailable.TryAdd(installationId, reason);
 
-    internal void Record(long installationId, int status, int? rateRemaining, int points)
+    public void MarkUnavailable(long installationId, RateBucket bucket, string reason) => _bucketUnavailable.TryAdd((installationId, bucket), reason);
+
+    /// <summary>Every (installation, bucket) given up for a rate limit, with why.</summary>
+    public IEnumerable<(long Installation, RateBucket Bucket, string Reason)> RateLimited =>
+        _bucketUnavailable.Select(kv => (kv.Key.Item1, kv.Key.Item2, kv.Value));
+
+    internal void Record(long installationId, int status, RateBucket bucket, RateLimitState? rateLimit)
     {
         Interlocked.Increment(ref _requests);
         _byStatus.AddOrUpdate(status, 1, (_, n) => n + 1);
         if (status == 304) Interlocked.Increment(ref _notModified);
-        else Interlocked.Add(ref _points, points);
-        if (rateRemaining is { } r)
-        {
-            _rateRemaining[installationId] = r;
-            Telemetry.RecordRateLimit(installationId, r);
-        }
+        // A GraphQL request's points are its reported cost (RecordGraphQlCost); an unanswered request costs nothing.
+        else if (bucket == RateBucket.Core && status != 0) Interlocked.Increment(ref _corePoints);
+        if (rateLimit is not null) RecordRateLimit(installationId, bucket, rateLimit);
         Telemetry.GitHubRequests.Add(1, new KeyValuePair<string, object?>("status", status.ToString()));
+    }
+
+    internal void RecordGraphQlCost(long installationId, int cost, RateLimitState? state)
+    {
+        Interlocked.Add(ref _graphQlPoints, cost);
+        if (state is not null) RecordRateLimit(installationId, RateBucket.GraphQl, state);
+    }
+
+    private void RecordRateLimit(long installationId, RateBucket bucket, RateLimitState state)
+    {
+        _rateLimits[(installationId, bucket)] = state;
+        Telemetry.RecordRateLimit(installationId, bucket, state.Remaining);
     }
 }

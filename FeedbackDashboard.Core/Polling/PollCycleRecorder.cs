@@ -30,6 +30,10 @@ public sealed class CycleReport
     public int ReposGuarded { get; set; }
     public int RowsChanged { get; set; }
     public int InstallationsSkipped { get; set; }
+    /// <summary>Comments of repositories the installation no longer reaches: paused, not failed.</summary>
+    public int CommentsPaused { get; set; }
+    /// <summary>Reactions by bots and deleted accounts, which are not feedback and are stored by neither strategy.</summary>
+    public int SkippedNonHuman { get; set; }
 
     private readonly List<string> _errors = [];
     private int _moreErrors;
@@ -48,6 +52,12 @@ public sealed class CycleReport
         }
     }
 }
+
+/// <summary>A rate-limit bucket as the health page shows it.</summary>
+public sealed record BucketView(
+    [property: System.Text.Json.Serialization.JsonPropertyName("limit")] int Limit,
+    [property: System.Text.Json.Serialization.JsonPropertyName("remaining")] int Remaining,
+    [property: System.Text.Json.Serialization.JsonPropertyName("reset_at")] DateTimeOffset ResetAt);
 
 /// <summary>Writes poll_cycles rows: one when a run starts (status running), completed when it ends.</summary>
 public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
@@ -75,6 +85,13 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
         Telemetry.MaintainersRefreshes.Add(report.ReposGuarded, new KeyValuePair<string, object?>("outcome", "guarded"));
     }
 
+    /// <summary>{installation: {core|graphql: {limit, remaining, reset_at}}}, as GitHub last reported them.</summary>
+    private static Dictionary<string, Dictionary<string, BucketView>> RateLimitsJson(GitHubSession session) =>
+        session.RateLimits.GroupBy(kv => kv.Key.Installation).ToDictionary(
+            g => g.Key.ToString(),
+            g => g.ToDictionary(kv => kv.Key.Bucket == RateBucket.GraphQl ? "graphql" : "core",
+                kv => new BucketView(kv.Value.Limit, kv.Value.Remaining, kv.Value.ResetAt)));
+
     public async Task<long> StartAsync(string job, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand(
@@ -98,7 +115,8 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
                 captures_processed = @captures, repos_ok = @repos_ok, repos_failed = @repos_failed,
                 repos_skipped_empty = @repos_empty, repos_guarded = @repos_guarded, rows_changed = @rows_changed,
                 requests_made = @requests, not_modified = @not_modified,
-                rate_limit_remaining = @rate::jsonb, errors = @errors::jsonb
+                points_core = @points_core, points_graphql = @points_graphql, skipped_non_human = @skipped,
+                rate_limits = @rate::jsonb, errors = @errors::jsonb
             where id = @id
             """);
         cmd.Parameters.AddWithValue("now", time.GetUtcNow());
@@ -118,7 +136,10 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
         cmd.Parameters.AddWithValue("rows_changed", report.RowsChanged);
         cmd.Parameters.AddWithValue("requests", session.Requests);
         cmd.Parameters.AddWithValue("not_modified", session.NotModified);
-        cmd.Parameters.AddWithValue("rate", JsonSerializer.Serialize(session.RateLimitRemaining.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value)));
+        cmd.Parameters.AddWithValue("points_core", session.CorePoints);
+        cmd.Parameters.AddWithValue("points_graphql", session.GraphQlPoints);
+        cmd.Parameters.AddWithValue("skipped", report.SkippedNonHuman);
+        cmd.Parameters.AddWithValue("rate", JsonSerializer.Serialize(RateLimitsJson(session)));
         cmd.Parameters.AddWithValue("errors", JsonSerializer.Serialize(report.Errors));
         cmd.Parameters.AddWithValue("id", id);
         await cmd.ExecuteNonQueryAsync(CancellationToken.None);

@@ -1,24 +1,35 @@
+using FeedbackDashboard.Core.Data;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Polling;
 
+/// <summary>Rate-limit points a cycle spent, per GitHub bucket.</summary>
+public sealed record PointsUsed(
+    [property: JsonPropertyName("core")] int Core,
+    [property: JsonPropertyName("graphql")] int GraphQl);
+
 public sealed record CycleView(long Id, string Job, string Instance, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt,
     double? DurationSeconds, string Status, int CommentsSelected, int CommentsChecked, int CommentsUnchanged, int CommentsFailed,
     int CommentsGone, int ReactionsInserted, int ReactionsDeleted, int CapturesProcessed, int ReposOk, int ReposFailed,
-    int ReposSkippedEmpty, int ReposGuarded, int RowsChanged, int RequestsMade, int NotModified,
-    IReadOnlyDictionary<string, int> RateLimitRemaining, IReadOnlyList<string> Errors);
+    int ReposSkippedEmpty, int ReposGuarded, int RowsChanged, int RequestsMade, int NotModified, PointsUsed PointsUsed,
+    int SkippedNonHuman, IReadOnlyDictionary<string, Dictionary<string, BucketView>> RateLimits, IReadOnlyList<string> Errors);
 
 public sealed record JobHealth(string Job, string Status, int IntervalSecs, DateTimeOffset? LastFinishedAt,
     DateTimeOffset? NextRunAt, IReadOnlyList<CycleView> Cycles);
 
-public sealed record PollerHealth(string Status, string InstanceRole, DateTimeOffset CheckedAt, IReadOnlyList<JobHealth> Jobs);
+/// <summary>An open condition as served: kind is access_lost | rate_limited | token_failed | renamed | budget_limited.</summary>
+public sealed record ConditionView(long InstallationId, string? Repository, string Kind, DateTimeOffset Since, string Detail);
+
+public sealed record PollerHealth(string Status, string InstanceRole, DateTimeOffset CheckedAt, IReadOnlyList<JobHealth> Jobs,
+    IReadOnlyList<ConditionView> Conditions);
 
 /// <summary>
 /// Health of the scheduled jobs from poll_cycles, readable on any instance: healthy, late (no finished cycle in two
 /// intervals), failing (the last three finished cycles failed), disabled (no poller has ever run one).
 /// </summary>
-public sealed class PollHealth(NpgsqlDataSource db, FeedbackSettings settings, TimeProvider time)
+public sealed class PollHealth(NpgsqlDataSource db, PollConditions conditions, FeedbackSettings settings, TimeProvider time)
 {
     public const int CyclesShown = 20;
 
@@ -32,17 +43,15 @@ public sealed class PollHealth(NpgsqlDataSource db, FeedbackSettings settings, T
         };
         var order = new[] { "failing", "late", "disabled", "healthy" };
         var overall = order.First(s => jobs.Any(j => j.Status == s) || s == "healthy");
-        return new PollerHealth(overall, settings.Role == Role.Poller ? "poller" : "serve", now, jobs);
+        var open = (await conditions.OpenAsync(ct))
+            .Select(c => new ConditionView(c.InstallationId, c.Repository, PollConditions.Wire(c.Kind), c.Since, c.Detail)).ToList();
+        return new PollerHealth(overall, settings.Role == Role.Poller ? "poller" : "serve", now, jobs, open);
     }
 
     public async Task<IReadOnlyList<CycleView>> RecentAsync(string job, int limit, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            select id, job, instance, started_at, finished_at, status, comments_selected, comments_checked, comments_unchanged,
-                   comments_failed, comments_gone, reactions_inserted, reactions_deleted, captures_processed, repos_ok,
-                   repos_failed, repos_skipped_empty, repos_guarded, rows_changed, requests_made, not_modified,
-                   rate_limit_remaining::text, errors::text
-            from poll_cycles where job = @job order by started_at desc, id desc limit @limit
+            select * from poll_cycles where job = @job order by started_at desc, id desc limit @limit
             """);
         cmd.Parameters.AddWithValue("job", job);
         cmd.Parameters.AddWithValue("limit", limit);
@@ -50,15 +59,18 @@ public sealed class PollHealth(NpgsqlDataSource db, FeedbackSettings settings, T
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            var started = r.GetFieldValue<DateTimeOffset>(3);
-            DateTimeOffset? finished = r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4);
-            list.Add(new CycleView(r.GetInt64(0), r.GetString(1), r.GetString(2), started, finished,
-                finished is { } f ? (f - started).TotalSeconds : null, r.GetString(5),
-                r.GetInt32(6), r.GetInt32(7), r.GetInt32(8), r.GetInt32(9), r.GetInt32(10), r.GetInt32(11), r.GetInt32(12),
-                r.GetInt32(13), r.GetInt32(14), r.GetInt32(15), r.GetInt32(16), r.GetInt32(17), r.GetInt32(18), r.GetInt32(19),
-                r.GetInt32(20),
-                JsonSerializer.Deserialize<Dictionary<string, int>>(r.GetString(21)) ?? [],
-                JsonSerializer.Deserialize<List<string>>(r.GetString(22)) ?? []));
+            int Int(string column) => r.Get<int>(column);
+            var started = r.Get<DateTimeOffset>("started_at");
+            var finished = r.Get<DateTimeOffset?>("finished_at");
+            list.Add(new CycleView(r.Get<long>("id"), r.Get<string>("job"), r.Get<string>("instance"),
+                started, finished, finished is { } f ? (f - started).TotalSeconds : null, r.Get<string>("status"),
+                Int("comments_selected"), Int("comments_checked"), Int("comments_unchanged"), Int("comments_failed"),
+                Int("comments_gone"), Int("reactions_inserted"), Int("reactions_deleted"), Int("captures_processed"),
+                Int("repos_ok"), Int("repos_failed"), Int("repos_skipped_empty"), Int("repos_guarded"), Int("rows_changed"),
+                Int("requests_made"), Int("not_modified"), new PointsUsed(Int("points_core"), Int("points_graphql")),
+                Int("skipped_non_human"),
+                JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, BucketView>>>(r.Get<string>("rate_limits")) ?? [],
+                JsonSerializer.Deserialize<List<string>>(r.Get<string>("errors")) ?? []));
         }
         return list;
     }

@@ -40,7 +40,7 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         Services.AddSingleton(new FeedbackQueries(dataSource));
         Services.AddSingleton(new MaintainersQueries(dataSource));
         Services.AddSingleton(new DemoData(dataSource, TimeProvider.System));
-        Services.AddSingleton(new PollHealth(dataSource, settings, TimeProvider.System));
+        Services.AddSingleton(new PollHealth(dataSource, new PollConditions(dataSource, TimeProvider.System), settings, TimeProvider.System));
         Services.AddSingleton(new PollCycleNotifier(dataSource, NullLogger<PollCycleNotifier>.Instance));
     }
 

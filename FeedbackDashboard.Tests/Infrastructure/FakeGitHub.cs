@@ -29,8 +29,11 @@ public sealed class FakeGitHub : IAsyncDisposable
     private readonly ConcurrentDictionary<(CommentKind, long), FakeComment> _comments = new();
     private readonly ConcurrentDictionary<string, (CommentKind, long)> _byNode = new();
     private readonly ConcurrentDictionary<string, FakeRepo> _repos = new();
+    private readonly ConcurrentDictionary<long, FakeRepo> _reposById = new();
+    private readonly ConcurrentDictionary<string, FakeRepo> _formerNames = new();
+    private long _nextRepoId = 700_000;
     private readonly ConcurrentDictionary<string, List<GitHubUser>> _orgMembers = new();
-    private readonly ConcurrentDictionary<long, int> _rateRemaining = new();
+    private readonly ConcurrentDictionary<(long, RateBucket), (int Remaining, DateTimeOffset ResetAt)> _budgets = new();
     private readonly ConcurrentQueue<LoggedRequest> _log = new();
     private readonly List<Fault> _faults = [];
 
@@ -43,7 +46,11 @@ public sealed class FakeGitHub : IAsyncDisposable
     public Func<DateTimeOffset> Now { get; set; } = () => DateTimeOffset.UtcNow;
     /// <summary>Added to every request, for benchmarks of wall time.</summary>
     public TimeSpan Latency { get; set; }
+    /// <summary>The hourly budgets of an installation: REST's core bucket and GraphQL's points, kept apart as GitHub does.</summary>
     public int RateLimit { get; set; } = 5000;
+    public int GraphQlRateLimit { get; set; } = 5000;
+    /// <summary>Lets a test change GitHub's GraphQL answer before it is sent (errors at any depth, nulls, data: null).</summary>
+    public Action<JsonObject, IReadOnlyList<string>>? MutateGraphQl { get; set; }
     /// <summary>Clamps per_page, to exercise pagination with few items.</summary>
     public int MaxPageSize { get; set; } = 100;
 
@@ -84,7 +91,8 @@ public sealed class FakeGitHub : IAsyncDisposable
     public FakeComment AddComment(string repo, CommentKind kind, long id, string? path = null, int? line = null,
         long? reviewId = null, int prNumber = 1, string? nodeId = null)
     {
-        var comment = new FakeComment(repo.ToLowerInvariant(), kind, id, nodeId ?? NodeIdFor(kind, id), path, line, reviewId, prNumber, Now());
+        var r = RepoOf(repo);
+        var comment = new FakeComment(r.Id, kind, id, nodeId ?? NodeIdFor(kind, id), path, line, reviewId, prNumber, Now());
         _comments[(kind, id)] = comment;
         _byNode[comment.NodeId] = (kind, id);
         return comment;
@@ -92,13 +100,23 @@ public sealed class FakeGitHub : IAsyncDisposable
 
     public static string NodeIdFor(CommentKind kind, long id) => (kind == CommentKind.Inline ? "PRRC_" : "IC_") + id;
 
-    public void React(CommentKind kind, long id, long userId, string content, string? login = null)
+    public void React(CommentKind kind, long id, long userId, string content, string? login = null) =>
+        Add(kind, id, new FakeReaction(userId, login ?? $"user{userId}", content, Now(), FakeUserType.User));
+
+    /// <summary>A bot's reaction: REST shows its user with type Bot, GraphQL's Reaction.user (a User) is null.</summary>
+    public void ReactAsBot(CommentKind kind, long id, long botId, string content) =>
+        Add(kind, id, new FakeReaction(botId, $"bot{botId}[bot]", content, Now(), FakeUserType.Bot));
+
+    /// <summary>A reaction whose account was deleted since: user is null in both REST and GraphQL.</summary>
+    public void ReactAsGhost(CommentKind kind, long id, long formerUserId, string content) =>
+        Add(kind, id, new FakeReaction(formerUserId, null, content, Now(), FakeUserType.Ghost));
+
+    private void Add(CommentKind kind, long id, FakeReaction reaction)
     {
         var c = _comments[(kind, id)];
         lock (c.Reactions)
         {
-            if (!c.Reactions.Any(r => r.UserId == userId && r.Content == content))
-                c.Reactions.Add(new Reaction(userId, login ?? $"user{userId}", content, Now()));
+            if (!c.Reactions.Any(r => r.UserId == reaction.UserId && r.Content == reaction.Content)) c.Reactions.Add(reaction);
         }
     }
 
@@ -112,23 +130,57 @@ public sealed class FakeGitHub : IAsyncDisposable
     public void ReactOther(CommentKind kind, long id, long userId, string content)
     {
         var c = _comments[(kind, id)];
-        lock (c.Reactions) c.Reactions.Add(new Reaction(userId, $"user{userId}", content, Now()));
+        lock (c.Reactions) c.Reactions.Add(new FakeReaction(userId, $"user{userId}", content, Now(), FakeUserType.User));
     }
 
     public void DeleteComment(CommentKind kind, long id) => _comments[(kind, id)].Deleted = true;
 
+    /// <summary>The 👍/👎 that are feedback: by people whose account still exists.</summary>
     public IReadOnlyList<Reaction> ReactionsOf(CommentKind kind, long id)
     {
         var c = _comments[(kind, id)];
-        lock (c.Reactions) return c.Reactions.Where(r => r.Content is "+1" or "-1").ToList();
+        lock (c.Reactions)
+            return c.Reactions.Where(r => r.Content is "+1" or "-1" && r.Type == FakeUserType.User)
+                .Select(r => new Reaction(r.UserId, r.Login!, r.Content, r.CreatedAt)).ToList();
     }
 
+    /// <summary>Registers (or updates) a repository; its numeric id never changes, whatever it is renamed to.</summary>
     public FakeRepo AddRepo(string fullName, string ownerType = "Organization", long ownerId = 1, string? ownerLogin = null)
     {
-        var repo = new FakeRepo(fullName, ownerType, ownerId, ownerLogin ?? fullName.Split('/')[0]);
-        _repos[fullName.ToLowerInvariant()] = repo;
+        var repo = RepoOf(fullName);
+        repo.OwnerType = ownerType;
+        repo.OwnerId = ownerId;
+        repo.OwnerLogin = ownerLogin ?? fullName.Split('/')[0];
         return repo;
     }
+
+    private FakeRepo RepoOf(string fullName) => _repos.GetOrAdd(fullName.ToLowerInvariant(), _ =>
+    {
+        var repo = new FakeRepo(Interlocked.Increment(ref _nextRepoId), fullName) { OwnerLogin = fullName.Split('/')[0] };
+        _reposById[repo.Id] = repo;
+        return repo;
+    });
+
+    public FakeRepo Repo(string fullName) => _repos[fullName.ToLowerInvariant()];
+
+    /// <summary>GitHub's rename or transfer: the old name answers 301 to /repositories/{id}/…, the id stays.</summary>
+    public void RenameRepo(string oldName, string newName)
+    {
+        var repo = _repos[oldName.ToLowerInvariant()];
+        _repos.TryRemove(oldName.ToLowerInvariant(), out _);
+        _formerNames[oldName.ToLowerInvariant()] = repo;
+        repo.FullName = newName;
+        _repos[newName.ToLowerInvariant()] = repo;
+    }
+
+    /// <summary>
+    /// Limits a repository to these installations (by default every installation reaches every repository): for any
+    /// other, its routes answer 404, its nodes NOT_FOUND, and GET /installation/repositories leaves it out.
+    /// </summary>
+    public void SetRepoInstallations(string fullName, params long[] installations) => Repo(fullName).Installations = [.. installations];
+
+    private bool Reaches(long? installation, FakeRepo repo) =>
+        repo.Installations is null || (installation is { } i && repo.Installations.Contains(i));
 
     public void SetOrgMembers(string org, params GitHubUser[] members) => _orgMembers[org.ToLowerInvariant()] = [.. members];
 
@@ -137,8 +189,12 @@ public sealed class FakeGitHub : IAsyncDisposable
     public IReadOnlyList<LoggedRequest> Requests => _log.ToList();
     public int Count(string route) => _log.Count(r => r.Route == route);
     public int CountStatus(int status) => _log.Count(r => r.Status == status);
-    /// <summary>Rate-limit points spent: every answered request but 304s and token mints.</summary>
-    public int Points => _log.Count(r => r.Status != 304 && r.Route != "token");
+    /// <summary>REST points spent (the core bucket): every answered request but 304s, token mints and GraphQL.</summary>
+    public int CorePoints => _log.Count(r => r.Status != 304 && r.Route is not ("token" or "graphql"));
+    private int _graphQlPoints;
+    /// <summary>GraphQL points spent, by GitHub's cost formula.</summary>
+    public int GraphQlPoints => _graphQlPoints;
+    public int Points => CorePoints + GraphQlPoints;
     public void ClearLog() => _log.Clear();
 
     /// <summary>The next <paramref name="times"/> requests matching <paramref name="route"/> (and the filter) get this answer.</summary>
@@ -189,6 +245,12 @@ public sealed class FakeGitHub : IAsyncDisposable
             installation = t.Installation;
         }
 
+        if (installation is { } inst && route is not ("token" or "graphql") && Budget(inst, RateBucket.Core).Remaining <= 0)
+        {
+            await Answer(ctx, route, installation, 403, $$"""{"message":"API rate limit exceeded for installation ID {{inst}}.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}""");
+            return;
+        }
+
         Fault? fault;
         lock (_faults)
         {
@@ -208,15 +270,39 @@ public sealed class FakeGitHub : IAsyncDisposable
         await next(ctx);
     }
 
-    private async Task Answer(HttpContext ctx, string route, long? installation, int status, string? json, string? etag = null)
+    private (int Remaining, DateTimeOffset ResetAt) Budget(long installation, RateBucket bucket)
+    {
+        var now = Now();
+        return _budgets.AddOrUpdate((installation, bucket), _ => (LimitOf(bucket), now + TimeSpan.FromHours(1)),
+            (_, b) => b.ResetAt <= now ? (LimitOf(bucket), now + TimeSpan.FromHours(1)) : b);
+    }
+
+    private int LimitOf(RateBucket bucket) => bucket == RateBucket.GraphQl ? GraphQlRateLimit : RateLimit;
+
+    /// <summary>Charges the bucket and returns what is left; GitHub's window resets an hour after its first use.</summary>
+    private (int Remaining, DateTimeOffset ResetAt) Spend(long installation, RateBucket bucket, int cost)
+    {
+        var (remaining, reset) = Budget(installation, bucket);
+        var after = (Math.Max(0, remaining - cost), reset);
+        _budgets[(installation, bucket)] = after;
+        return after;
+    }
+
+    /// <summary>Answers with GitHub's rate-limit headers for the bucket charged (x-ratelimit-resource: core or graphql).</summary>
+    private async Task Answer(HttpContext ctx, string route, long? installation, int status, string? json, string? etag = null,
+        int? graphQlCost = null)
     {
         ctx.Response.StatusCode = status;
-        if (installation is { } inst)
+        if (installation is { } inst && route != "token")
         {
-            var remaining = status == 304 ? _rateRemaining.GetOrAdd(inst, RateLimit)
-                : _rateRemaining.AddOrUpdate(inst, RateLimit - 1, (_, r) => Math.Max(0, r - 1));
-            ctx.Response.Headers["X-RateLimit-Remaining"] = remaining.ToString();
-            ctx.Response.Headers["X-RateLimit-Reset"] = (Now() + TimeSpan.FromHours(1)).ToUnixTimeSeconds().ToString();
+            var bucket = route == "graphql" ? RateBucket.GraphQl : RateBucket.Core;
+            var cost = graphQlCost ?? (status == 304 ? 0 : 1);
+            var (remaining, reset) = Spend(inst, bucket, cost);
+            ctx.Response.Headers["x-ratelimit-limit"] = LimitOf(bucket).ToString();
+            ctx.Response.Headers["x-ratelimit-remaining"] = remaining.ToString();
+            ctx.Response.Headers["x-ratelimit-used"] = (LimitOf(bucket) - remaining).ToString();
+            ctx.Response.Headers["x-ratelimit-reset"] = reset.ToUnixTimeSeconds().ToString();
+            ctx.Response.Headers["x-ratelimit-resource"] = bucket == RateBucket.GraphQl ? "graphql" : "core";
         }
         if (etag is not null) ctx.Response.Headers.ETag = etag;
         _log.Enqueue(new LoggedRequest(ctx.Request.Method, ctx.Request.Path + ctx.Request.QueryString, route, status, DateTimeOffset.UtcNow, installation));
@@ -227,9 +313,36 @@ public sealed class FakeGitHub : IAsyncDisposable
         }
     }
 
+    /// <summary>The repository a REST path names (/repos/{owner}/{name}/… or /repositories/{id}/…) and the rest of the path.</summary>
+    private (FakeRepo? Repo, string[] Tail, bool Moved) Resolve(string[] p)
+    {
+        if (p is ["api", "v3", "repos", var owner, var name, ..])
+        {
+            var key = $"{owner}/{name}".ToLowerInvariant();
+            if (_repos.TryGetValue(key, out var repo)) return (repo, p[5..], false);
+            return _formerNames.TryGetValue(key, out var moved) ? (moved, p[5..], true) : (null, p[5..], false);
+        }
+        if (p is ["api", "v3", "repositories", var id, ..] && long.TryParse(id, out var rid))
+            return (_reposById.GetValueOrDefault(rid), p[4..], false);
+        return (null, [], false);
+    }
+
     private static string RouteName(string path, string method)
     {
         var p = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var rest = p is ["api", "v3", "repos", _, _, ..] ? p[5..] : p is ["api", "v3", "repositories", _, ..] ? p[4..] : null;
+        if (rest is not null)
+        {
+            return rest switch
+            {
+                [] => "repo",
+                [_, "comments", _, "reactions"] => "reactions",
+                ["pulls" or "issues", "comments", _] => "comment",
+                ["pulls", _, "reviews", _, "comments"] => "review-comments",
+                ["collaborators"] => "collaborators",
+                _ => "unknown",
+            };
+        }
         return p switch
         {
             ["api", "graphql"] => "graphql",
@@ -237,11 +350,7 @@ public sealed class FakeGitHub : IAsyncDisposable
             ["api", "v3", "user"] => "user",
             ["api", "v3", "user", "orgs"] => "user-orgs",
             ["api", "v3", "app", "installations", _, "access_tokens"] => "token",
-            ["api", "v3", "repos", _, _, _, "comments", _, "reactions"] => "reactions",
-            ["api", "v3", "repos", _, _, "pulls" or "issues", "comments", _] => "comment",
-            ["api", "v3", "repos", _, _, "pulls", _, "reviews", _, "comments"] => "review-comments",
-            ["api", "v3", "repos", _, _, "collaborators"] => "collaborators",
-            ["api", "v3", "repos", _, _] => "repo",
+            ["api", "v3", "installation", "repositories"] => "installation-repos",
             ["api", "v3", "orgs", _, "members"] => "members",
             _ => "unknown",
         };
@@ -256,42 +365,54 @@ public sealed class FakeGitHub : IAsyncDisposable
         {
             case "token":
                 await MintAsync(ctx, long.Parse(p[4]));
-                break;
+                return;
+            case "graphql":
+                await GraphQlAsync(ctx, installation);
+                return;
+            case "installation-repos":
+                await PagedAsync(ctx, route, installation, _reposById.Values.Where(r => Reaches(installation, r)).OrderBy(r => r.Id)
+                    .Select(r => (JsonNode)RepoJson(r)).ToList(),
+                    wrap: (page, total) => new JsonObject { ["total_count"] = total, ["repositories"] = page });
+                return;
+            case "members":
+                if (!_orgMembers.TryGetValue(p[3].ToLowerInvariant(), out var members)) { await Answer(ctx, route, installation, 404, NotFound); return; }
+                await PagedAsync(ctx, route, installation, members.Select(u => (JsonNode)new JsonObject { ["id"] = u.Id, ["login"] = u.Login, ["type"] = "User" }).ToList());
+                return;
+        }
+
+        var (repo, rest, moved) = Resolve(p);
+        if (repo is null || !Reaches(installation, repo)) { await Answer(ctx, route, installation, 404, NotFound); return; }
+        if (moved)
+        {
+            // A renamed or transferred repository: GitHub points the old name at the id, for whoever may follow.
+            ctx.Response.Headers.Location = $"{BaseUrl}api/v3/repositories/{repo.Id}/{string.Join('/', rest)}{ctx.Request.QueryString}".Replace($"{repo.Id}/?", $"{repo.Id}?");
+            await Answer(ctx, route, installation, 301, """{"message":"Moved Permanently"}""");
+            return;
+        }
+        switch (route)
+        {
             case "reactions":
-                await ReactionsAsync(ctx, installation, Kind(p[5]), long.Parse(p[7]));
+                await ReactionsAsync(ctx, installation, repo, Kind(rest[0]), long.Parse(rest[2]));
                 break;
             case "comment":
-                var c = Find(Kind(p[5]), long.Parse(p[7]));
+                var c = Find(Kind(rest[0]), long.Parse(rest[2]), repo);
                 await Answer(ctx, route, installation, c is null ? 404 : 200, c is null ? NotFound : CommentJson(c).ToJsonString());
                 break;
             case "review-comments":
-                var reviewId = long.Parse(p[8]);
-                var items = _comments.Values.Where(x => x.ReviewId == reviewId && !x.Deleted).OrderBy(x => x.Id)
+                var reviewId = long.Parse(rest[3]);
+                var items = _comments.Values.Where(x => x.ReviewId == reviewId && x.RepoId == repo.Id && !x.Deleted).OrderBy(x => x.Id)
                     .Select(x => (JsonNode)CommentJson(x)).ToList();
                 await PagedAsync(ctx, route, installation, items);
                 break;
             case "repo":
-                if (!_repos.TryGetValue($"{p[3]}/{p[4]}".ToLowerInvariant(), out var repo)) { await Answer(ctx, route, installation, 404, NotFound); break; }
-                await Answer(ctx, route, installation, 200, new JsonObject
-                {
-                    ["full_name"] = repo.FullName,
-                    ["owner"] = new JsonObject { ["id"] = repo.OwnerId, ["login"] = repo.OwnerLogin, ["type"] = repo.OwnerType },
-                }.ToJsonString());
+                await Answer(ctx, route, installation, 200, RepoJson(repo).ToJsonString());
                 break;
             case "collaborators":
-                if (!_repos.TryGetValue($"{p[3]}/{p[4]}".ToLowerInvariant(), out var r2)) { await Answer(ctx, route, installation, 404, NotFound); break; }
-                await PagedAsync(ctx, route, installation, r2.Collaborators.Select(u => (JsonNode)new JsonObject
+                await PagedAsync(ctx, route, installation, repo.Collaborators.Select(u => (JsonNode)new JsonObject
                 {
-                    ["id"] = u.Id, ["login"] = u.Login, ["role_name"] = u.RoleName ?? "write",
+                    ["id"] = u.Id, ["login"] = u.Login, ["type"] = "User", ["role_name"] = u.RoleName ?? "write",
                     ["permissions"] = new JsonObject { ["admin"] = u.RoleName == "admin", ["push"] = true, ["pull"] = true },
                 }).ToList());
-                break;
-            case "members":
-                if (!_orgMembers.TryGetValue(p[3].ToLowerInvariant(), out var members)) { await Answer(ctx, route, installation, 404, NotFound); break; }
-                await PagedAsync(ctx, route, installation, members.Select(u => (JsonNode)new JsonObject { ["id"] = u.Id, ["login"] = u.Login }).ToList());
-                break;
-            case "graphql":
-                await GraphQlAsync(ctx, installation);
                 break;
             default:
                 await Answer(ctx, route, installation, 404, NotFound);
@@ -299,11 +420,22 @@ public sealed class FakeGitHub : IAsyncDisposable
         }
     }
 
+    private static JsonObject RepoJson(FakeRepo r) => new()
+    {
+        ["id"] = r.Id,
+        ["node_id"] = $"R_{r.Id}",
+        ["name"] = r.FullName.Split('/')[1],
+        ["full_name"] = r.FullName,
+        ["private"] = true,
+        ["owner"] = new JsonObject { ["id"] = r.OwnerId, ["login"] = r.OwnerLogin, ["type"] = r.OwnerType },
+    };
+
     private const string NotFound = """{"message":"Not Found"}""";
 
     private static CommentKind Kind(string segment) => segment == "pulls" ? CommentKind.Inline : CommentKind.Reply;
 
-    private FakeComment? Find(CommentKind kind, long id) => _comments.TryGetValue((kind, id), out var c) && !c.Deleted ? c : null;
+    private FakeComment? Find(CommentKind kind, long id, FakeRepo? inRepo = null) =>
+        _comments.TryGetValue((kind, id), out var c) && !c.Deleted && (inRepo is null || c.RepoId == inRepo.Id) ? c : null;
 
     private static JsonObject CommentJson(FakeComment c) => new()
     {
@@ -351,28 +483,35 @@ public sealed class FakeGitHub : IAsyncDisposable
         return Convert.FromBase64String(s.PadRight(s.Length + (4 - s.Length % 4) % 4, '='));
     }
 
-    private async Task ReactionsAsync(HttpContext ctx, long? installation, CommentKind kind, long id)
+    private async Task ReactionsAsync(HttpContext ctx, long? installation, FakeRepo repo, CommentKind kind, long id)
     {
-        var c = Find(kind, id);
+        var c = Find(kind, id, repo);
         if (c is null) { await Answer(ctx, "reactions", installation, 404, NotFound); return; }
-        List<Reaction> all;
+        List<FakeReaction> all;
         lock (c.Reactions) all = [.. c.Reactions];
         var items = all.Select((r, i) => (JsonNode)new JsonObject
         {
             ["id"] = i + 1,
-            ["user"] = new JsonObject { ["id"] = r.UserId, ["login"] = r.Login },
+            ["node_id"] = $"REA_{c.Id}_{i + 1}",
+            // REST shows a bot as a user of type Bot, and a deleted account as null.
+            ["user"] = r.Type == FakeUserType.Ghost ? null : new JsonObject
+            {
+                ["id"] = r.UserId, ["login"] = r.Login, ["node_id"] = $"U_{r.UserId}",
+                ["type"] = r.Type == FakeUserType.Bot ? "Bot" : "User", ["site_admin"] = false,
+            },
             ["content"] = r.Content,
             ["created_at"] = r.CreatedAt.ToString("O"),
         }).ToList();
         await PagedAsync(ctx, "reactions", installation, items, withEtag: true);
     }
 
-    private async Task PagedAsync(HttpContext ctx, string route, long? installation, List<JsonNode> items, bool withEtag = false)
+    private async Task PagedAsync(HttpContext ctx, string route, long? installation, List<JsonNode> items, bool withEtag = false,
+        Func<JsonArray, int, JsonNode>? wrap = null)
     {
         var perPage = Math.Min(MaxPageSize, int.TryParse(ctx.Request.Query["per_page"], out var pp) ? pp : 30);
         var page = int.TryParse(ctx.Request.Query["page"], out var pg) ? pg : 1;
         var slice = new JsonArray(items.Skip((page - 1) * perPage).Take(perPage).Select(n => n.DeepClone()).ToArray());
-        var json = slice.ToJsonString();
+        var json = (wrap?.Invoke(slice, items.Count) ?? slice).ToJsonString();
         if (page * perPage < items.Count)
         {
             var query = System.Web.HttpUtility.ParseQueryString(ctx.Request.QueryString.Value ?? "");
@@ -382,7 +521,9 @@ public sealed class FakeGitHub : IAsyncDisposable
         string? etag = null;
         if (withEtag)
         {
-            etag = $"W/\"{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json + ctx.Response.Headers.Link)))[..16]}\"";
+            // GitHub's ETags belong to the token that asked: the same list read with another token has another one.
+            var token = ctx.Request.Headers.Authorization.ToString();
+            etag = $"W/\"{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json + ctx.Response.Headers.Link + token)))[..16]}\"";
             if (ctx.Request.Headers.IfNoneMatch.ToString() == etag)
             {
                 await Answer(ctx, route, installation, 304, null, etag);
@@ -395,66 +536,89 @@ public sealed class FakeGitHub : IAsyncDisposable
     private async Task GraphQlAsync(HttpContext ctx, long? installation)
     {
         using var doc = await JsonDocument.ParseAsync(ctx.Request.Body);
+        var query = doc.RootElement.GetProperty("query").GetString()!;
         var vars = doc.RootElement.GetProperty("variables");
-        var rateLimit = new JsonObject { ["cost"] = 1, ["remaining"] = RateLimit };
-        if (vars.TryGetProperty("ids", out var ids))
+        var cost = GraphQlCost.Of(query, vars);
+        var (remaining, reset) = Budget(installation!.Value, RateBucket.GraphQl);
+        if (remaining < cost)
         {
-            var nodes = new JsonArray();
-            var errors = new JsonArray();
-            var i = 0;
-            foreach (var id in ids.EnumerateArray().Select(e => e.GetString()!))
+            // GitHub answers its GraphQL primary rate limit with HTTP 200 and an error of type RATE_LIMITED.
+            await Answer(ctx, "graphql", installation, 200, new JsonObject
             {
-                if (_byNode.TryGetValue(id, out var key) && Find(key.Item1, key.Item2) is { } c)
+                ["errors"] = new JsonArray(new JsonObject
                 {
-                    nodes.Add(NodeJson(c));
-                }
+                    ["type"] = "RATE_LIMITED", ["code"] = "graphql_rate_limit",
+                    ["message"] = $"API rate limit already exceeded for installation ID {installation}.",
+                }),
+            }.ToJsonString(), graphQlCost: 0);
+            return;
+        }
+        Interlocked.Add(ref _graphQlPoints, cost);
+        var rateLimit = new JsonObject
+        {
+            ["limit"] = GraphQlRateLimit, ["cost"] = cost, ["remaining"] = remaining - cost, ["resetAt"] = reset.ToString("O"),
+        };
+        var errors = new JsonArray();
+        JsonObject data;
+        List<string> ids;
+        if (vars.TryGetProperty("ids", out var idList))
+        {
+            ids = [.. idList.EnumerateArray().Select(e => e.GetString()!)];
+            var nodes = new JsonArray();
+            for (var i = 0; i < ids.Count; i++)
+            {
+                if (Resolve(installation, ids[i]) is { } c) nodes.Add(NodeJson(c));
                 else
                 {
                     nodes.Add(null);
-                    errors.Add(new JsonObject
-                    {
-                        ["type"] = "NOT_FOUND", ["path"] = new JsonArray("nodes", i),
-                        ["message"] = $"Could not resolve to a node with the global id of '{id}'",
-                    });
+                    errors.Add(NotFoundError(ids[i], new JsonArray("nodes", i)));
                 }
-                i++;
             }
-            var answer = new JsonObject { ["data"] = new JsonObject { ["rateLimit"] = rateLimit, ["nodes"] = nodes } };
-            if (errors.Count > 0) answer["errors"] = errors;
-            await Answer(ctx, "graphql", installation, 200, answer.ToJsonString());
+            data = new JsonObject { ["rateLimit"] = rateLimit, ["nodes"] = nodes };
         }
         else
         {
             var id = vars.GetProperty("id").GetString()!;
+            ids = [id];
             var contentEnum = vars.GetProperty("content").GetString()!;
             var after = vars.TryGetProperty("after", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
             JsonNode? node = null;
-            if (_byNode.TryGetValue(id, out var key) && Find(key.Item1, key.Item2) is { } c)
-            {
-                var content = contentEnum == "THUMBS_UP" ? "+1" : "-1";
-                node = new JsonObject { ["reactions"] = Connection(c, content, after) };
-            }
-            await Answer(ctx, "graphql", installation, 200,
-                new JsonObject { ["data"] = new JsonObject { ["rateLimit"] = rateLimit, ["node"] = node } }.ToJsonString());
+            if (Resolve(installation, id) is { } c)
+                node = new JsonObject { ["reactions"] = Connection(c, contentEnum == "THUMBS_UP" ? "+1" : "-1", after) };
+            else errors.Add(NotFoundError(id, new JsonArray("node")));
+            data = new JsonObject { ["rateLimit"] = rateLimit, ["node"] = node };
         }
+        var answer = new JsonObject { ["data"] = data };
+        if (errors.Count > 0) answer["errors"] = errors;
+        MutateGraphQl?.Invoke(answer, ids);
+        await Answer(ctx, "graphql", installation, 200, answer.ToJsonString(), graphQlCost: cost);
     }
 
-    private JsonObject NodeJson(FakeComment c)
+    private static JsonObject NotFoundError(string id, JsonArray path) => new()
     {
-        var node = new JsonObject
-        {
-            ["__typename"] = c.Kind == CommentKind.Inline ? "PullRequestReviewComment" : "IssueComment",
-            ["id"] = c.NodeId,
-        };
-        node["up"] = Connection(c, "+1", null);
-        node["down"] = Connection(c, "-1", null);
-        return node;
-    }
+        ["type"] = "NOT_FOUND", ["path"] = path, ["locations"] = new JsonArray(new JsonObject { ["line"] = 1, ["column"] = 1 }),
+        ["message"] = $"Could not resolve to a node with the global id of '{id}'",
+    };
 
-    /// <summary>A page of 100 at most; the cursor is the offset.</summary>
+    /// <summary>A node the installation may see: deleted comments and repositories it doesn't reach are NOT_FOUND.</summary>
+    private FakeComment? Resolve(long? installation, string nodeId) =>
+        _byNode.TryGetValue(nodeId, out var key) && Find(key.Item1, key.Item2) is { } c && Reaches(installation, _reposById[c.RepoId]) ? c : null;
+
+    private JsonObject NodeJson(FakeComment c) => new()
+    {
+        ["__typename"] = c.Kind == CommentKind.Inline ? "PullRequestReviewComment" : "IssueComment",
+        ["id"] = c.NodeId,
+        // BigInt is serialised as a string.
+        ["fullDatabaseId"] = c.Id.ToString(),
+        ["repository"] = new JsonObject { ["databaseId"] = c.RepoId },
+        ["up"] = Connection(c, "+1", null),
+        ["down"] = Connection(c, "-1", null),
+    };
+
+    /// <summary>A page of 100 at most; the cursor is the offset. Reaction.user is a User: null for bots and deleted accounts.</summary>
     private JsonObject Connection(FakeComment c, string content, string? after)
     {
-        List<Reaction> all;
+        List<FakeReaction> all;
         lock (c.Reactions) all = c.Reactions.Where(r => r.Content == content).ToList();
         var offset = after is null ? 0 : int.Parse(after);
         var page = all.Skip(offset).Take(Math.Min(100, MaxPageSize)).ToList();
@@ -465,7 +629,7 @@ public sealed class FakeGitHub : IAsyncDisposable
             ["nodes"] = new JsonArray(page.Select(r => (JsonNode)new JsonObject
             {
                 ["createdAt"] = r.CreatedAt.ToString("O"),
-                ["user"] = new JsonObject { ["databaseId"] = r.UserId, ["login"] = r.Login },
+                ["user"] = r.Type == FakeUserType.User ? new JsonObject { ["databaseId"] = r.UserId, ["login"] = r.Login } : null,
             }).ToArray()),
         };
     }
@@ -504,14 +668,25 @@ public sealed class FakeGitHub : IAsyncDisposable
     }
 }
 
-public sealed record FakeComment(string Repo, CommentKind Kind, long Id, string NodeId, string? Path, int? Line, long? ReviewId,
+public sealed record FakeComment(long RepoId, CommentKind Kind, long Id, string NodeId, string? Path, int? Line, long? ReviewId,
     int PrNumber, DateTimeOffset CreatedAt)
 {
-    public List<Reaction> Reactions { get; } = [];
+    public List<FakeReaction> Reactions { get; } = [];
     public bool Deleted { get; set; }
 }
 
-public sealed record FakeRepo(string FullName, string OwnerType, long OwnerId, string OwnerLogin)
+public enum FakeUserType { User, Bot, Ghost }
+
+public sealed record FakeReaction(long UserId, string? Login, string Content, DateTimeOffset CreatedAt, FakeUserType Type);
+
+public sealed class FakeRepo(long id, string fullName)
 {
+    public long Id { get; } = id;
+    public string FullName { get; set; } = fullName;
+    public string OwnerType { get; set; } = "Organization";
+    public long OwnerId { get; set; } = 1;
+    public string OwnerLogin { get; set; } = "";
+    /// <summary>Null: every installation reaches it.</summary>
+    public HashSet<long>? Installations { get; set; }
     public List<GitHubUser> Collaborators { get; } = [];
 }

@@ -19,12 +19,16 @@ public static class PollerHarness
     public static ReactionsPoller Poller(PostgresDatabase db, GitHubHarness gh, FeedbackSettings settings)
     {
         var capture = new CaptureService(db.DataSource, gh.Time);
-        return new ReactionsPoller(db.DataSource,
+        var conditions = new PollConditions(db.DataSource, gh.Time);
+        return new ReactionsPoller(
             new PollSelection(db.DataSource),
             new ReactionsReconciler(db.DataSource),
             new ReviewCaptureProcessor(db.DataSource, capture, gh.Client, gh.Time, NullLogger<ReviewCaptureProcessor>.Instance),
             new InstallationLocks(db.DataSource, gh.Time),
             new PollCycleRecorder(db.DataSource, gh.Time),
+            new PollStore(db.DataSource),
+            new RepositoryAccess(db.DataSource, gh.Client, conditions, NullLogger<RepositoryAccess>.Instance),
+            conditions,
             gh.Client, settings, gh.Time, NullLogger<ReactionsPoller>.Instance);
     }
 

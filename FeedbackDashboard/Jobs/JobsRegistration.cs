@@ -14,6 +14,8 @@ public static class JobsRegistration
     {
         services.AddGitHub(settings);
         services.AddSingleton<ReviewCaptureProcessor>();
+        services.AddSingleton<PollStore>();
+        services.AddSingleton<RepositoryAccess>();
         services.AddSingleton<ReactionsPoller>();
         services.AddSingleton<CycleGate>();
         services.AddScheduler();

@@ -92,7 +92,9 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
 
         Assert.Equal(1, report.CommentsUnchanged);
         Assert.Equal(0, report.ReactionsDeleted);
-        Assert.Equal(points, Fake.Points);
+        // The one point spent is the cycle's read of the installation's repositories; the 304 cost nothing.
+        Assert.Equal(points + 1, Fake.Points);
+        Assert.Equal(1, Fake.Requests.Count(r => r.Route == "reactions" && r.Status == 304));
         Assert.Contains("inline/3/99/user99/-1", await _db.FeedbackAsync());
         Assert.Equal(1, await _db.ScalarAsync<int>("select not_modified from poll_cycles order by id desc limit 1"));
     }

@@ -52,14 +52,14 @@ public sealed class GitHubClientTests : IAsyncLifetime
         Assert.NotNull(first.ETag);
         var pointsAfterFirst = Fake.Points;
 
-        var second = await _gh.Client.GetReactionsRestAsync(session, Inst, reply with { ETag = first.ETag }, Ct);
+        var second = await _gh.Client.GetReactionsRestAsync(session, Inst, reply with { ETag = first.ETag, ETagToken = first.ETagToken }, Ct);
         Assert.Equal(FetchOutcome.NotModified, second.Outcome);
         Assert.Equal(pointsAfterFirst, Fake.Points);
         Assert.Equal(1, session.NotModified);
         Assert.Equal(1, Fake.CountStatus(304));
 
         Fake.React(CommentKind.Reply, 11, 6, "-1");
-        var third = await _gh.Client.GetReactionsRestAsync(session, Inst, reply with { ETag = first.ETag }, Ct);
+        var third = await _gh.Client.GetReactionsRestAsync(session, Inst, reply with { ETag = first.ETag, ETagToken = first.ETagToken }, Ct);
         Assert.Equal(FetchOutcome.Known, third.Outcome);
         Assert.Equal(2, third.Reactions.Count);
     }
@@ -104,10 +104,10 @@ public sealed class GitHubClientTests : IAsyncLifetime
 
         Assert.Equal(3, Fake.Count("graphql"));
         Assert.Equal(250, results.Count);
-        Assert.Equal(FetchOutcome.Gone, results[FakeGitHub.NodeIdFor(CommentKind.Reply, 1007)].Outcome);
-        Assert.Equal(249, results.Values.Count(r => r.Outcome == FetchOutcome.Known));
-        Assert.Equal(2, results[FakeGitHub.NodeIdFor(CommentKind.Reply, 1005)].Reactions.Count);
-        Assert.Equal(["+1"], results[FakeGitHub.NodeIdFor(CommentKind.Inline, 1002)].Reactions.Select(r => r.Content));
+        Assert.Equal(FetchOutcome.Gone, results[FakeGitHub.NodeIdFor(CommentKind.Reply, 1007)].Result.Outcome);
+        Assert.Equal(249, results.Values.Count(r => r.Result.Outcome == FetchOutcome.Known));
+        Assert.Equal(2, results[FakeGitHub.NodeIdFor(CommentKind.Reply, 1005)].Result.Reactions.Count);
+        Assert.Equal(["+1"], results[FakeGitHub.NodeIdFor(CommentKind.Inline, 1002)].Result.Reactions.Select(r => r.Content));
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
 
         var results = await _gh.Client.GetReactionsGraphQlAsync(new GitHubSession(), Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 20)], Ct);
 
-        var r = results.Single().Value;
+        var r = results.Single().Value.Result;
         Assert.Equal(FetchOutcome.Known, r.Outcome);
         Assert.Equal(230, r.Reactions.Count(x => x.Content == "+1"));
         Assert.Equal(1, r.Reactions.Count(x => x.Content == "-1"));
@@ -135,7 +135,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
 
         var results = await _gh.Client.GetReactionsGraphQlAsync(new GitHubSession(), Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 21)], Ct);
 
-        Assert.Equal(FetchOutcome.Failed, results.Single().Value.Outcome);
+        Assert.Equal(FetchOutcome.Failed, results.Single().Value.Result.Outcome);
         Assert.Equal(3, Fake.Count("graphql")); // one try and two retries, no more
     }
 
@@ -246,7 +246,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
 
         Assert.Equal(GitHubApi.MaxInFlightPerInstallation, gh.Fake.MaxInFlight);
         Assert.Equal(17, session.Requests);
-        Assert.True(session.RateLimitRemaining[Inst] < 5000);
+        Assert.True(session.RateLimits[(Inst, RateBucket.Core)].Remaining < 5000);
     }
 
     [Fact]
