@@ -135,6 +135,12 @@ public sealed class FakeGitHub : IAsyncDisposable
 
     public void DeleteComment(CommentKind kind, long id) => _comments[(kind, id)].Deleted = true;
 
+    public void RestoreComment(CommentKind kind, long id) => _comments[(kind, id)].Deleted = false;
+
+    /// <summary>Sets what is left of an installation's bucket until its reset (another tool spent the rest).</summary>
+    public void SetRemaining(long installation, RateBucket bucket, int remaining) =>
+        _budgets[(installation, bucket)] = (remaining, Budget(installation, bucket).ResetAt);
+
     /// <summary>The 👍/👎 that are feedback: by people whose account still exists.</summary>
     public IReadOnlyList<Reaction> ReactionsOf(CommentKind kind, long id)
     {
