@@ -21,6 +21,13 @@ if ! command -v kubectl >/dev/null 2>&1; then
     || { echo "test.sh: could not install kubectl"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
+# The GitHub schema tests read GitHub's published API descriptions from npm packages (pinned in
+# FeedbackDashboard.Tests/GitHubSchema/package-lock.json), installed outside git once.
+if ! FeedbackDashboard.Tests/GitHubSchema/install.sh .tools/npm; then
+  echo "test.sh: could not install GitHub's API descriptions (npm)"; echo "0 passed, 1 failed"; exit 1
+fi
+export FD_NPM_TOOLS="$PWD/.tools/npm"
+
 pgdir=$(mktemp -d /tmp/fd-test-pg.XXXXXX)
 port=$(( 20000 + RANDOM % 20000 ))
 results=$(mktemp -d /tmp/fd-test-results.XXXXXX)
