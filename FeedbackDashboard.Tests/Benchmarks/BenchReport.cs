@@ -12,6 +12,34 @@ public static class BenchReport
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
     private static Dictionary<string, List<Dictionary<string, object?>>>? _sections;
+    private static Dictionary<string, JsonElement>? _keys;
+    private static readonly HashSet<string> MeasuredKeys = [];
+
+    /// <summary>
+    /// A row of a fixed top-level key of bench.json (github_cost, freshness, …: names tools compare across runs).
+    /// A run replaces the keys it measures and keeps the others.
+    /// </summary>
+    public static void KeyRow(string key, object row)
+    {
+        lock (Measured)
+        {
+            _sections ??= Load();
+            var keys = _keys ??= LoadKeys();
+            var list = MeasuredKeys.Add(key) ? [] : keys[key].EnumerateArray().Select(e => (object)e).ToList();
+            list.Add(row);
+            keys[key] = JsonSerializer.SerializeToElement(list, Json);
+            Save(_sections);
+        }
+    }
+
+    private static Dictionary<string, JsonElement> LoadKeys()
+    {
+        var path = Path.Combine(OutputDirectory, "bench.json");
+        if (!File.Exists(path)) return [];
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement.EnumerateObject().Where(p => p.Name is not ("machine" or "sections"))
+            .ToDictionary(p => p.Name, p => p.Value.Clone());
+    }
     private static readonly HashSet<string> Measured = [];
 
     public static string OutputDirectory =>
@@ -22,6 +50,7 @@ public static class BenchReport
         lock (Measured)
         {
             var sections = _sections ??= Load();
+            _keys ??= LoadKeys();
             if (Measured.Add(section)) sections[section] = [];
             sections[section].Add(row);
             Console.WriteLine(Table(section, sections[section]));
@@ -74,7 +103,9 @@ public static class BenchReport
             ["dotnet"] = Environment.Version.ToString(),
             ["at"] = DateTimeOffset.UtcNow,
         };
-        File.WriteAllText(Path.Combine(OutputDirectory, "bench.json"), JsonSerializer.Serialize(new { machine, sections }, Json));
+        var document = new Dictionary<string, object?> { ["machine"] = machine, ["sections"] = sections };
+        foreach (var (key, value) in _keys ?? []) document[key] = value;
+        File.WriteAllText(Path.Combine(OutputDirectory, "bench.json"), JsonSerializer.Serialize(document, Json));
         var text = string.Join(Environment.NewLine, machine.Select(m => $"{m.Key}: {m.Value}"))
                    + Environment.NewLine + string.Join(Environment.NewLine, sections.Select(s => Table(s.Key, s.Value))) + Environment.NewLine;
         File.WriteAllText(Path.Combine(OutputDirectory, "bench.txt"), text);

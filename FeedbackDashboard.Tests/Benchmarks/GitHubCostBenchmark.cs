@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
@@ -8,7 +9,8 @@ namespace FeedbackDashboard.Tests.Benchmarks;
 
 /// <summary>
 /// GitHub cost of one poll cycle and of an hour, for (a) the seed's design (REST, one request per selected comment,
-/// no ETag), (b) POLLER_STRATEGY=rest with ETags, (c) graphql, against the fake GitHub with 50 ms per request.
+/// no ETag), (b) POLLER_STRATEGY=rest with ETags, (c) graphql, against the fake GitHub with 50 ms per request, points
+/// by GitHub's own accounting (core: a request unless 304; graphql: the cost formula), tokens rotating hourly.
 /// </summary>
 public sealed class GitHubCostBenchmark
 {
@@ -41,28 +43,31 @@ public sealed class GitHubCostBenchmark
         var seed = await CycleAsync(db, gh, PollerStrategy.Rest, Latency);
         var graphql = await CycleAsync(db, gh, PollerStrategy.GraphQl, Latency);
 
-        // An hour is 12 cycles: the selection of each, in SQL (the tiers make them differ).
-        long hourSelected = 0, hourGraphQl = 0;
+        // An hour is 12 cycles: the seed's design asks once per selected comment (the tiers make cycles differ).
+        long hourSelected = 0;
         for (var c = 0; c < 12; c++)
-        {
-            var chosen = await selection.SelectAsync(now.AddSeconds(300 * c), TimeSpan.FromSeconds(300), 14, Ct);
-            hourSelected += chosen.Count;
-            hourGraphQl += (chosen.Count + 99) / 100;
-        }
+            hourSelected += (await selection.SelectAsync(now.AddSeconds(300 * c), TimeSpan.FromSeconds(300), 14, Ct)).Count;
+        // The strategies run for a real (simulated) hour, with activity between polls and the installation token
+        // rotating as GitHub's do after an hour: an ETag answered to the old token is not sent with the new one.
+        var restHour = await HourAsync(db, gh, scenario, PollerStrategy.Rest, n);
+        var graphqlHour = await HourAsync(db, gh, scenario, PollerStrategy.GraphQl, n);
 
-        // A full sweep of every comment by GraphQL: how close to ⌈n/100⌉?
+        // A full sweep of every comment by GraphQL: how close to ⌈n/100⌉ requests, and its points by GitHub's formula.
         gh.Fake.Latency = Latency;
         gh.Fake.ClearLog();
+        var pointsBefore = gh.Fake.GraphQlPoints;
         var sweep = Stopwatch.StartNew();
         var ids = scenario.Comments.Select(c => FakeGitHub.NodeIdFor(c.Kind, c.Id)).ToList();
         var results = await gh.Client.GetReactionsGraphQlAsync(new GitHubSession(), ChurnScenario.Installation, ids, Ct);
         sweep.Stop();
         var sweepRequests = gh.Fake.Count("graphql");
+        var sweepPoints = gh.Fake.GraphQlPoints - pointsBefore;
         Assert.Equal(n, results.Count);
         Assert.True(sweepRequests <= 1.1 * Math.Ceiling(n / 100.0));
+        // nodes(ids: 100) × two reactions(first: 100) = 2 points a request, GitHub's formula (the fake charges it).
+        Assert.Equal(2 * (n / 100) + (n % 100 == 0 ? 0 : Math.Max(1, (int)Math.Round(2 * (n % 100) / 100.0))), sweepPoints);
 
-        var restPointsRatio = rest.Requests == 0 ? 0 : (double)rest.Points / rest.Requests;
-        BenchReport.Row("GitHub cost (fake GitHub, 50 ms a request)", new()
+        BenchReport.Row("GitHub cost (fake GitHub charging GitHub's formula, 50 ms a request)", new()
         {
             ["comments"] = n,
             ["selected/cycle"] = selected,
@@ -75,15 +80,47 @@ public sealed class GitHubCostBenchmark
             ["c graphql req"] = graphql.Requests,
             ["c graphql pts"] = graphql.Points,
             ["c graphql s"] = graphql.Seconds,
-            ["a/b pts"] = rest.Points == 0 ? $"{seed.Points}:0" : (object)((double)seed.Points / rest.Points),
             ["a/c req"] = (double)seed.Requests / Math.Max(1, graphql.Requests),
-            ["a req/h"] = hourSelected,
-            ["b pts/h"] = Math.Round(hourSelected * restPointsRatio),
-            ["c req/h"] = hourGraphQl,
+            ["a pts/h"] = hourSelected,
+            ["b pts/h"] = restHour.Points,
+            ["b 304 share/h"] = Math.Round(restHour.NotModifiedShare, 3),
+            ["c pts/h"] = graphqlHour.Points,
             ["sweep req"] = sweepRequests,
             ["⌈n/100⌉"] = (int)Math.Ceiling(n / 100.0),
+            ["sweep pts"] = sweepPoints,
             ["sweep s"] = sweep.Elapsed.TotalSeconds,
         });
+        BenchReport.KeyRow("github_cost", new GitHubCostRow("seed", n, seed.Requests, seed.Points, hourSelected, n, n));
+        BenchReport.KeyRow("github_cost", new GitHubCostRow("rest", n, rest.Requests, rest.Points, restHour.Points, n, n));
+        BenchReport.KeyRow("github_cost", new GitHubCostRow("graphql", n, graphql.Requests, graphql.Points, graphqlHour.Points, sweepRequests, sweepPoints));
+    }
+
+    private sealed record GitHubCostRow(
+        [property: JsonPropertyName("strategy")] string Strategy,
+        [property: JsonPropertyName("comments")] int Comments,
+        [property: JsonPropertyName("requests_per_cycle")] int RequestsPerCycle,
+        [property: JsonPropertyName("points_per_cycle")] int PointsPerCycle,
+        [property: JsonPropertyName("points_per_hour")] long PointsPerHour,
+        [property: JsonPropertyName("sweep_requests")] int SweepRequests,
+        [property: JsonPropertyName("sweep_points")] int SweepPoints);
+
+    private sealed record Hour(long Points, double NotModifiedShare);
+
+    /// <summary>12 cycles five minutes apart on the fake clock (no latency: points don't depend on it).</summary>
+    private static async Task<Hour> HourAsync(PostgresDatabase db, GitHubHarness gh, ChurnScenario scenario, PollerStrategy strategy, int n)
+    {
+        gh.Fake.Latency = TimeSpan.Zero;
+        gh.Fake.ClearLog();
+        var points = gh.Fake.Points;
+        for (var c = 0; c < 12; c++)
+        {
+            gh.FakeTime.Advance(TimeSpan.FromSeconds(300));
+            scenario.Churn(Math.Max(1, n / 200));
+            var report = await PollerHarness.Poller(db, gh, PollerHarness.Settings(strategy)).RunCycleAsync(Ct);
+            Assert.NotEqual("failed", report.Status);
+        }
+        var reactions = gh.Fake.Requests.Where(r => r.Route == "reactions").ToList();
+        return new Hour(gh.Fake.Points - points, reactions.Count == 0 ? 0 : (double)reactions.Count(r => r.Status == 304) / reactions.Count);
     }
 
     private sealed record Measured(int Requests, int Points, double Seconds);
@@ -94,11 +131,12 @@ public sealed class GitHubCostBenchmark
         await db.ExecuteAsync("delete from poller_installations");
         gh.Fake.Latency = latency;
         gh.Fake.ClearLog();
+        var points = gh.Fake.Points;
         var clock = Stopwatch.StartNew();
         var report = await PollerHarness.Poller(db, gh, PollerHarness.Settings(strategy)).RunCycleAsync(Ct);
         clock.Stop();
         Assert.NotEqual("failed", report.Status);
         var requests = gh.Fake.Requests.Count(r => r.Route != "token");
-        return new Measured(requests, gh.Fake.Points, clock.Elapsed.TotalSeconds);
+        return new Measured(requests, gh.Fake.Points - points, clock.Elapsed.TotalSeconds);
     }
 }

@@ -195,8 +195,9 @@ public sealed class FakeGitHub : IAsyncDisposable
     public IReadOnlyList<LoggedRequest> Requests => _log.ToList();
     public int Count(string route) => _log.Count(r => r.Route == route);
     public int CountStatus(int status) => _log.Count(r => r.Status == status);
-    /// <summary>REST points spent (the core bucket): every answered request but 304s, token mints and GraphQL.</summary>
-    public int CorePoints => _log.Count(r => r.Status != 304 && r.Route is not ("token" or "graphql"));
+    /// <summary>REST points spent (the core bucket) since start: every answered request but 304s and token mints.</summary>
+    public int CorePoints => _corePoints;
+    private int _corePoints;
     private int _graphQlPoints;
     /// <summary>GraphQL points spent, by GitHub's cost formula.</summary>
     public int GraphQlPoints => _graphQlPoints;
@@ -304,6 +305,7 @@ public sealed class FakeGitHub : IAsyncDisposable
             var bucket = route == "graphql" ? RateBucket.GraphQl : RateBucket.Core;
             var cost = graphQlCost ?? (status == 304 ? 0 : 1);
             var (remaining, reset) = Spend(inst, bucket, cost);
+            Interlocked.Add(ref bucket == RateBucket.GraphQl ? ref _graphQlPoints : ref _corePoints, cost);
             ctx.Response.Headers["x-ratelimit-limit"] = LimitOf(bucket).ToString();
             ctx.Response.Headers["x-ratelimit-remaining"] = remaining.ToString();
             ctx.Response.Headers["x-ratelimit-used"] = (LimitOf(bucket) - remaining).ToString();
@@ -426,15 +428,45 @@ public sealed class FakeGitHub : IAsyncDisposable
         }
     }
 
-    private static JsonObject RepoJson(FakeRepo r) => new()
+    /// <summary>A repository in GitHub's full shape (every field @octokit/openapi marks required), as GitHub sends it.</summary>
+    private JsonObject RepoJson(FakeRepo r)
     {
-        ["id"] = r.Id,
-        ["node_id"] = $"R_{r.Id}",
-        ["name"] = r.FullName.Split('/')[1],
-        ["full_name"] = r.FullName,
-        ["private"] = true,
-        ["owner"] = new JsonObject { ["id"] = r.OwnerId, ["login"] = r.OwnerLogin, ["type"] = r.OwnerType },
-    };
+        var api = $"{BaseUrl}api/v3/repos/{r.FullName}";
+        var json = new JsonObject
+        {
+            ["id"] = r.Id, ["node_id"] = $"R_{r.Id}", ["name"] = r.FullName.Split('/')[1], ["full_name"] = r.FullName,
+            ["private"] = true, ["owner"] = UserJson(r.OwnerId, r.OwnerLogin, r.OwnerType),
+            ["html_url"] = $"{BaseUrl}{r.FullName}", ["description"] = null, ["fork"] = false, ["url"] = api,
+            ["clone_url"] = $"{BaseUrl}{r.FullName}.git", ["git_url"] = $"git://fake/{r.FullName}.git", ["ssh_url"] = $"git@fake:{r.FullName}.git",
+            ["svn_url"] = $"{BaseUrl}{r.FullName}", ["mirror_url"] = null, ["homepage"] = null, ["language"] = "C#",
+            ["default_branch"] = "main", ["forks"] = 0, ["forks_count"] = 0, ["stargazers_count"] = 0, ["watchers"] = 0,
+            ["watchers_count"] = 0, ["open_issues"] = 0, ["open_issues_count"] = 0, ["size"] = 1, ["license"] = null,
+            ["has_issues"] = true, ["has_projects"] = false, ["has_wiki"] = false, ["has_pages"] = false, ["has_downloads"] = true,
+            ["has_discussions"] = false, ["archived"] = false, ["disabled"] = false, ["network_count"] = 0, ["subscribers_count"] = 0,
+            ["pushed_at"] = "2026-01-01T00:00:00Z", ["created_at"] = "2025-01-01T00:00:00Z", ["updated_at"] = "2026-01-01T00:00:00Z",
+        };
+        foreach (var name in new[] { "forks", "keys", "collaborators", "teams", "hooks", "issue_events", "events", "assignees", "branches",
+                     "tags", "blobs", "git_tags", "git_refs", "trees", "statuses", "languages", "stargazers", "contributors", "subscribers",
+                     "subscription", "commits", "git_commits", "comments", "issue_comment", "contents", "compare", "merges", "archive",
+                     "downloads", "issues", "pulls", "milestones", "notifications", "labels", "releases", "deployments" })
+            json[$"{name}_url"] = $"{api}/{name}";
+        return json;
+    }
+
+    /// <summary>GitHub's simple-user shape; type is User, Organization or Bot.</summary>
+    private JsonObject UserJson(long id, string login, string type)
+    {
+        var api = $"{BaseUrl}api/v3/users/{Uri.EscapeDataString(login)}";
+        var json = new JsonObject
+        {
+            ["login"] = login, ["id"] = id, ["node_id"] = $"U_{id}", ["type"] = type, ["site_admin"] = false,
+            ["avatar_url"] = $"{BaseUrl}avatars/{id}", ["gravatar_id"] = "", ["url"] = api,
+            ["html_url"] = $"{BaseUrl}{Uri.EscapeDataString(login)}",
+        };
+        foreach (var name in new[] { "followers", "following", "gists", "starred", "subscriptions", "organizations", "repos", "events", "received_events" })
+            json[$"{name}_url"] = $"{api}/{name}";
+        return json;
+    }
 
     private const string NotFound = """{"message":"Not Found"}""";
 
@@ -500,11 +532,7 @@ public sealed class FakeGitHub : IAsyncDisposable
             ["id"] = i + 1,
             ["node_id"] = $"REA_{c.Id}_{i + 1}",
             // REST shows a bot as a user of type Bot, and a deleted account as null.
-            ["user"] = r.Type == FakeUserType.Ghost ? null : new JsonObject
-            {
-                ["id"] = r.UserId, ["login"] = r.Login, ["node_id"] = $"U_{r.UserId}",
-                ["type"] = r.Type == FakeUserType.Bot ? "Bot" : "User", ["site_admin"] = false,
-            },
+            ["user"] = r.Type == FakeUserType.Ghost ? null : UserJson(r.UserId, r.Login!, r.Type == FakeUserType.Bot ? "Bot" : "User"),
             ["content"] = r.Content,
             ["created_at"] = r.CreatedAt.ToString("O"),
         }).ToList();
@@ -559,7 +587,6 @@ public sealed class FakeGitHub : IAsyncDisposable
             }.ToJsonString(), graphQlCost: 0);
             return;
         }
-        Interlocked.Add(ref _graphQlPoints, cost);
         var rateLimit = new JsonObject
         {
             ["limit"] = GraphQlRateLimit, ["cost"] = cost, ["remaining"] = remaining - cost, ["resetAt"] = reset.ToString("O"),
