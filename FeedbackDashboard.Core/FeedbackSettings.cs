@@ -6,6 +6,8 @@ public enum Role { Serve, Poller }
 
 public enum PollerStrategy { GraphQl, Rest }
 
+public enum PollerSchedule { Budget, Tiers }
+
 /// <summary>
 /// Every setting of shared/CONTRACT.md, read once from configuration (environment variables or the
 /// same keys in appsettings.json). Invalid values fail fast with a message naming the variable.
@@ -16,6 +18,9 @@ public sealed record FeedbackSettings
     public TimeSpan PollerInterval { get; init; } = TimeSpan.FromSeconds(300);
     public int PollerWindowDays { get; init; } = 14;
     public PollerStrategy PollerStrategy { get; init; } = PollerStrategy.GraphQl;
+    public PollerSchedule PollerSchedule { get; init; } = PollerSchedule.Budget;
+    /// <summary>Share (0-1] of an installation's hourly GitHub limit the reactions poller may spend.</summary>
+    public double PollerBudgetShare { get; init; } = 0.5;
     public TimeSpan MaintainersRefresh { get; init; } = TimeSpan.FromSeconds(3600);
     public Uri GitHubApiUrl { get; init; } = new("https://api.github.com/");
     public Uri GitHubGraphQlUrl { get; init; } = new("https://api.github.com/graphql");
@@ -43,6 +48,16 @@ public sealed record FeedbackSettings
             "rest" => PollerStrategy.Rest,
             var other => throw new InvalidSettingException($"POLLER_STRATEGY must be 'graphql' or 'rest', not '{other}'."),
         },
+        PollerSchedule = config["POLLER_SCHEDULE"]?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "budget" => PollerSchedule.Budget,
+            "tiers" => PollerSchedule.Tiers,
+            var other => throw new InvalidSettingException($"POLLER_SCHEDULE must be 'budget' or 'tiers', not '{other}'."),
+        },
+        PollerBudgetShare = config["POLLER_BUDGET_SHARE"] is { Length: > 0 } share
+            ? double.TryParse(share, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s is > 0 and <= 1
+                ? s : throw new InvalidSettingException($"POLLER_BUDGET_SHARE must be a number in (0, 1], not '{share}'.")
+            : 0.5,
         MaintainersRefresh = TimeSpan.FromSeconds(PositiveInt(config, "MAINTAINERS_REFRESH_SECS", 3600)),
         GitHubApiUrl = Url(config, "GITHUB_API_URL", "https://api.github.com/", trailingSlash: true),
         GitHubGraphQlUrl = Url(config, "GITHUB_GRAPHQL_URL", "https://api.github.com/graphql", trailingSlash: false),

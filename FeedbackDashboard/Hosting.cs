@@ -77,6 +77,7 @@ public static class Hosting
         services.AddSingleton<PollCycleRecorder>();
         services.AddSingleton<PollHealth>();
         services.AddSingleton<PollConditions>();
+        services.AddSingleton<PollBudgets>();
         services.AddSingleton<MaintainersQueries>();
         services.AddSingleton<AnalyticsQueries>();
         services.AddSingleton<DemoData>();

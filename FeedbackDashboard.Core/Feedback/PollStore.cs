@@ -6,14 +6,15 @@ namespace FeedbackDashboard.Core.Feedback;
 public sealed class PollStore(NpgsqlDataSource db)
 {
     /// <summary>Deleted on GitHub: polled only at the re-check rate from now on; the feedback it drew stays.</summary>
-    public async Task RetireAsync(IReadOnlyCollection<CommentKey> gone, DateTimeOffset now, CancellationToken ct)
+    public async Task RetireAsync(IReadOnlyCollection<CommentKey> gone, DateTimeOffset now, TimeSpan recheckAfter, CancellationToken ct)
     {
         if (gone.Count == 0) return;
         await using var cmd = db.CreateCommand("""
-            update review_comments c set gone_at = coalesce(c.gone_at, @now)
+            update review_comments c set gone_at = coalesce(c.gone_at, @now), next_due_at = @now + @recheck
             from unnest(@kinds, @ids) as g(kind, id) where c.kind = g.kind and c.github_comment_id = g.id
             """);
         cmd.Parameters.AddWithValue("now", now);
+        cmd.Parameters.AddWithValue("recheck", recheckAfter);
         cmd.Parameters.AddWithValue("kinds", gone.Select(g => g.Kind).ToArray());
         cmd.Parameters.AddWithValue("ids", gone.Select(g => g.Id).ToArray());
         await cmd.ExecuteNonQueryAsync(ct);

@@ -19,6 +19,7 @@ public sealed class ReactionsPoller(
     PollStore store,
     RepositoryAccess access,
     PollConditions conditions,
+    PollBudgets budgets,
     GitHubClient github,
     FeedbackSettings settings,
     TimeProvider time,
@@ -38,8 +39,9 @@ public sealed class ReactionsPoller(
         using var scope = log.BeginScope(new Dictionary<string, object> { ["CycleId"] = cycleId, ["Cycle"] = cycle });
         try
         {
-            var selected = await selection.SelectAsync(now, settings.PollerInterval, settings.PollerWindowDays, ct);
-            var installations = selected.Select(c => c.InstallationId)
+            var budget = settings.PollerSchedule == PollerSchedule.Budget;
+            var selected = budget ? [] : await selection.SelectAsync(now, settings.PollerInterval, settings.PollerWindowDays, ct);
+            var installations = (budget ? await selection.InstallationsAsync(now, settings.PollerWindowDays, ct) : selected.Select(c => c.InstallationId))
                 .Concat(await store.PendingCaptureInstallationsAsync(ct))
                 .Concat(await store.InstallationsWithLostAccessAsync(ct)).ToHashSet();
 
@@ -53,12 +55,13 @@ public sealed class ReactionsPoller(
             foreach (var e in captureOutcome.Errors) report.Error(e);
 
             // Captures may have recorded new comments: select again so they are polled in this same cycle.
-            if (captureOutcome.Done > 0) selected = await selection.SelectAsync(now, settings.PollerInterval, settings.PollerWindowDays, ct);
+            if (captureOutcome.Done > 0 && !budget) selected = await selection.SelectAsync(now, settings.PollerInterval, settings.PollerWindowDays, ct);
             var mine = selected.Where(c => held.Owned.Contains(c.InstallationId)).ToLookup(c => c.InstallationId);
-            report.CommentsSelected = mine.Sum(g => g.Count());
+            if (budget) await selection.ParkOutOfWindowAsync(now, settings.PollerWindowDays, ct);
 
             await Parallel.ForEachAsync(held.Owned, new ParallelOptions { MaxDegreeOfParallelism = ParallelInstallations, CancellationToken = ct },
-                async (installationId, token) => await PollInstallationAsync(session, installationId, [.. mine[installationId]], report, token));
+                async (installationId, token) => await PollInstallationAsync(session, installationId,
+                    budget ? null : [.. mine[installationId]], now, report, token));
             await RecordInstallationConditionsAsync(session, held.Owned, ct);
 
             report.Status = report.ErrorCount == 0 ? "ok" : report.CommentsChecked + report.CommentsUnchanged > 0 ? "partial" : "failed";
@@ -87,8 +90,9 @@ public sealed class ReactionsPoller(
 
     private RateBucket Bucket => settings.PollerStrategy == PollerStrategy.GraphQl ? RateBucket.GraphQl : RateBucket.Core;
 
-    private async Task PollInstallationAsync(GitHubSession session, long installationId, List<PollableComment> comments,
-        CycleReport report, CancellationToken ct)
+    /// <summary>Polls one installation: <paramref name="tiered"/> comments, or (budget) what its budget buys, by priority.</summary>
+    private async Task PollInstallationAsync(GitHubSession session, long installationId, List<PollableComment>? tiered,
+        DateTimeOffset now, CycleReport report, CancellationToken ct)
     {
         using var scope = log.BeginScope(new Dictionary<string, object> { ["InstallationId"] = installationId });
         InstallationAccess? reach = null;
@@ -100,6 +104,8 @@ public sealed class ReactionsPoller(
         {
             log.LogWarning("Installation {InstallationId}: repositories not read: {Reason}", installationId, e.Message);
         }
+        var comments = tiered ?? await budgets.SelectAsync(session, installationId, now, ct);
+        lock (report) report.CommentsSelected += comments.Count;
         if (reach is not null)
         {
             // Paused, not failed: lost access is a condition, shown on the health page, and not the comments' fault.
@@ -130,6 +136,7 @@ public sealed class ReactionsPoller(
         }
         if (session.IsUnavailable(installationId, Bucket, out var why))
             report.Error($"installation {installationId}: {why}");
+        await budgets.RecordAsync(session, installationId, now, ct);
     }
 
     private async Task<List<(PollableComment Comment, ReactionsResult Result)>> FetchRestAsync(GitHubSession session,
@@ -229,8 +236,8 @@ public sealed class ReactionsPoller(
             }
         }
 
-        var counts = await reconciler.ReconcileAsync(known, time.GetUtcNow(), ct);
-        await store.RetireAsync(gone, time.GetUtcNow(), ct);
+        var counts = await reconciler.ReconcileAsync(known, time.GetUtcNow(), ct, settings.PollerInterval);
+        await store.RetireAsync(gone, time.GetUtcNow(), settings.PollerInterval * PollScheduling.RecheckCycles, ct);
         lock (report)
         {
             report.CommentsChecked += known.Count;

@@ -1,6 +1,7 @@
 using FeedbackDashboard.Core.GitHub;
 using Npgsql;
 using NpgsqlTypes;
+using FeedbackDashboard.Core.Data;
 
 namespace FeedbackDashboard.Core.Feedback;
 
@@ -28,9 +29,11 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
         ),
         -- Locks the comments being reconciled (a concurrent delete waits) and yields those that exist:
         -- reactions are written for these alone, which is the integrity a per-row foreign key would check.
-        -- A complete answer is proof of life: a comment retired by mistake comes back.
+        -- A complete answer is proof of life: a comment retired by mistake comes back. The comment is next due after
+        -- its target interval (PollScheduling.TargetSql); the scheduler walks next_due_at.
         polled as (
-            update review_comments c set polled_at = @now, etag = k.etag, etag_token = k.etag_token, gone_at = null
+            update review_comments c set polled_at = @now, etag = k.etag, etag_token = k.etag_token, gone_at = null,
+                next_due_at = @now + /*TARGET*/
             from known k where c.kind = k.kind and c.github_comment_id = k.id
             returning c.kind, c.github_comment_id as id
         ),
@@ -41,7 +44,7 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
               and not exists (
                   select 1 from incoming i
                   where i.kind = f.kind and i.id = f.github_comment_id and i.reactor_id = f.reactor_id and i.content = f.content)
-            returning 1
+            returning f.kind, f.github_comment_id as id
         ),
         upserted as (
             insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at)
@@ -49,12 +52,27 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
             from incoming i join polled p on p.kind = i.kind and p.id = i.id
             on conflict (kind, github_comment_id, reactor_id, content) do update set reactor_login = excluded.reactor_login
                 where review_feedback.reactor_login <> excluded.reactor_login
-            returning (xmax = 0) as inserted
+            returning (xmax = 0) as inserted, kind, github_comment_id
+        ),
+        changed as (
+            select kind, github_comment_id as id from upserted where inserted
+            union select kind, id from deleted
         )
-        select (select count(*) from upserted where inserted)::int, (select count(*) from deleted)::int
+        select (select count(*) from upserted where inserted)::int as inserted, (select count(*) from deleted)::int as deleted,
+               array(select kind from changed) as changed_kinds, array(select id from changed) as changed_ids
         """;
 
-    public async Task<ReconcileCounts> ReconcileAsync(IReadOnlyList<KnownReactions> known, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Comments whose reactions just changed: reactions cluster in time, so they are due again sooner. A second
+    /// statement, because one statement may not update a row twice.
+    /// </summary>
+    private const string ChangedSql = """
+        update review_comments c set changed_at = @now, next_due_at = @now + @interval
+        from unnest(@kinds, @ids) as ch(kind, id) where c.kind = ch.kind and c.github_comment_id = ch.id
+        """;
+
+    public async Task<ReconcileCounts> ReconcileAsync(IReadOnlyList<KnownReactions> known, DateTimeOffset now, CancellationToken ct,
+        TimeSpan? interval = null)
     {
         if (known.Count == 0) return default;
         var comments = known.DistinctBy(k => k.Comment).ToList();
@@ -63,7 +81,7 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
             .SelectMany(k => k.Reactions.DistinctBy(r => (r.UserId, r.Content)).Select(r => (k.Comment, r)))
             .ToList();
 
-        await using var cmd = db.CreateCommand(Sql);
+        await using var cmd = db.CreateCommand(Sql.Replace("/*TARGET*/", PollScheduling.TargetSql));
         cmd.Parameters.AddWithValue("k_kinds", comments.Select(k => k.Comment.Kind).ToArray());
         cmd.Parameters.AddWithValue("k_ids", comments.Select(k => k.Comment.Id).ToArray());
         cmd.Parameters.AddWithValue("k_etags", NpgsqlDbType.Array | NpgsqlDbType.Text, comments.Select(k => (object?)k.ETag ?? DBNull.Value).ToArray());
@@ -76,9 +94,27 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue("r_contents", reactions.Select(x => x.r.Content).ToArray());
         cmd.Parameters.AddWithValue("r_at", reactions.Select(x => x.r.CreatedAt).ToArray());
         cmd.Parameters.AddWithValue("now", now);
+        cmd.Parameters.AddWithValue("interval", interval ?? PollScheduling.DefaultInterval);
 
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        return new ReconcileCounts(reader.GetInt32(0), reader.GetInt32(1));
+        string[] changedKinds;
+        long[] changedIds;
+        ReconcileCounts counts;
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            counts = new ReconcileCounts(reader.Get<int>("inserted"), reader.Get<int>("deleted"));
+            changedKinds = reader.Get<string[]>("changed_kinds");
+            changedIds = reader.Get<long[]>("changed_ids");
+        }
+        if (changedIds.Length > 0)
+        {
+            await using var changed = db.CreateCommand(ChangedSql);
+            changed.Parameters.AddWithValue("kinds", changedKinds);
+            changed.Parameters.AddWithValue("ids", changedIds);
+            changed.Parameters.AddWithValue("now", now);
+            changed.Parameters.AddWithValue("interval", interval ?? PollScheduling.DefaultInterval);
+            await changed.ExecuteNonQueryAsync(ct);
+        }
+        return counts;
     }
 }

@@ -13,6 +13,7 @@ public sealed class GitHubSession
     private readonly ConcurrentDictionary<(long, RateBucket), string> _bucketUnavailable = new();
     private readonly ConcurrentDictionary<int, int> _byStatus = new();
     private readonly ConcurrentDictionary<(long, RateBucket), RateLimitState> _rateLimits = new();
+    private readonly ConcurrentDictionary<(long, RateBucket), int> _pointsByInstallation = new();
     private int _requests;
     private int _notModified;
     private int _corePoints;
@@ -26,6 +27,10 @@ public sealed class GitHubSession
     public int RateLimitPoints => _corePoints + _graphQlPoints;
     public IReadOnlyDictionary<int, int> ByStatus => _byStatus;
     public IReadOnlyDictionary<(long Installation, RateBucket Bucket), RateLimitState> RateLimits => _rateLimits;
+    /// <summary>Points spent per installation and bucket in this run.</summary>
+    public IReadOnlyDictionary<(long Installation, RateBucket Bucket), int> PointsByInstallation => _pointsByInstallation;
+
+    public int PointsOf(long installationId, RateBucket bucket) => _pointsByInstallation.GetValueOrDefault((installationId, bucket));
 
     public bool IsUnavailable(long installationId, out string reason) => _unavailable.TryGetValue(installationId, out reason!);
 
@@ -47,7 +52,11 @@ public sealed class GitHubSession
         _byStatus.AddOrUpdate(status, 1, (_, n) => n + 1);
         if (status == 304) Interlocked.Increment(ref _notModified);
         // A GraphQL request's points are its reported cost (RecordGraphQlCost); an unanswered request costs nothing.
-        else if (bucket == RateBucket.Core && status != 0) Interlocked.Increment(ref _corePoints);
+        else if (bucket == RateBucket.Core && status != 0)
+        {
+            Interlocked.Increment(ref _corePoints);
+            _pointsByInstallation.AddOrUpdate((installationId, RateBucket.Core), 1, (_, n) => n + 1);
+        }
         if (rateLimit is not null) RecordRateLimit(installationId, bucket, rateLimit);
         Telemetry.GitHubRequests.Add(1, new KeyValuePair<string, object?>("status", status.ToString()));
     }
@@ -55,6 +64,7 @@ public sealed class GitHubSession
     internal void RecordGraphQlCost(long installationId, int cost, RateLimitState? state)
     {
         Interlocked.Add(ref _graphQlPoints, cost);
+        _pointsByInstallation.AddOrUpdate((installationId, RateBucket.GraphQl), cost, (_, n) => n + cost);
         if (state is not null) RecordRateLimit(installationId, RateBucket.GraphQl, state);
     }
 

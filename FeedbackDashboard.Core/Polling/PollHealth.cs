@@ -22,14 +22,21 @@ public sealed record JobHealth(string Job, string Status, int IntervalSecs, Date
 /// <summary>An open condition as served: kind is access_lost | rate_limited | token_failed | renamed | budget_limited.</summary>
 public sealed record ConditionView(long InstallationId, string? Repository, string Kind, DateTimeOffset Since, string Detail);
 
+/// <summary>Per installation: its GitHub limit, the share we may spend, what we spent in the last hour, the window and the lag to expect.</summary>
+public sealed record BudgetView(int Limit, double Share, int PointsPerHour, int CommentsInWindow, int CapacityPerCycle,
+    Feedback.ExpectedLag ExpectedLagS);
+
+public sealed record InstallationView(long InstallationId, BudgetView Budget);
+
 public sealed record PollerHealth(string Status, string InstanceRole, DateTimeOffset CheckedAt, IReadOnlyList<JobHealth> Jobs,
-    IReadOnlyList<ConditionView> Conditions);
+    IReadOnlyList<ConditionView> Conditions, IReadOnlyList<InstallationView> Installations);
 
 /// <summary>
 /// Health of the scheduled jobs from poll_cycles, readable on any instance: healthy, late (no finished cycle in two
 /// intervals), failing (the last three finished cycles failed), disabled (no poller has ever run one).
 /// </summary>
-public sealed class PollHealth(NpgsqlDataSource db, PollConditions conditions, FeedbackSettings settings, TimeProvider time)
+public sealed class PollHealth(NpgsqlDataSource db, PollConditions conditions, Feedback.PollBudgets budgets, FeedbackSettings settings,
+    TimeProvider time)
 {
     public const int CyclesShown = 20;
 
@@ -45,7 +52,9 @@ public sealed class PollHealth(NpgsqlDataSource db, PollConditions conditions, F
         var overall = order.First(s => jobs.Any(j => j.Status == s) || s == "healthy");
         var open = (await conditions.OpenAsync(ct))
             .Select(c => new ConditionView(c.InstallationId, c.Repository, PollConditions.Wire(c.Kind), c.Since, c.Detail)).ToList();
-        return new PollerHealth(overall, settings.Role == Role.Poller ? "poller" : "serve", now, jobs, open);
+        var installations = (await budgets.AllAsync(now, ct)).Select(b => new InstallationView(b.InstallationId,
+            new BudgetView(b.Limit, b.Share, b.PointsPerHour, b.CommentsInWindow, b.Capacity, b.ExpectedLagS))).ToList();
+        return new PollerHealth(overall, settings.Role == Role.Poller ? "poller" : "serve", now, jobs, open, installations);
     }
 
     public async Task<IReadOnlyList<CycleView>> RecentAsync(string job, int limit, CancellationToken ct)

@@ -69,4 +69,30 @@ public sealed class PollerApiTests : IAsyncLifetime
         Assert.Equal("failing", overall);
         Assert.Equal("boom", body.GetProperty("jobs")[0].GetProperty("cycles")[0].GetProperty("errors")[0].GetString());
     }
+
+    [Fact]
+    public async Task Health_serves_points_per_bucket_skipped_non_human_and_open_conditions()
+    {
+        await _db.RepoAsync("acme/widgets", installation: 77);
+        await _db.ExecuteAsync("""
+            insert into poll_cycles (job, instance, started_at, finished_at, status, points_core, points_graphql, skipped_non_human, rate_limits)
+            values ('reactions', 't', '2026-11-20T11:58:00Z', '2026-11-20T11:58:02Z', 'ok', 1, 2, 3,
+                    '{"77": {"graphql": {"limit": 5000, "remaining": 4998, "reset_at": "2026-11-20T12:30:00Z"}}}');
+            insert into poller_conditions (installation_id, repository_id, kind, since, detail, updated_at)
+            values (77, (select id from repositories where full_name = 'acme/widgets'), 'access_lost', '2026-11-20T11:00:00Z', 'not listed', '2026-11-20T11:58:00Z'),
+                   (78, null, 'rate_limited', '2026-11-20T11:50:00Z', 'graphql until 12:30', '2026-11-20T11:58:00Z');
+            """);
+
+        var (_, _, body) = await HealthAsync();
+
+        var cycle = body.GetProperty("jobs")[0].GetProperty("cycles")[0];
+        Assert.Equal(1, cycle.GetProperty("points_used").GetProperty("core").GetInt32());
+        Assert.Equal(2, cycle.GetProperty("points_used").GetProperty("graphql").GetInt32());
+        Assert.Equal(3, cycle.GetProperty("skipped_non_human").GetInt32());
+        Assert.Equal(4998, cycle.GetProperty("rate_limits").GetProperty("77").GetProperty("graphql").GetProperty("remaining").GetInt32());
+        var conditions = body.GetProperty("conditions").EnumerateArray()
+            .Select(c => (c.GetProperty("installation_id").GetInt64(), c.GetProperty("repository").GetString(), c.GetProperty("kind").GetString()))
+            .ToList();
+        Assert.Equal([(78L, (string?)null, "rate_limited"), (77L, "acme/widgets", "access_lost")], conditions);
+    }
 }

@@ -40,7 +40,9 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         Services.AddSingleton(new FeedbackQueries(dataSource));
         Services.AddSingleton(new MaintainersQueries(dataSource));
         Services.AddSingleton(new DemoData(dataSource, TimeProvider.System));
-        Services.AddSingleton(new PollHealth(dataSource, new PollConditions(dataSource, TimeProvider.System), settings, TimeProvider.System));
+        var conditions = new PollConditions(dataSource, TimeProvider.System);
+        Services.AddSingleton(new PollHealth(dataSource, conditions, new PollBudgets(dataSource, new PollSelection(dataSource), conditions, settings),
+            settings, TimeProvider.System));
         Services.AddSingleton(new PollCycleNotifier(dataSource, NullLogger<PollCycleNotifier>.Instance));
     }
 

@@ -8,8 +8,12 @@ namespace FeedbackDashboard.Tests.Infrastructure;
 /// <summary>A ReactionsPoller made of the real parts, on a test database and a fake GitHub sharing one clock.</summary>
 public static class PollerHarness
 {
-    public static FeedbackSettings Settings(PollerStrategy strategy = PollerStrategy.GraphQl, int intervalSecs = 300) => new()
+    /// <summary>The seed's tiers unless told: the tests written for them keep their exact selections.</summary>
+    public static FeedbackSettings Settings(PollerStrategy strategy = PollerStrategy.GraphQl, int intervalSecs = 300,
+        PollerSchedule schedule = PollerSchedule.Tiers, double budgetShare = 0.5) => new()
     {
+        PollerSchedule = schedule,
+        PollerBudgetShare = budgetShare,
         Role = Role.Poller,
         PollerStrategy = strategy,
         PollerInterval = TimeSpan.FromSeconds(intervalSecs),
@@ -29,6 +33,7 @@ public static class PollerHarness
             new PollStore(db.DataSource),
             new RepositoryAccess(db.DataSource, gh.Client, conditions, NullLogger<RepositoryAccess>.Instance),
             conditions,
+            new PollBudgets(db.DataSource, new PollSelection(db.DataSource), conditions, settings),
             gh.Client, settings, gh.Time, NullLogger<ReactionsPoller>.Instance);
     }
 

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using FeedbackDashboard.Core.Data;
+using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Polling;
+using Npgsql;
+
+namespace FeedbackDashboard.Core.Feedback;
+
+/// <summary>An installation's budget as the health page shows it.</summary>
+public sealed record InstallationBudget(long InstallationId, int Limit, double Share, int PointsPerHour, int CommentsInWindow,
+    int Capacity, ExpectedLag ExpectedLagS);
+
+/// <summary>
+/// POLLER_SCHEDULE=budget, per installation: reads what GitHub last said of its budget, plans this cycle's points
+/// (<see cref="PollScheduling.Plan"/>), selects that many comments by priority, and afterwards records the reading,
+/// the points spent and the lag to expect; a budget that can't poll the whole window opens a budget_limited condition.
+/// </summary>
+public sealed class PollBudgets(NpgsqlDataSource db, PollSelection selection, PollConditions conditions, FeedbackSettings settings)
+{
+    private RateBucket Bucket => settings.PollerStrategy == PollerStrategy.GraphQl ? RateBucket.GraphQl : RateBucket.Core;
+    private double PointsPerComment => Bucket == RateBucket.GraphQl ? PollScheduling.GraphQlPointsPerComment : PollScheduling.RestPointsPerComment;
+
+    public async Task<List<PollableComment>> SelectAsync(GitHubSession session, long installationId, DateTimeOffset now, CancellationToken ct)
+    {
+        var counts = await selection.CountAsync(installationId, now, settings.PollerWindowDays, ct);
+        var reading = await ReadingAsync(installationId, ct);
+        var plan = PollScheduling.Plan(reading?.Limit, reading?.Remaining, reading?.ResetAt, now, settings.PollerInterval,
+            settings.PollerBudgetShare, PointsPerComment, counts.Total);
+        var lag = PollScheduling.Expect(counts, plan.Capacity, settings.PollerInterval);
+        await SavePlanAsync(installationId, counts.Total, plan, lag, ct);
+        if (plan.Limited)
+        {
+            await conditions.SetAsync(installationId, null, ConditionKind.BudgetLimited,
+                $"{plan.PointsAllowed:0.#} points this cycle poll {plan.Capacity} of {counts.Total} comments; expected worst lag " +
+                $"{Seconds(lag.Lt1d)} under a day old, {Seconds(lag.D1To3)} at 1-3 days, {Seconds(lag.Gt3d)} older", ct);
+        }
+        else
+        {
+            await conditions.ClearAsync(installationId, null, ConditionKind.BudgetLimited, ct);
+        }
+        return await selection.SelectBudgetAsync(installationId, now, settings.PollerWindowDays, plan.Capacity, ct);
+    }
+
+    private static string Seconds(double s) => double.IsInfinity(s) ? "unbounded" : s < 120 ? $"{s:0} s" : $"{s / 60:0} min";
+
+    /// <summary>Keeps GitHub's latest reading of the bucket and the points this cycle spent (both strategies).</summary>
+    public async Task RecordAsync(GitHubSession session, long installationId, DateTimeOffset now, CancellationToken ct)
+    {
+        var bucket = Bucket;
+        await using var batch = db.CreateBatch();
+        if (session.RateLimits.TryGetValue((installationId, bucket), out var state) && state.Limit > 0)
+        {
+            var save = new NpgsqlBatchCommand("""
+                insert into installation_budgets (installation_id, bucket, rate_limit, remaining, reset_at, read_at)
+                values (@inst, @bucket, @limit, @remaining, @reset, @now)
+                on conflict (installation_id) do update set bucket = excluded.bucket, rate_limit = excluded.rate_limit,
+                    remaining = excluded.remaining, reset_at = excluded.reset_at, read_at = excluded.read_at
+                """);
+            save.Parameters.AddWithValue("inst", installationId);
+            save.Parameters.AddWithValue("bucket", bucket == RateBucket.GraphQl ? "graphql" : "core");
+            save.Parameters.AddWithValue("limit", state.Limit);
+            save.Parameters.AddWithValue("remaining", state.Remaining);
+            save.Parameters.AddWithValue("reset", state.ResetAt);
+            save.Parameters.AddWithValue("now", now);
+            batch.BatchCommands.Add(save);
+        }
+        var spend = new NpgsqlBatchCommand("""
+            insert into installation_spend (installation_id, cycle_at, points) values (@inst, @now, @points)
+            on conflict (installation_id, cycle_at) do update set points = excluded.points
+            """);
+        spend.Parameters.AddWithValue("inst", installationId);
+        spend.Parameters.AddWithValue("now", now);
+        spend.Parameters.AddWithValue("points", session.PointsOf(installationId, bucket));
+        batch.BatchCommands.Add(spend);
+        var prune = new NpgsqlBatchCommand("delete from installation_spend where installation_id = @inst and cycle_at < @now - interval '1 day'");
+        prune.Parameters.AddWithValue("inst", installationId);
+        prune.Parameters.AddWithValue("now", now);
+        batch.BatchCommands.Add(prune);
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    private sealed record Reading(int Limit, int Remaining, DateTimeOffset ResetAt);
+
+    private async Task<Reading?> ReadingAsync(long installationId, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("select rate_limit, remaining, reset_at from installation_budgets where installation_id = @inst and bucket = @bucket");
+        cmd.Parameters.AddWithValue("inst", installationId);
+        cmd.Parameters.AddWithValue("bucket", Bucket == RateBucket.GraphQl ? "graphql" : "core");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? new Reading(r.Get<int>("rate_limit"), r.Get<int>("remaining"), r.Get<DateTimeOffset>("reset_at")) : null;
+    }
+
+    private async Task SavePlanAsync(long installationId, int inWindow, CycleBudget plan, ExpectedLag lag, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            insert into installation_budgets (installation_id, bucket, rate_limit, remaining, reset_at, read_at, comments_in_window, capacity, expected_lag)
+            values (@inst, @bucket, @limit, @limit, '-infinity', '-infinity', @in_window, @capacity, @lag::jsonb)
+            on conflict (installation_id) do update set comments_in_window = excluded.comments_in_window,
+                capacity = excluded.capacity, expected_lag = excluded.expected_lag
+            """);
+        cmd.Parameters.AddWithValue("inst", installationId);
+        cmd.Parameters.AddWithValue("bucket", Bucket == RateBucket.GraphQl ? "graphql" : "core");
+        cmd.Parameters.AddWithValue("limit", plan.Limit);
+        cmd.Parameters.AddWithValue("in_window", inWindow);
+        cmd.Parameters.AddWithValue("capacity", plan.Capacity);
+        cmd.Parameters.AddWithValue("lag", JsonSerializer.Serialize(new ExpectedLag(Finite(lag.Lt1d), Finite(lag.D1To3), Finite(lag.Gt3d))));
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>JSON has no infinity: an unbounded lag is written as -1.</summary>
+    private static double Finite(double s) => double.IsInfinity(s) ? -1 : Math.Round(s);
+
+    /// <summary>Every installation's budget: the reading, the points spent in the last hour and the lag to expect.</summary>
+    public async Task<IReadOnlyList<InstallationBudget>> AllAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            select b.installation_id, b.rate_limit, b.comments_in_window, b.capacity, b.expected_lag::text as expected_lag,
+                   coalesce((select sum(s.points) from installation_spend s
+                             where s.installation_id = b.installation_id and s.cycle_at > @now - interval '1 hour'), 0)::int as points_hour
+            from installation_budgets b order by b.installation_id
+            """);
+        cmd.Parameters.AddWithValue("now", now);
+        var list = new List<InstallationBudget>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new InstallationBudget(r.Get<long>("installation_id"), r.Get<int>("rate_limit"), settings.PollerBudgetShare,
+                r.Get<int>("points_hour"), r.Get<int>("comments_in_window"), r.Get<int>("capacity"),
+                JsonSerializer.Deserialize<ExpectedLag>(r.Get<string>("expected_lag")) ?? new ExpectedLag(0, 0, 0)));
+        }
+        return list;
+    }
+}
