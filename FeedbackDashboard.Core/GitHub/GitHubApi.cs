@@ -93,14 +93,7 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
                 }
                 catch (AuthorizationException)
                 {
-                    auth.Invalidate(installationId, token);
-                    if (!reauthenticated)
-                    {
-                        reauthenticated = true;
-                        continue;
-                    }
-                    session.MarkUnavailable(installationId, "GitHub refused a fresh installation token (401)");
-                    throw new InstallationUnavailableException(installationId, "401 after a fresh token");
+                    Unauthorized(session, installationId, token, ref reauthenticated);
                 }
                 catch (ApiException e) when (RateLimitWait((int)e.StatusCode, graphQlLimited: false, name => Header(e.HttpResponse, name),
                                                  () => e.HttpResponse?.Body as string ?? e.Message, rateLimitRetries) is { } wait)
@@ -141,6 +134,21 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
     {
         if (session.IsUnavailable(installationId, bucket, out var why))
             throw new InstallationUnavailableException(installationId, why, session.IsUnavailable(installationId, out _) ? null : bucket);
+    }
+
+    /// <summary>
+    /// GitHub refused the token: forget it and let the caller try once more with a fresh one; a second 401 puts the
+    /// installation out for the run.
+    /// </summary>
+    private void Unauthorized(GitHubSession session, long installationId, string token, ref bool reauthenticated)
+    {
+        auth.Invalidate(installationId, token);
+        if (reauthenticated)
+        {
+            session.MarkUnavailable(installationId, "GitHub refused a fresh installation token (401)");
+            throw new InstallationUnavailableException(installationId, "401 after a fresh token");
+        }
+        reauthenticated = true;
     }
 
     /// <summary>
@@ -202,14 +210,8 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
 
                 if (status == 401)
                 {
-                    auth.Invalidate(installationId, token);
-                    if (!reauthenticated)
-                    {
-                        reauthenticated = true;
-                        continue;
-                    }
-                    session.MarkUnavailable(installationId, "GitHub refused a fresh installation token (401)");
-                    throw new InstallationUnavailableException(installationId, "401 after a fresh token");
+                    Unauthorized(session, installationId, token, ref reauthenticated);
+                    continue;
                 }
 
                 if (status is 301 or 302 or 307 or 308 && SameHostRedirect(request, response) is { } location)

@@ -103,7 +103,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         const string what = "GET installation/repositories";
         var answer = await api.CallAsync(session, installationId, what,
             gh => gh.GitHubApps.Installation.GetAllRepositoriesForCurrent(AllPages), ct);
-        return Complete(answer?.Repositories, what).Select(r => new InstalledRepository(r.Id, r.FullName)).ToList();
+        return Complete(answer?.Repositories, what, r => r.Id > 0 && !string.IsNullOrEmpty(r.FullName)).Select(r => new InstalledRepository(r.Id, r.FullName)).ToList();
     }
 
     // ---- Reactions over GraphQL: 100 comments a request ----
@@ -250,7 +250,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         // diff position but not line/original_line, which capture matches findings on.
         var items = await api.CallAsync(session, installationId, what, gh => new ApiConnection(gh.Connection).GetAll<RestReviewComment>(
             new Uri($"repos/{RepoPath(repoFullName)}/pulls/{prNumber}/reviews/{reviewId}/comments", UriKind.Relative), AllPages), ct);
-        return Complete(items, what).Select(c => new PostedReviewComment(c.Id, c.NodeId, c.Path, c.Line ?? c.OriginalLine, c.CreatedAt)).ToList();
+        return Complete(items, what, c => c.Id > 0).Select(c => new PostedReviewComment(c.Id, c.NodeId, c.Path, c.Line ?? c.OriginalLine, c.CreatedAt)).ToList();
     }
 
     // ---- Maintainers ----
@@ -260,7 +260,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         var (owner, name) = Split(repoFullName);
         var what = $"GET repos/{repoFullName}";
         var repo = await api.CallAsync(session, installationId, what, gh => gh.Repository.Get(owner, name), ct);
-        var o = repo?.Owner ?? throw new GitHubRequestException(200, $"{what}: no owner");
+        var o = repo?.Owner is { } found && Valid(found) ? found : throw new GitHubRequestException(200, $"{what}: no owner");
         return new RepoOwner(o.Id, o.Login, o.Type is AccountType.Organization ? "Organization" : o.Type?.ToString() ?? "User");
     }
 
@@ -272,7 +272,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         var what = $"GET repos/{repoFullName}/collaborators";
         var direct = new RepositoryCollaboratorListRequest { Affiliation = CollaboratorAffiliation.Direct };
         var users = await api.CallAsync(session, installationId, what, gh => gh.Repository.Collaborator.GetAll(owner, name, direct, AllPages), ct);
-        return Complete(users, what).Select(u => new GitHubUser(u.Id, u.Login, u.RoleName)).ToList();
+        return Complete(users, what, u => u.Id > 0 && !string.IsNullOrEmpty(u.Login)).Select(u => new GitHubUser(u.Id, u.Login, u.RoleName)).ToList();
     }
 
     public async Task<IReadOnlyList<GitHubUser>> GetOrgMembersAsync(GitHubSession session, long installationId, string org,
@@ -280,14 +280,19 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     {
         var what = $"GET orgs/{org}/members";
         var users = await api.CallAsync(session, installationId, what, gh => gh.Organization.Member.GetAll(org, AllPages), ct);
-        return Complete(users, what).Select(u => new GitHubUser(u.Id, u.Login)).ToList();
+        return Complete(users, what, Valid).Select(u => new GitHubUser(u.Id, u.Login)).ToList();
     }
 
-    /// <summary>A list with a null item (or none at all) is not GitHub's whole answer: fail it, never act on half.</summary>
-    private static IEnumerable<T> Complete<T>(IReadOnlyList<T?>? items, string what) where T : class =>
-        items is not null && items.All(i => i is not null)
+    /// <summary>
+    /// A list with a null item, an item without its id (Octokit reads an object where a list was due as a one-item list
+    /// of defaults) or no list at all is not GitHub's whole answer: fail it, never act on half.
+    /// </summary>
+    private static IEnumerable<T> Complete<T>(IReadOnlyList<T?>? items, string what, Func<T, bool> valid) where T : class =>
+        items is not null && items.All(i => i is not null && valid(i))
             ? items.Select(i => i!)
-            : throw new GitHubRequestException(200, $"{what}: {(items is null ? "no list" : "a null item in the list")}");
+            : throw new GitHubRequestException(200, $"{what}: {(items is null ? "no list" : "an unreadable item in the list")}");
+
+    private static bool Valid(Account u) => u.Id > 0 && !string.IsNullOrEmpty(u.Login);
 
     private static (string Owner, string Name) Split(string fullName)
     {
