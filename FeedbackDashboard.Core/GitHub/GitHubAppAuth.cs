@@ -1,31 +1,31 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Octokit;
+using Polly.Timeout;
 
 namespace FeedbackDashboard.Core.GitHub;
 
 /// <summary>
 /// GitHub App authentication: an RS256 JWT signed with the App key, exchanged for installation tokens that are
-/// kept and reused until 5 minutes before they expire (one mint per installation per hour, not per cycle).
+/// kept and reused until 5 minutes before they expire (one mint per installation per hour, not per cycle). The mint
+/// is Octokit's GitHubApps.CreateInstallationToken, signed with our own JWT as Bearer credentials.
 /// </summary>
 public sealed class GitHubAppAuth : IDisposable
 {
     public static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);
 
-    private readonly HttpClient _http;
+    private readonly IGitHubClient _app;
     private readonly long _appId;
     private readonly RSA _key;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<long, InstallationToken> _tokens = new();
     private readonly ConcurrentDictionary<long, SemaphoreSlim> _mintLocks = new();
 
-    public GitHubAppAuth(HttpClient http, long appId, string privateKeyPem, TimeProvider time)
+    public GitHubAppAuth(GitHubTransport transport, long appId, string privateKeyPem, TimeProvider time)
     {
-        _http = http;
+        _app = transport.CreateOctokit(new AppJwt(this));
         _appId = appId;
         _time = time;
         _key = RSA.Create();
@@ -86,20 +86,25 @@ public sealed class GitHubAppAuth : IDisposable
 
     private async Task<InstallationToken> MintAsync(long installationId, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"app/installations/{installationId}/access_tokens");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", CreateJwt());
         Interlocked.Increment(ref _mintCount);
         // Signed with the App's JWT: not an installation's request and not charged to its budget.
         using var unmetered = GitHubMeteringHandler.Unmetered();
-        using var response = await _http.SendAsync(request, ct);
-        if (!response.IsSuccessStatusCode)
+        try
         {
-            throw new InstallationUnavailableException(installationId,
-                $"token mint answered {(int)response.StatusCode} {response.ReasonPhrase}");
+            // Octokit takes no CancellationToken here; the call is bounded by the handler's per-attempt timeout.
+            var token = await _app.GitHubApps.CreateInstallationToken(installationId).WaitAsync(ct);
+            return token?.Token is { Length: > 0 } value
+                ? new InstallationToken(value, token.ExpiresAt)
+                : throw new InstallationUnavailableException(installationId, "token mint answered an empty body");
         }
-        var body = await response.Content.ReadFromJsonAsync<MintResponse>(ct)
-                   ?? throw new InstallationUnavailableException(installationId, "token mint answered an empty body");
-        return new InstallationToken(body.Token, body.ExpiresAt);
+        catch (ApiException e)
+        {
+            throw new InstallationUnavailableException(installationId, $"token mint answered {(int)e.StatusCode} {e.StatusCode}");
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            throw new InstallationUnavailableException(installationId, $"token mint: no answer ({e.Message})");
+        }
     }
 
     private static string Base64Url(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
@@ -111,7 +116,9 @@ public sealed class GitHubAppAuth : IDisposable
 
     private sealed record InstallationToken(string Token, DateTimeOffset ExpiresAt);
 
-    private sealed record MintResponse(
-        [property: JsonPropertyName("token")] string Token,
-        [property: JsonPropertyName("expires_at")] DateTimeOffset ExpiresAt);
+    /// <summary>A fresh App JWT for every App-level request: it lives 9 minutes, the client lives as long as we do.</summary>
+    private sealed class AppJwt(GitHubAppAuth auth) : ICredentialStore
+    {
+        public Task<Credentials> GetCredentials() => Task.FromResult(new Credentials(auth.CreateJwt(), AuthenticationType.Bearer));
+    }
 }

@@ -1,14 +1,20 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Octokit;
 
 namespace FeedbackDashboard.Core.GitHub;
 
-/// <summary>The REST and GraphQL calls the poller and the maintainers refresh make, over <see cref="GitHubApi"/>.</summary>
+/// <summary>
+/// The REST and GraphQL calls the poller and the maintainers refresh make, over <see cref="GitHubApi"/>: REST on
+/// Octokit's clients (installation repositories, review comments, repository owner, collaborators, org members) and
+/// on our HttpClient where Octokit cannot do the job (GraphQL, the conditional reactions list, node ids).
+/// </summary>
 public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
 {
     public const int PageSize = 100;
     /// <summary>GitHub's cap on ids in one nodes(ids:) query.</summary>
     public const int GraphQlBatch = 100;
+    private static readonly ApiOptions AllPages = new() { PageSize = PageSize };
 
     // REST speaks snake_case, GraphQL camelCase.
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -18,6 +24,9 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     private static readonly JsonSerializerOptions GraphJson = new(JsonSerializerDefaults.Web);
 
     // ---- Reactions over REST: one list per comment, every page, conditional on the stored ETag ----
+    // On our HttpClient, not Octokit: Octokit's clients cannot send If-None-Match on a request (IConnection.Get takes
+    // no headers; its only ETag support is a client-wide response cache keyed by URL), nor tell us which token an
+    // answer's ETag belongs to. The node-id lookup stays with it: same hot path, same gate and rate-limit waits.
 
     public async Task<ReactionsResult> GetReactionsRestAsync(GitHubSession session, long installationId, CommentRef comment,
         CancellationToken ct)
@@ -91,25 +100,10 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     public async Task<IReadOnlyList<InstalledRepository>> GetInstallationRepositoriesAsync(GitHubSession session, long installationId,
         CancellationToken ct)
     {
-        var all = new List<InstalledRepository>();
-        string? url = $"installation/repositories?per_page={PageSize}";
-        while (url is not null)
-        {
-            var response = await api.SendAsync(session, installationId, HttpMethod.Get, url, ct: ct);
-            if (!response.IsSuccess) throw new GitHubRequestException(response.Status, $"GET installation/repositories answered {response.Status}");
-            try
-            {
-                var page = JsonSerializer.Deserialize<RestInstallationRepos>(response.Body, Json)
-                           ?? throw new JsonException("empty body");
-                all.AddRange(page.Repositories.Select(r => new InstalledRepository(r.Id, r.FullName)));
-            }
-            catch (JsonException e)
-            {
-                throw new GitHubRequestException(response.Status, $"GET installation/repositories: unreadable answer ({e.Message})");
-            }
-            url = response.NextLink;
-        }
-        return all;
+        const string what = "GET installation/repositories";
+        var answer = await api.CallAsync(session, installationId, what,
+            gh => gh.GitHubApps.Installation.GetAllRepositoriesForCurrent(AllPages), ct);
+        return Complete(answer?.Repositories, what, r => r.Id > 0 && !string.IsNullOrEmpty(r.FullName)).Select(r => new InstalledRepository(r.Id, r.FullName)).ToList();
     }
 
     // ---- Reactions over GraphQL: 100 comments a request ----
@@ -251,53 +245,59 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     public async Task<IReadOnlyList<PostedReviewComment>> GetReviewCommentsAsync(GitHubSession session, long installationId,
         string repoFullName, int prNumber, long reviewId, CancellationToken ct)
     {
-        var items = await GetAllPagesAsync<RestComment>(session, installationId,
-            $"repos/{RepoPath(repoFullName)}/pulls/{prNumber}/reviews/{reviewId}/comments?per_page={PageSize}", ct);
-        return items.Select(c => new PostedReviewComment(c.Id, c.NodeId, c.Path, c.Line ?? c.OriginalLine, c.CreatedAt)).ToList();
+        var what = $"GET repos/{repoFullName}/pulls/{prNumber}/reviews/{reviewId}/comments";
+        // Octokit's connection and pagination with our own wire type: its PullRequestReviewComment (14.0.0) carries the
+        // diff position but not line/original_line, which capture matches findings on.
+        var items = await api.CallAsync(session, installationId, what, gh => new ApiConnection(gh.Connection).GetAll<RestReviewComment>(
+            new Uri($"repos/{RepoPath(repoFullName)}/pulls/{prNumber}/reviews/{reviewId}/comments", UriKind.Relative), AllPages), ct);
+        return Complete(items, what, c => c.Id > 0).Select(c => new PostedReviewComment(c.Id, c.NodeId, c.Path, c.Line ?? c.OriginalLine, c.CreatedAt)).ToList();
     }
 
     // ---- Maintainers ----
 
     public async Task<RepoOwner> GetRepoOwnerAsync(GitHubSession session, long installationId, string repoFullName, CancellationToken ct)
     {
-        var response = await api.SendAsync(session, installationId, HttpMethod.Get, $"repos/{RepoPath(repoFullName)}", ct: ct);
-        if (!response.IsSuccess) throw new GitHubRequestException(response.Status, $"GET repos/{repoFullName} answered {response.Status}");
-        var repo = JsonSerializer.Deserialize<RestRepo>(response.Body, Json)?.Owner
-                   ?? throw new GitHubRequestException(response.Status, $"GET repos/{repoFullName}: no owner");
-        return new RepoOwner(repo.Id, repo.Login, repo.Type ?? "User");
+        var (owner, name) = Split(repoFullName);
+        var what = $"GET repos/{repoFullName}";
+        var repo = await api.CallAsync(session, installationId, what, gh => gh.Repository.Get(owner, name), ct);
+        var o = repo?.Owner is { } found && Valid(found) ? found : throw new GitHubRequestException(200, $"{what}: no owner");
+        return new RepoOwner(o.Id, o.Login, o.Type is AccountType.Organization ? "Organization" : o.Type?.ToString() ?? "User");
     }
 
+    /// <summary>Direct collaborators with their role_name (Octokit's Collaborator carries it), every page.</summary>
     public async Task<IReadOnlyList<GitHubUser>> GetDirectCollaboratorsAsync(GitHubSession session, long installationId,
-        string repoFullName, CancellationToken ct) =>
-        (await GetAllPagesAsync<RestUser>(session, installationId,
-            $"repos/{RepoPath(repoFullName)}/collaborators?affiliation=direct&per_page={PageSize}", ct))
-        .Select(u => new GitHubUser(u.Id, u.Login, u.RoleName)).ToList();
+        string repoFullName, CancellationToken ct)
+    {
+        var (owner, name) = Split(repoFullName);
+        var what = $"GET repos/{repoFullName}/collaborators";
+        var direct = new RepositoryCollaboratorListRequest { Affiliation = CollaboratorAffiliation.Direct };
+        var users = await api.CallAsync(session, installationId, what, gh => gh.Repository.Collaborator.GetAll(owner, name, direct, AllPages), ct);
+        return Complete(users, what, u => u.Id > 0 && !string.IsNullOrEmpty(u.Login)).Select(u => new GitHubUser(u.Id, u.Login, u.RoleName)).ToList();
+    }
 
     public async Task<IReadOnlyList<GitHubUser>> GetOrgMembersAsync(GitHubSession session, long installationId, string org,
-        CancellationToken ct) =>
-        (await GetAllPagesAsync<RestUser>(session, installationId,
-            $"orgs/{Uri.EscapeDataString(org)}/members?per_page={PageSize}", ct))
-        .Select(u => new GitHubUser(u.Id, u.Login, u.RoleName)).ToList();
-
-    /// <summary>Every page (Link rel="next"); any failed page fails the whole list, so callers never act on half.</summary>
-    private async Task<List<T>> GetAllPagesAsync<T>(GitHubSession session, long installationId, string? url, CancellationToken ct)
+        CancellationToken ct)
     {
-        var all = new List<T>();
-        while (url is not null)
-        {
-            var response = await api.SendAsync(session, installationId, HttpMethod.Get, url, ct: ct);
-            if (!response.IsSuccess) throw new GitHubRequestException(response.Status, $"GET {url} answered {response.Status}");
-            try
-            {
-                all.AddRange(JsonSerializer.Deserialize<T[]>(response.Body, Json) ?? []);
-            }
-            catch (JsonException e)
-            {
-                throw new GitHubRequestException(response.Status, $"GET {url}: unreadable answer ({e.Message})");
-            }
-            url = response.NextLink;
-        }
-        return all;
+        var what = $"GET orgs/{org}/members";
+        var users = await api.CallAsync(session, installationId, what, gh => gh.Organization.Member.GetAll(org, AllPages), ct);
+        return Complete(users, what, Valid).Select(u => new GitHubUser(u.Id, u.Login)).ToList();
+    }
+
+    /// <summary>
+    /// A list with a null item, an item without its id (Octokit reads an object where a list was due as a one-item list
+    /// of defaults) or no list at all is not GitHub's whole answer: fail it, never act on half.
+    /// </summary>
+    private static IEnumerable<T> Complete<T>(IReadOnlyList<T?>? items, string what, Func<T, bool> valid) where T : class =>
+        items is not null && items.All(i => i is not null && valid(i))
+            ? items.Select(i => i!)
+            : throw new GitHubRequestException(200, $"{what}: {(items is null ? "no list" : "an unreadable item in the list")}");
+
+    private static bool Valid(Account u) => u.Id > 0 && !string.IsNullOrEmpty(u.Login);
+
+    private static (string Owner, string Name) Split(string fullName)
+    {
+        var slash = fullName.IndexOf('/');
+        return (fullName[..slash], fullName[(slash + 1)..]);
     }
 
     private static string RepoPath(string fullName)
@@ -308,13 +308,20 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
 
     // ---- Wire shapes ----
 
-    private sealed record RestUser(long Id, string Login, string? RoleName, string? Type = null);
+    private sealed record RestUser(long Id, string Login, string? Type);
     private sealed record RestReaction(long Id, RestUser? User, string Content, DateTimeOffset CreatedAt);
-    private sealed record RestInstalledRepo(long Id, string FullName);
-    private sealed record RestInstallationRepos(int TotalCount, RestInstalledRepo[] Repositories);
-    private sealed record RestComment(long Id, string? NodeId, string? Path, int? Line, int? OriginalLine, DateTimeOffset CreatedAt);
-    private sealed record RestOwner(long Id, string Login, string? Type);
-    private sealed record RestRepo(RestOwner Owner);
+    private sealed record RestComment(string? NodeId);
+
+    /// <summary>Read by Octokit's serializer, which maps PascalCase to snake_case and sets properties.</summary>
+    private sealed class RestReviewComment
+    {
+        public long Id { get; set; }
+        public string? NodeId { get; set; }
+        public string? Path { get; set; }
+        public int? Line { get; set; }
+        public int? OriginalLine { get; set; }
+        public DateTimeOffset CreatedAt { get; set; }
+    }
 
     private sealed record GraphQlResponse<T>(T? Data, GraphQlError[]? Errors);
     private sealed record GraphQlError(string? Type, string? Message, JsonElement[]? Path);

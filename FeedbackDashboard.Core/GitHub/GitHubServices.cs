@@ -15,7 +15,8 @@ public static class GitHubServices
     /// <summary>
     /// The handlers every GitHub call goes through, ours and Octokit's: transient retries (5xx, no answer, a 30 s
     /// timeout per attempt; twice, with jitter), then metering of each attempt, then the socket. Redirects are not
-    /// followed here: HttpClient would drop the token, so the callers follow GitHub's own host with it.
+    /// followed here (HttpClient would drop the token): Octokit follows them to the same host with the token, and
+    /// <see cref="GitHubApi"/> does the same for our own calls.
     /// </summary>
     public static HttpMessageHandler CreateHandler(HttpMessageHandler? inner = null)
     {
@@ -39,16 +40,16 @@ public static class GitHubServices
         return new ResilienceHandler(pipeline) { InnerHandler = new GitHubMeteringHandler { InnerHandler = inner } };
     }
 
-    /// <summary>The HttpClient every GitHub call goes through: GITHUB_API_URL as base, GitHub's media type and version.</summary>
-    public static HttpClient CreateHttpClient(Uri apiUrl, HttpMessageHandler? inner = null)
+    /// <summary>Our HttpClient over <paramref name="handler"/> (not owned): GITHUB_API_URL as base, GitHub's media type and version.</summary>
+    public static HttpClient CreateHttpClient(Uri apiUrl, HttpMessageHandler handler)
     {
-        var http = new HttpClient(CreateHandler(inner))
+        var http = new HttpClient(handler, disposeHandler: false)
         {
             BaseAddress = apiUrl,
             // Per-attempt timeouts live in the resilience pipeline; this only stops a hung call from living forever.
             Timeout = TimeSpan.FromMinutes(2),
         };
-        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("FeedbackDashboard", "1.0"));
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue(GitHubTransport.Product, GitHubTransport.Version));
         http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.github+json"));
         http.DefaultRequestHeaders.Add("X-GitHub-Api-Version", "2022-11-28");
         return http;
@@ -64,9 +65,9 @@ public static class GitHubServices
             throw new InvalidSettingException("ROLE=poller needs GITHUB_APP_ID.");
         var pem = settings.ReadAppPrivateKey();
 
-        services.AddKeyedSingleton("github", (_, _) => CreateHttpClient(settings.GitHubApiUrl));
-        services.AddSingleton(sp => new GitHubAppAuth(sp.GetRequiredKeyedService<HttpClient>("github"), appId, pem, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new GitHubApi(sp.GetRequiredKeyedService<HttpClient>("github"), sp.GetRequiredService<GitHubAppAuth>(),
+        services.AddSingleton(_ => new GitHubTransport(settings.GitHubApiUrl));
+        services.AddSingleton(sp => new GitHubAppAuth(sp.GetRequiredService<GitHubTransport>(), appId, pem, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new GitHubApi(sp.GetRequiredService<GitHubTransport>(), sp.GetRequiredService<GitHubAppAuth>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GitHubApi>>()));
         services.AddSingleton(sp => new GitHubClient(sp.GetRequiredService<GitHubApi>(), settings.GitHubGraphQlUrl));
         return services;

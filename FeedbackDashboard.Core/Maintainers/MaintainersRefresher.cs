@@ -63,7 +63,20 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
             foreach (var repo in await LoadReposAsync(ct))
             {
                 ct.ThrowIfCancellationRequested();
-                await RefreshRepoAsync(session, repo, orgMembers, report, ct);
+                try
+                {
+                    await RefreshRepoAsync(session, repo, orgMembers, report, ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // Whatever went wrong (an error from GitHub, an answer we could not read or store), it is this
+                    // repository's failure: its rows stay as they were (one transaction) and the others go on.
+                    log.LogWarning(e is GitHubRequestException or InstallationUnavailableException ? null : e, "Maintainers of {Repository} (installation {InstallationId}) not refreshed: {Error}",
+                        repo.FullName, repo.InstallationId, e.Message);
+                    report.Error($"{repo.FullName}: {e.Message}");
+                    report.ReposFailed++;
+                    await SetOutcomeAsync(repo, RefreshOutcomes.Failed, e.Message, repo.GuardHash, ct);
+                }
             }
             report.Status = report.ReposFailed == 0 ? "ok" : report.ReposOk + report.ReposSkippedEmpty + report.ReposGuarded > 0 ? "partial" : "failed";
         }
@@ -89,31 +102,17 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
     private async Task RefreshRepoAsync(GitHubSession session, Repo repo,
         Dictionary<string, Task<IReadOnlyList<GitHubUser>>> orgMembers, CycleReport report, CancellationToken ct)
     {
-        // 1. Fetch every page of every list; any failure leaves the repository exactly as it was.
-        RepoOwner owner;
-        Dictionary<long, MaintainerEntry> answer;
-        try
+        // 1. Fetch every page of every list; any failure (caught by the caller) leaves the repository exactly as it was.
+        var owner = await github.GetRepoOwnerAsync(session, repo.InstallationId, repo.FullName, ct);
+        var collaborators = await github.GetDirectCollaboratorsAsync(session, repo.InstallationId, repo.FullName, ct);
+        IReadOnlyList<GitHubUser> members = [];
+        if (owner.Type == "Organization")
         {
-            owner = await github.GetRepoOwnerAsync(session, repo.InstallationId, repo.FullName, ct);
-            var collaborators = await github.GetDirectCollaboratorsAsync(session, repo.InstallationId, repo.FullName, ct);
-            IReadOnlyList<GitHubUser> members = [];
-            if (owner.Type == "Organization")
-            {
-                if (!orgMembers.TryGetValue(owner.Login, out var fetch))
-                    orgMembers[owner.Login] = fetch = github.GetOrgMembersAsync(session, repo.InstallationId, owner.Login, ct);
-                members = await fetch;
-            }
-            answer = Combine(owner, members, collaborators);
+            if (!orgMembers.TryGetValue(owner.Login, out var fetch))
+                orgMembers[owner.Login] = fetch = github.GetOrgMembersAsync(session, repo.InstallationId, owner.Login, ct);
+            members = await fetch;
         }
-        catch (Exception e) when (e is GitHubRequestException or InstallationUnavailableException)
-        {
-            log.LogWarning("Maintainers of {Repository} (installation {InstallationId}) not refreshed: {Error}",
-                repo.FullName, repo.InstallationId, e.Message);
-            report.Error($"{repo.FullName}: {e.Message}");
-            report.ReposFailed++;
-            await SetOutcomeAsync(repo, RefreshOutcomes.Failed, e.Message, repo.GuardHash, ct);
-            return;
-        }
+        var answer = Combine(owner, members, collaborators);
 
         // 2. An empty answer is never the truth for a repository someone owns: keep what we have.
         if (answer.Count == 0)

@@ -12,16 +12,16 @@ public sealed class GitHubHarness : IAsyncDisposable
     public GitHubAppAuth Auth { get; }
     public GitHubApi Api { get; }
     public GitHubClient Client { get; }
-    private readonly HttpClient _http;
+    private readonly GitHubTransport _transport;
 
     private GitHubHarness(FakeGitHub fake, TimeProvider time)
     {
         Fake = fake;
         Time = time;
         fake.Now = time.GetUtcNow;
-        _http = GitHubServices.CreateHttpClient(fake.ApiUrl);
-        Auth = new GitHubAppAuth(_http, FakeGitHub.AppId, fake.AppKeyPem, time);
-        Api = new GitHubApi(_http, Auth, time, NullLogger<GitHubApi>.Instance);
+        _transport = new GitHubTransport(fake.ApiUrl);
+        Auth = new GitHubAppAuth(_transport, FakeGitHub.AppId, fake.AppKeyPem, time);
+        Api = new GitHubApi(_transport, Auth, time, NullLogger<GitHubApi>.Instance);
         Client = new GitHubClient(Api, fake.GraphQlUrl);
     }
 
@@ -34,7 +34,7 @@ public sealed class GitHubHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Auth.Dispose();
-        _http.Dispose();
+        _transport.Dispose();
         await Fake.DisposeAsync();
     }
 }

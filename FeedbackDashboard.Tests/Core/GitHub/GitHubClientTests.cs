@@ -295,4 +295,72 @@ public sealed class GitHubClientTests : IAsyncLifetime
         Assert.Equal("PRRC_500", comments[0].NodeId);
         Assert.Equal(3, Fake.Count("review-comments"));
     }
+
+    [Fact]
+    public async Task An_octokit_call_answered_401_re_mints_once_then_gives_up_for_the_session()
+    {
+        Fake.AddRepo(Repo).Collaborators.Add(new GitHubUser(1, "a"));
+        var session = new GitHubSession();
+
+        Fake.Fail("collaborators", 401, times: 1);
+        var healed = await _gh.Client.GetDirectCollaboratorsAsync(session, Inst, Repo, Ct);
+        Assert.Equal([1L], healed.Select(c => c.Id));
+        Assert.Equal(2, Fake.Count("token")); // Octokit's second try carried the re-minted token
+        Assert.Equal([401, 200], Fake.Requests.Where(r => r.Route == "collaborators").Select(r => r.Status));
+
+        Fake.Fail("collaborators", 401, times: 2);
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetDirectCollaboratorsAsync(session, Inst, Repo, Ct));
+        Assert.True(session.IsUnavailable(Inst, out _));
+        Assert.Equal(3, Fake.Count("token")); // one re-mint per call, no more
+    }
+
+    [Theory]
+    [InlineData("exhausted")]
+    [InlineData("429")]
+    public async Task A_rate_limited_octokit_call_blocks_the_installations_core_bucket_only(string how)
+    {
+        Fake.AddRepo(Repo, "Organization", ownerId: 9, ownerLogin: "Acme");
+        Fake.AddComment(Repo, CommentKind.Inline, 110);
+        Fake.React(CommentKind.Inline, 110, 1, "+1");
+        var session = new GitHubSession();
+        await _gh.Client.GetReactionsGraphQlAsync(session, Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 110)], Ct); // mint first
+        if (how == "exhausted") Fake.SetRemaining(Inst, RateBucket.Core, 0); // 403, x-ratelimit-remaining: 0, reset in an hour
+        else Fake.Fail("repo", 429, retryAfterSeconds: 600);
+
+        var e = await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetRepoOwnerAsync(session, Inst, Repo, Ct));
+
+        Assert.Equal(RateBucket.Core, e.Bucket);
+        Assert.True(session.IsUnavailable(Inst, RateBucket.Core, out _));
+        Assert.False(session.IsUnavailable(Inst, out _));
+        Assert.Equal(1, Fake.Count("repo"));
+        // Every later core call of the run is refused without asking GitHub, Octokit's and our HttpClient's alike.
+        Fake.ClearLog();
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetOrgMembersAsync(session, Inst, "Acme", Ct));
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetReactionsRestAsync(session, Inst, Inline(110), Ct));
+        Assert.Empty(Fake.Requests);
+        // GraphQL is another budget.
+        var graph = await _gh.Client.GetReactionsGraphQlAsync(session, Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 110)], Ct);
+        Assert.Equal(FetchOutcome.Known, graph.Single().Value.Result.Outcome);
+    }
+
+    [Fact]
+    public async Task A_renamed_repository_is_read_through_its_301_with_the_token()
+    {
+        Fake.MaxPageSize = 2;
+        var repo = Fake.AddRepo(Repo, "Organization", ownerId: 9, ownerLogin: "Acme");
+        repo.Collaborators.AddRange([new GitHubUser(1, "a", "admin"), new GitHubUser(2, "b"), new GitHubUser(3, "c")]);
+        Fake.RenameRepo(Repo, "acme/gadgets");
+        var session = new GitHubSession();
+
+        var owner = await _gh.Client.GetRepoOwnerAsync(session, Inst, Repo, Ct);
+        var collaborators = await _gh.Client.GetDirectCollaboratorsAsync(session, Inst, Repo, Ct);
+
+        Assert.Equal(new RepoOwner(9, "Acme", "Organization"), owner);
+        Assert.Equal([1L, 2, 3], collaborators.Select(c => c.Id));
+        // The old name answered 301 and /repositories/{id}/… (which answers only to the token) was read, every page.
+        Assert.Equal([301, 200], Fake.Requests.Where(r => r.Route == "repo").Select(r => r.Status));
+        Assert.Equal([301, 200, 200], Fake.Requests.Where(r => r.Route == "collaborators").Select(r => r.Status));
+        Assert.All(Fake.Requests.Where(r => r.Status == 200 && r.Route != "token"), r => Assert.StartsWith($"/api/v3/repositories/{repo.Id}", r.Path));
+        Assert.DoesNotContain(Fake.Requests, r => r.Status == 401);
+    }
 }

@@ -174,4 +174,65 @@ public sealed class MaintainersRefresherTests : IAsyncLifetime
         Assert.Equal(1, report!.ReposFailed);
         Assert.Equal("failed", report.Status);
     }
+
+    [Theory]
+    [InlineData("repo", "not json")]
+    [InlineData("collaborators", "[null]")]
+    [InlineData("collaborators", "{\"message\":\"not a list\"}")]
+    // Valid JSON that PostgreSQL refuses to store (a NUL in a login): the failure comes from the write, not from GitHub.
+    [InlineData("collaborators", "[{\"id\":6,\"login\":\"u\\u00006\",\"type\":\"User\"}]")]
+    public async Task A_malformed_answer_for_one_repo_never_stops_the_refresh_of_the_others(string route, string body)
+    {
+        await _db.RepoAsync("Acme/Bad");
+        await _db.MaintainerAsync("acme/bad", 5, "old", "COLLABORATOR");
+        Fake.AddRepo("Acme/Bad", "User", 1, "acme").Collaborators.Add(U(6));
+        await _db.RepoAsync("Solo/Fine");
+        Fake.AddRepo("Solo/Fine", "User", 1, "solo");
+        Fake.Fail(route, 200, body: body, when: r => r.Path.Value!.Contains("/Acme/Bad", StringComparison.OrdinalIgnoreCase));
+
+        var report = await Refresher().RunAsync(Ct);
+
+        Assert.Equal(1, report!.ReposFailed);
+        Assert.Equal(1, report.ReposOk);
+        Assert.Equal("partial", report.Status);
+        Assert.Equal(["5:old:COLLABORATOR"], await RowsAsync("acme/bad"));
+        Assert.Equal("failed", await _db.ScalarAsync<string>("select maintainers_outcome from repositories where full_name = 'acme/bad'"));
+        Assert.Contains("acme/bad", Assert.Single(report.Errors));
+        Assert.Equal(["1:solo:OWNER"], await RowsAsync("solo/fine"));
+    }
+
+    [Fact]
+    public async Task A_rate_limit_blocks_the_installations_core_bucket_and_its_other_repos_wait_for_the_next_run()
+    {
+        foreach (var name in new[] { "Acme/One", "Acme/Two" })
+        {
+            await _db.RepoAsync(name);
+            Fake.AddRepo(name, "User", 1, "acme");
+        }
+        Fake.SetRemaining(77, RateBucket.Core, 0);
+
+        var report = await Refresher().RunAsync(Ct);
+
+        Assert.Equal(2, report!.ReposFailed);
+        Assert.Equal("failed", report.Status);
+        Assert.Equal(1, Fake.Count("repo")); // the second repository was refused without asking GitHub
+        Assert.All(report.Errors, e => Assert.Contains("rate limited (core)", e));
+    }
+
+    [Fact]
+    public async Task A_renamed_repository_is_refreshed_through_the_301_with_the_token()
+    {
+        await _db.RepoAsync("Acme/Old");
+        Fake.AddRepo("Acme/Old", "Organization", 900, "Acme").Collaborators.Add(U(20, "admin"));
+        Fake.SetOrgMembers("Acme", U(10));
+        Fake.RenameRepo("Acme/Old", "Acme/New");
+
+        var report = await Refresher().RunAsync(Ct);
+
+        Assert.Equal(1, report!.ReposOk);
+        Assert.Equal(["10:u10:MEMBER", "20:u20:COLLABORATOR"], await RowsAsync("acme/old"));
+        Assert.Equal([301, 200], Fake.Requests.Where(r => r.Route == "repo").Select(r => r.Status));
+        Assert.Equal([301, 200], Fake.Requests.Where(r => r.Route == "collaborators").Select(r => r.Status));
+        Assert.DoesNotContain(Fake.Requests, r => r.Status == 401);
+    }
 }
