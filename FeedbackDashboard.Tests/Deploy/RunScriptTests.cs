@@ -8,6 +8,7 @@ namespace FeedbackDashboard.Tests.Deploy;
 /// The first thing a new user does: `git clone … ~/fd && cd ~/fd && ./run.sh`, often as root in a private (mode 700)
 /// home folder. Run in a fresh clone of this repository's HEAD, exactly as that user would.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RunScriptTests : IAsyncLifetime
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
