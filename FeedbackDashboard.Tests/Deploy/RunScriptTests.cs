@@ -42,7 +42,7 @@ public sealed class RunScriptTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         if (_pgDir is not null && File.Exists(Path.Combine(Clone, "db/dev-postgres.sh")))
-            await RunAsync("db/dev-postgres.sh", ["stop", "--dir", _pgDir], Clone, new Dictionary<string, string?>(), TimeSpan.FromMinutes(1));
+            await RunAsync(Path.Combine(Clone, "db/dev-postgres.sh"), ["stop", "--dir", _pgDir], Clone, new Dictionary<string, string?>(), TimeSpan.FromMinutes(1));
         if (_createdDefaultCluster) Directory.Delete(DefaultRootCluster, recursive: true);
         else if (_pgDir is not null && Directory.Exists(_pgDir)) Directory.Delete(Path.GetDirectoryName(_pgDir)!, recursive: true);
         Directory.Delete(_home, recursive: true);
@@ -68,7 +68,7 @@ public sealed class RunScriptTests : IAsyncLifetime
             env["FD_PG_DIR"] = _pgDir;
         }
 
-        var psi = Start("./run.sh", [], env);
+        var psi = Start(Path.Combine(Clone, "run.sh"), [], env);
         using var process = Process.Start(psi)!;
         var output = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
@@ -116,7 +116,7 @@ public sealed class RunScriptTests : IAsyncLifetime
         // As root: a cluster inside the private folder, which the postgres account cannot reach (the old default).
         // As anyone: a folder that cannot be created.
         env["FD_PG_DIR"] = IsRoot ? Path.Combine(Clone, ".data/pg") : "/proc/fd-cannot-create/pg";
-        var result = await RunAsync("./run.sh", [], Clone, env, TimeSpan.FromMinutes(2));
+        var result = await RunAsync(Path.Combine(Clone, "run.sh"), [], Clone, env, TimeSpan.FromMinutes(2));
 
         Assert.NotEqual(0, result.Code);
         Assert.DoesNotContain("unbound variable", result.Output);
