@@ -62,21 +62,30 @@ public sealed class DashboardAuthTests(PostgresDatabase db) : IClassFixture<Post
     [Fact]
     public async Task GitHub_sign_in_refuses_to_start_without_allowed_orgs()
     {
+        var line = await RefusedStartAsync(new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["GITHUB_OAUTH_CLIENT_ID"] = "id", ["GITHUB_OAUTH_CLIENT_SECRET"] = "secret", ["DASHBOARD_ALLOWED_ORGS"] = " , ",
+        });
+        Assert.Contains("DASHBOARD_ALLOWED_ORGS", line);
+    }
+
+    /// <summary>Starts the app with these variables, expects it to refuse, and returns its one stderr line.</summary>
+    private async Task<string> RefusedStartAsync(Dictionary<string, string> environment)
+    {
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "FeedbackDashboard.dll")])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
-            Environment =
-            {
-                ["DATABASE_URL"] = db.ConnectionString, ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                ["GITHUB_OAUTH_CLIENT_ID"] = "id", ["GITHUB_OAUTH_CLIENT_SECRET"] = "secret", ["DASHBOARD_ALLOWED_ORGS"] = " , ",
-            },
+            Environment = { ["DATABASE_URL"] = db.ConnectionString },
         };
+        psi.Environment.Remove("ASPNETCORE_URLS");
+        foreach (var (k, v) in environment) psi.Environment[k] = v;
         using var p = System.Diagnostics.Process.Start(psi)!;
         var stderr = await p.StandardError.ReadToEndAsync(Ct);
         await p.WaitForExitAsync(Ct);
         Assert.NotEqual(0, p.ExitCode);
-        Assert.Contains("DASHBOARD_ALLOWED_ORGS", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        return Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
@@ -286,17 +295,6 @@ public sealed class DashboardAuthTests(PostgresDatabase db) : IClassFixture<Post
     [InlineData("ASPNETCORE_HTTP_PORTS", "0")]
     public async Task Without_sign_in_a_kestrel_endpoint_or_port_beyond_loopback_is_refused(string variable, string value)
     {
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "FeedbackDashboard.dll")])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            Environment = { ["DATABASE_URL"] = db.ConnectionString, [variable] = value },
-        };
-        psi.Environment.Remove("ASPNETCORE_URLS");
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var stderr = await p.StandardError.ReadToEndAsync(Ct);
-        await p.WaitForExitAsync(Ct);
-        Assert.NotEqual(0, p.ExitCode);
-        Assert.Contains("DASHBOARD_AUTH=none", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Contains("DASHBOARD_AUTH=none", await RefusedStartAsync(new Dictionary<string, string> { [variable] = value }));
     }
 }
