@@ -83,7 +83,8 @@ public static class Hosting
         // can never take the connections the pages and the rest of the API need.
         var exportSource = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(connectionString)
         {
-            MaxPoolSize = ExportLimits.Total, ApplicationName = "FeedbackDashboard export",
+            MaxPoolSize = ExportLimits.Total,
+            ApplicationName = "FeedbackDashboard export",
         }.ConnectionString).Build();
         services.AddKeyedSingleton(ExportLimits.Key, (_, _) => new FeedbackQueries(exportSource));
         services.AddSingleton<InstallationLookup>();

@@ -65,7 +65,9 @@ public sealed class DashboardAuthTests(PostgresDatabase db) : IClassFixture<Post
         var line = await RefusedStartAsync(new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-            ["GITHUB_OAUTH_CLIENT_ID"] = "id", ["GITHUB_OAUTH_CLIENT_SECRET"] = "secret", ["DASHBOARD_ALLOWED_ORGS"] = " , ",
+            ["GITHUB_OAUTH_CLIENT_ID"] = "id",
+            ["GITHUB_OAUTH_CLIENT_SECRET"] = "secret",
+            ["DASHBOARD_ALLOWED_ORGS"] = " , ",
         });
         Assert.Contains("DASHBOARD_ALLOWED_ORGS", line);
     }
@@ -142,7 +144,8 @@ public sealed class DashboardAuthTests(PostgresDatabase db) : IClassFixture<Post
             using var http = new HttpClient();
             var token = await http.PostAsync(new Uri(fake.BaseUrl, "login/oauth/access_token"), new FormUrlEncodedContent(new Dictionary<string, string>
             {
-                ["client_secret"] = "oauth-secret", ["code"] = code,
+                ["client_secret"] = "oauth-secret",
+                ["code"] = code,
             }), Ct);
             var accessToken = (await token.JsonAsync()).GetProperty("access_token").GetString()!;
             var provider = new MembershipRevalidator(NullLoggerFactory.Instance, settings, membership);

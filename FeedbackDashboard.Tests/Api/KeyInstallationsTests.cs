@@ -62,7 +62,9 @@ public sealed class KeyInstallationsTests(PostgresDatabase db) : IClassFixture<P
         {
             var psi = new ProcessStartInfo("dotnet", [dll, .. args])
             {
-                RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["DATABASE_URL"] = db.ConnectionString },
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                Environment = { ["DATABASE_URL"] = db.ConnectionString },
             };
             using var p = Process.Start(psi)!;
             var stdout = p.StandardOutput.ReadToEndAsync(Ct);

@@ -102,10 +102,8 @@ public sealed class LeakTests(PostgresDatabase db) : IClassFixture<PostgresDatab
         Assert.DoesNotContain(quiet.Lines, l => l.Contains("Executed DbCommand"));
 
         var asked = new CapturingLoggerProvider();
-        await using (var app = new AppFactory(db.ConnectionString, new Dictionary<string, string?>
-                     {
-                         ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Debug",
-                     }, s => s.AddSingleton<ILoggerProvider>(asked)))
+        var askFor = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Debug" };
+        await using (var app = new AppFactory(db.ConnectionString, askFor, s => s.AddSingleton<ILoggerProvider>(asked)))
         {
             var client = await app.WithKeyAsync(db, FeedbackDashboard.Core.ApiKeys.Scopes.ReviewRead);
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/tasks", Ct)).StatusCode);
