@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Text;
 using Microsoft.Extensions.Configuration;
 
 namespace FeedbackDashboard.Core;
@@ -25,11 +27,12 @@ public sealed record FeedbackSettings
     public Uri GitHubApiUrl { get; init; } = new("https://api.github.com/");
     public Uri GitHubGraphQlUrl { get; init; } = new("https://api.github.com/graphql");
     public long? GitHubAppId { get; init; }
-    public string? GitHubAppPrivateKey { get; init; }
+    [Secret] public string? GitHubAppPrivateKey { get; init; }
     public string? GitHubAppPrivateKeyPath { get; init; }
     public string? OAuthClientId { get; init; }
-    public string? OAuthClientSecret { get; init; }
+    [Secret] public string? OAuthClientSecret { get; init; }
     public IReadOnlyList<string> AllowedOrgs { get; init; } = [];
+    public TimeSpan MembershipRecheck { get; init; } = TimeSpan.FromSeconds(600);
     public string? DashboardAuth { get; init; }
 
     public static FeedbackSettings From(IConfiguration config) => new()
@@ -64,13 +67,15 @@ public sealed record FeedbackSettings
         GitHubAppId = config["GITHUB_APP_ID"] is { Length: > 0 } id
             ? long.TryParse(id, out var appId) && appId > 0 ? appId : throw new InvalidSettingException("GITHUB_APP_ID must be a positive number.")
             : null,
-        GitHubAppPrivateKey = NullIfEmpty(config["GITHUB_APP_PRIVATE_KEY"]),
-        GitHubAppPrivateKeyPath = NullIfEmpty(config["GITHUB_APP_PRIVATE_KEY_PATH"]),
+        // The contract: a serve instance never holds the App key, so it is not even read there.
+        GitHubAppPrivateKey = IsPoller(config) ? NullIfEmpty(config["GITHUB_APP_PRIVATE_KEY"]) : null,
+        GitHubAppPrivateKeyPath = IsPoller(config) ? NullIfEmpty(config["GITHUB_APP_PRIVATE_KEY_PATH"]) : null,
         OAuthClientId = NullIfEmpty(config["GITHUB_OAUTH_CLIENT_ID"]),
         OAuthClientSecret = NullIfEmpty(config["GITHUB_OAUTH_CLIENT_SECRET"]),
         AllowedOrgs = (config["DASHBOARD_ALLOWED_ORGS"] ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(o => o.ToLowerInvariant()).ToList(),
+        MembershipRecheck = TimeSpan.FromSeconds(PositiveInt(config, "DASHBOARD_RECHECK_SECS", 600)),
         DashboardAuth = NullIfEmpty(config["DASHBOARD_AUTH"])?.ToLowerInvariant(),
     };
 
@@ -91,6 +96,28 @@ public sealed record FeedbackSettings
         }
         throw new InvalidSettingException("ROLE=poller needs GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_PATH.");
     }
+
+    /// <summary>Every setting by name with secrets redacted: the generated record ToString would print the PEM.</summary>
+    public override string ToString()
+    {
+        var text = new StringBuilder("FeedbackSettings { ");
+        foreach (var p in typeof(FeedbackSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            var value = p.GetValue(this);
+            var shown = value switch
+            {
+                null => "null",
+                _ when p.IsDefined(typeof(SecretAttribute)) => "***",
+                IEnumerable<string> list => $"[{string.Join(", ", list)}]",
+                _ => value.ToString(),
+            };
+            text.Append(p.Name).Append(" = ").Append(shown).Append(", ");
+        }
+        return text.Append('}').ToString();
+    }
+
+    private static bool IsPoller(IConfiguration config) =>
+        string.Equals(config["ROLE"]?.Trim(), "poller", StringComparison.OrdinalIgnoreCase);
 
     private static int PositiveInt(IConfiguration config, string key, int fallback)
     {
@@ -113,5 +140,9 @@ public sealed record FeedbackSettings
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }
+
+/// <summary>A setting that must never be printed (logs, exceptions, ToString).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class SecretAttribute : Attribute;
 
 public sealed class InvalidSettingException(string message) : Exception(message);

@@ -69,7 +69,7 @@ internal static class Cli
               FeedbackDashboard                      serve (ROLE=poller also polls GitHub)
               FeedbackDashboard migrate              apply db/migrations and exit
               FeedbackDashboard healthcheck [URL]    GET /healthz of this instance (container HEALTHCHECK)
-              FeedbackDashboard keys create --name NAME --scopes review:read,review:write
+              FeedbackDashboard keys create --name NAME --scopes review:read,review:write [--installations 1,2]
               FeedbackDashboard keys list
               FeedbackDashboard keys revoke --name NAME
             """);

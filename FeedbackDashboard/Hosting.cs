@@ -11,6 +11,7 @@ using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using MudBlazor.Services;
 using Npgsql;
 
@@ -24,7 +25,7 @@ public static class Hosting
         var settings = FeedbackSettings.From(builder.Configuration);
         var connectionString = DatabaseUrl.ToConnectionString(builder.Configuration["DATABASE_URL"]);
 
-        if (string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["urls"]))
+        if (!DashboardAuth.NamesAnAddress(builder.Configuration))
             builder.WebHost.UseUrls("http://127.0.0.1:5000");
 
         // Serve library assets (MudBlazor's CSS/JS) from the build output too, not only from a publish folder:
@@ -49,10 +50,15 @@ public static class Hosting
             });
         }
 
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            // Exception text (messages, stack, SQL) is for the log only, even in Development.
+            ctx.ProblemDetails.Extensions.Remove("exception");
+            if (ctx.Exception is not null) ctx.ProblemDetails.Detail = "an unexpected error occurred; it has been logged";
+        });
         builder.Services.AddApiDocs();
-        builder.AddDashboardAuth(settings);
         builder.Services.AddApiKeyAuth();
+        builder.Services.AddExportLimits();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
@@ -60,6 +66,8 @@ public static class Hosting
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        // After the Razor components: sign-in replaces their authentication state provider with a revalidating one.
+        builder.AddDashboardAuth(settings);
         return builder;
     }
 
@@ -67,7 +75,19 @@ public static class Hosting
     {
         var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
         services.AddSingleton(dataSource);
-        services.AddDbContextFactory<FeedbackDb>(o => o.UseNpgsql(dataSource));
+        // EF Core logs each command at Information: an API call would write its SQL to the production log. It is
+        // logged at Debug instead; ask for it with Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=Debug.
+        services.AddDbContextFactory<FeedbackDb>(o => o.UseNpgsql(dataSource)
+            .ConfigureWarnings(w => w.Log((RelationalEventId.CommandExecuted, LogLevel.Debug), (RelationalEventId.CommandCreated, LogLevel.Debug))));
+        // Exports hold a connection while a (possibly slow) client reads: they get their own small pool, so they
+        // can never take the connections the pages and the rest of the API need.
+        var exportSource = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            MaxPoolSize = ExportLimits.Total,
+            ApplicationName = "FeedbackDashboard export",
+        }.ConnectionString).Build();
+        services.AddKeyedSingleton(ExportLimits.Key, (_, _) => new FeedbackQueries(exportSource));
+        services.AddSingleton<InstallationLookup>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<CaptureService>();
         services.AddSingleton<FeedbackQueries>();
@@ -115,6 +135,8 @@ public static class Hosting
         app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization: the export limit is partitioned by the API key that authorization resolved.
+        app.UseRateLimiter();
         app.UseAntiforgery();
         app.MapStaticAssets();
 

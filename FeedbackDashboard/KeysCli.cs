@@ -24,14 +24,19 @@ internal static class KeysCli
                     var name = Option(rest, "--name") ?? throw new ArgumentException("keys create needs --name NAME");
                     var scopes = (Option(rest, "--scopes") ?? throw new ArgumentException("keys create needs --scopes a,b"))
                         .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    var key = await keys.CreateAsync(name, scopes);
-                    Console.Error.WriteLine($"Created key '{name}' with {string.Join(",", scopes)}. It is shown once; store it now:");
+                    var installations = Option(rest, "--installations")?
+                        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(i => long.TryParse(i, out var id) && id > 0 ? id : throw new ArgumentException($"--installations: '{i}' is not an installation id"))
+                        .ToList();
+                    var key = await keys.CreateAsync(name, scopes, installations);
+                    var reach = installations is null ? "every installation" : $"installation(s) {string.Join(",", installations)}";
+                    Console.Error.WriteLine($"Created key '{name}' with {string.Join(",", scopes)} for {reach}. It is shown once; store it now:");
                     Console.WriteLine(key);
                     return 0;
                 case ["list"]:
-                    Console.WriteLine($"{"NAME",-24} {"PREFIX",-12} {"SCOPES",-44} {"CREATED",-20} {"LAST USED",-20} STATE");
+                    Console.WriteLine($"{"NAME",-24} {"PREFIX",-12} {"SCOPES",-44} {"INSTALLATIONS",-16} {"CREATED",-20} {"LAST USED",-20} STATE");
                     foreach (var k in await keys.ListAsync())
-                        Console.WriteLine($"{k.Name,-24} {k.Prefix,-12} {string.Join(",", k.Scopes),-44} {k.CreatedAt:yyyy-MM-dd HH:mm,-20} {(k.LastUsedAt is { } u ? u.ToString("yyyy-MM-dd HH:mm") : "never"),-20} {(k.RevokedAt is null ? "active" : "revoked")}");
+                        Console.WriteLine($"{k.Name,-24} {k.Prefix,-12} {string.Join(",", k.Scopes),-44} {(k.Installations is { } i ? string.Join(",", i) : "all"),-16} {k.CreatedAt:yyyy-MM-dd HH:mm,-20} {(k.LastUsedAt is { } u ? u.ToString("yyyy-MM-dd HH:mm") : "never"),-20} {(k.RevokedAt is null ? "active" : "revoked")}");
                     return 0;
                 case ["revoke", .. var rest]:
                     var revokeName = Option(rest, "--name") ?? throw new ArgumentException("keys revoke needs --name NAME");

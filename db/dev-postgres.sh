@@ -24,12 +24,17 @@ find_bin() {
   if command -v pg_ctl >/dev/null 2>&1; then dirname "$(readlink -f "$(command -v pg_ctl)")"; return; fi
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 }
+fail() { echo "dev-postgres.sh: $*" >&2; exit 1; }
+
 bin=$(find_bin)
 if [ -z "$bin" ] || [ ! -x "$bin/pg_ctl" ]; then
+  [ "$(id -u)" = 0 ] || fail "PostgreSQL is not installed: run 'sudo apt-get install postgresql' (or set DATABASE_URL)"
   echo "dev-postgres.sh: installing PostgreSQL (apt-get install postgresql)…" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 && apt-get install -y -qq postgresql >&2
+  { apt-get update -qq && apt-get install -y -qq postgresql; } >/dev/null 2>&1 \
+    || fail "could not install PostgreSQL with apt-get: run 'apt-get install postgresql' and look at its error"
   bin=$(find_bin)
+  [ -n "$bin" ] && [ -x "$bin/pg_ctl" ] || fail "apt-get installed postgresql but pg_ctl is not under /usr/lib/postgresql/*/bin"
 fi
 
 # initdb refuses to run as root: use the postgres account the Debian package creates.
@@ -39,19 +44,31 @@ as_pg() {
 
 case "$cmd" in
   start)
-    mkdir -p "$dir"
-    [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
-    if [ ! -f "$dir/PG_VERSION" ]; then
-      as_pg "$bin/initdb" -D "$dir" -A trust -U postgres --no-locale -E UTF8 >/dev/null
+    mkdir -p "$dir" || fail "cannot create $dir: choose a writable folder with --dir"
+    if [ "$(id -u)" = 0 ]; then
+      chown postgres:postgres "$dir"
+      # The cluster runs as postgres: every parent folder must let it through (root's home is usually mode 700).
+      as_pg test -w "$dir" \
+        || fail "the postgres account cannot reach $dir (a parent folder is private): use a folder outside it, e.g. --dir /var/lib/feedback-dashboard/pg"
     fi
-    if ! as_pg "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    if [ ! -f "$dir/PG_VERSION" ]; then
+      as_pg "$bin/initdb" -D "$dir" -A trust -U postgres --no-locale -E UTF8 >/dev/null 2>"$dir.initdb.log" \
+        || fail "initdb failed for $dir (see $dir.initdb.log): remove the folder or choose another with --dir"
+      rm -f "$dir.initdb.log"
+    fi
+    if as_pg "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+      # Already running (a previous run): connect where it listens, whatever port was asked for.
+      port=$(sed -n 4p "$dir/postmaster.pid" 2>/dev/null || echo "$port")
+    else
       opts="-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200"
       # Throwaway test clusters trade durability for speed.
       [ "$fast" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-      as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -o "$opts" -w -t 30 start >/dev/null
+      as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -o "$opts" -w -t 30 start >/dev/null \
+        || fail "PostgreSQL did not start on port $port ($(tail -n 1 "$dir/server.log" 2>/dev/null)): free the port or pick another"
     fi
     if ! as_pg "$bin/psql" -h /tmp -p "$port" -U postgres -tAc "select 1 from pg_database where datname='$db'" postgres | grep -q 1; then
-      as_pg "$bin/psql" -h /tmp -p "$port" -U postgres -qc "create database \"$db\"" postgres
+      as_pg "$bin/psql" -h /tmp -p "$port" -U postgres -qc "create database \"$db\"" postgres \
+        || fail "could not create database $db on port $port"
     fi
     echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$port/$db"
     ;;

@@ -13,9 +13,11 @@ public static class Scopes
     public static readonly IReadOnlySet<string> All = new HashSet<string> { ReviewRead, ReviewWrite, MaintainersRead };
 }
 
-public sealed record ApiKeyInfo(string Name, string Prefix, string[] Scopes, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
+public sealed record ApiKeyInfo(string Name, string Prefix, string[] Scopes, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt,
+    DateTimeOffset? LastUsedAt, long[]? Installations = null);
 
-public sealed record AuthenticatedKey(long Id, string Name, IReadOnlySet<string> Scopes);
+/// <summary>An authenticated key; <paramref name="Installations"/> null means every installation.</summary>
+public sealed record AuthenticatedKey(long Id, string Name, IReadOnlySet<string> Scopes, IReadOnlySet<long>? Installations = null);
 
 /// <summary>API keys: random, shown once, stored as SHA-256 only.</summary>
 public sealed class ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeProvider time)
@@ -24,8 +26,15 @@ public sealed class ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeP
     public const string KeyPrefix = "fdk_";
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
-    public async Task<string> CreateAsync(string name, IReadOnlyCollection<string> scopes, CancellationToken ct = default)
+    public async Task<string> CreateAsync(string name, IReadOnlyCollection<string> scopes, CancellationToken ct = default) =>
+        await CreateAsync(name, scopes, null, ct);
+
+    /// <summary>A new key; with <paramref name="installations"/> it reaches only runs of those GitHub App installations.</summary>
+    public async Task<string> CreateAsync(string name, IReadOnlyCollection<string> scopes, IReadOnlyCollection<long>? installations,
+        CancellationToken ct = default)
     {
+        if (installations is { Count: 0 } || installations?.Any(i => i <= 0) == true)
+            throw new ArgumentException("--installations must be a comma list of positive installation ids");
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("a key needs a --name");
         var unknown = scopes.Where(s => !Scopes.All.Contains(s)).ToList();
         if (unknown.Count > 0 || scopes.Count == 0)
@@ -42,6 +51,7 @@ public sealed class ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeP
             Prefix = key[..(KeyPrefix.Length + 6)],
             KeyHash = Hash(key),
             Scopes = scopes.Distinct().Order().ToArray(),
+            Installations = installations?.Distinct().Order().ToArray(),
             CreatedAt = time.GetUtcNow(),
         });
         await db.SaveChangesAsync(ct);
@@ -52,7 +62,7 @@ public sealed class ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeP
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.ApiKeys.OrderBy(k => k.Name).ThenBy(k => k.CreatedAt)
-            .Select(k => new ApiKeyInfo(k.Name, k.Prefix, k.Scopes, k.CreatedAt, k.RevokedAt, k.LastUsedAt))
+            .Select(k => new ApiKeyInfo(k.Name, k.Prefix, k.Scopes, k.CreatedAt, k.RevokedAt, k.LastUsedAt, k.Installations))
             .ToListAsync(ct);
     }
 
@@ -72,7 +82,7 @@ public sealed class ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeP
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var key = await db.ApiKeys.AsNoTracking()
             .Where(k => k.KeyHash == hash && k.RevokedAt == null)
-            .Select(k => new { k.Id, k.Name, k.KeyHash, k.Scopes, k.LastUsedAt })
+            .Select(k => new { k.Id, k.Name, k.KeyHash, k.Scopes, k.LastUsedAt, k.Installations })
             .FirstOrDefaultAsync(ct);
         // The index found the row by hash; compare again in constant time so no timing leaks through.
         if (key is null || !CryptographicOperations.FixedTimeEquals(key.KeyHash, hash)) return null;
@@ -85,7 +95,7 @@ public sealed class ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeP
             await db.ApiKeys.Where(k => k.Id == key.Id && (k.LastUsedAt == null || k.LastUsedAt <= staleBefore))
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
         }
-        return new AuthenticatedKey(key.Id, key.Name, key.Scopes.ToHashSet());
+        return new AuthenticatedKey(key.Id, key.Name, key.Scopes.ToHashSet(), key.Installations?.ToHashSet());
     }
 
     internal static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));

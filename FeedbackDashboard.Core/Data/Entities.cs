@@ -115,6 +115,7 @@ public sealed class ApiKey
     public required string Prefix { get; set; }
     public required byte[] KeyHash { get; set; }
     public required string[] Scopes { get; set; }
+    public long[]? Installations { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
     public DateTimeOffset? LastUsedAt { get; set; }

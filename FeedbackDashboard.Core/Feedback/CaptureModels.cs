@@ -22,29 +22,78 @@ public static partial class CaptureValidation
     public const int MaxCommentsPerRequest = 1000;
     public const int MaxFindingsPerRequest = 1000;
 
+    /// <summary>
+    /// The longest value each string field may hold (shared/CONTRACT.md "Text limits"). A new string field gets one
+    /// line here and one <see cref="Text"/> call; PostgreSQL text would take anything, so this is the only guard.
+    /// </summary>
+    public static class Limits
+    {
+        public const int Body = 65_536;
+        public const int File = 1_024;
+        public const int Rule = 200;
+        public const int Category = 200;
+        public const int Fingerprint = 200;
+        public const int Severity = 40;
+        public const int NodeId = 200;
+        public const int FindingId = 200;
+        public const int Login = 100;
+        public const int Association = 40;
+        public const int Kind = 20;
+        public const int Repository = OwnerMax + 1 + NameMax;
+        public const int OwnerMax = 39;
+        public const int NameMax = 100;
+    }
+
     /// <summary>GitHub's author_association values.</summary>
     public static readonly IReadOnlySet<string> Associations = new HashSet<string>
     {
         "OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "MANNEQUIN", "NONE",
     };
 
-    [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")]
+    // GitHub's rules: an owner is 1-39 letters, digits or single inner hyphens; a name is 1-100 of [A-Za-z0-9._-]
+    // and never "." or "..". \z, not $: .NET's $ also matches before a final newline.
+    [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/(?!\.{1,2}\z)[A-Za-z0-9._-]{1,100}\z")]
     private static partial Regex RepositoryPattern();
 
     public static bool IsRepository(string? value) => value is not null && RepositoryPattern().IsMatch(value);
 
+    /// <summary>
+    /// Checks one string field: no control characters (PostgreSQL refuses NUL outright, which would be a 500; the
+    /// others only hide text), tab and newline only where the field is multi-line, and at most <paramref name="max"/>
+    /// characters. Adds a message under <paramref name="field"/> and returns false when it fails.
+    /// </summary>
+    public static bool Text(Dictionary<string, string[]> errors, string field, string? value, int max, bool multiLine = false)
+    {
+        if (value is null) return true;
+        if (value.Length > max)
+        {
+            errors[field] = [$"is longer than {max:N0} characters"];
+            return false;
+        }
+        foreach (var c in value)
+        {
+            if (!char.IsControl(c) || (multiLine && c is '\t' or '\n' or '\r')) continue;
+            errors[field] = [multiLine ? "must not hold control characters other than tab and newline" : "must not hold control characters"];
+            return false;
+        }
+        return true;
+    }
+
     public static Dictionary<string, string[]> Validate(TaskInput t)
     {
         var e = new Dictionary<string, string[]>();
-        if (!IsRepository(t.Repository)) e["repository"] = ["must be \"owner/name\""];
+        if (Text(e, "repository", t.Repository, Limits.Repository) && !IsRepository(t.Repository))
+            e["repository"] = ["must be \"owner/name\" as GitHub allows it (owner ≤ 39, name ≤ 100 of A-Z a-z 0-9 . _ -, not . or ..)"];
         if (t.InstallationId is not > 0) e["installation_id"] = ["must be a positive number"];
         if (t.PrNumber is not > 0) e["pr_number"] = ["must be a positive number"];
         if (t.PrAuthor is null) e["pr_author"] = ["is required: {github_id, login, association}"];
         else
         {
             if (t.PrAuthor.GithubId is not > 0) e["pr_author.github_id"] = ["must be a positive number"];
-            if (string.IsNullOrWhiteSpace(t.PrAuthor.Login) || t.PrAuthor.Login.Length > 100) e["pr_author.login"] = ["is required (at most 100 characters)"];
-            if (t.PrAuthor.Association is null || !Associations.Contains(t.PrAuthor.Association))
+            if (Text(e, "pr_author.login", t.PrAuthor.Login, Limits.Login) && string.IsNullOrWhiteSpace(t.PrAuthor.Login))
+                e["pr_author.login"] = [$"is required (at most {Limits.Login} characters)"];
+            if (Text(e, "pr_author.association", t.PrAuthor.Association, Limits.Association)
+                && (t.PrAuthor.Association is null || !Associations.Contains(t.PrAuthor.Association)))
                 e["pr_author.association"] = [$"must be one of {string.Join(", ", Associations)}"];
         }
         if (t.Id == Guid.Empty) e["id"] = ["must not be the empty uuid"];
@@ -60,12 +109,13 @@ public static partial class CaptureValidation
         {
             var c = comments[i];
             if (c is null) { e[$"[{i}]"] = ["must be an object"]; continue; }
-            if (c.Kind is not ("inline" or "reply")) e[$"[{i}].kind"] = ["must be \"inline\" or \"reply\""];
+            if (Text(e, $"[{i}].kind", c.Kind, Limits.Kind) && c.Kind is not ("inline" or "reply"))
+                e[$"[{i}].kind"] = ["must be \"inline\" or \"reply\""];
             if (c.GithubCommentId is not > 0) e[$"[{i}].github_comment_id"] = ["must be a positive number"];
             if (c.Line is <= 0) e[$"[{i}].line"] = ["must be a positive number"];
-            if (c.File is { Length: > 1000 }) e[$"[{i}].file"] = ["is longer than 1000 characters"];
-            if (c.NodeId is { Length: > 200 }) e[$"[{i}].node_id"] = ["is longer than 200 characters"];
-            if (c.FindingId is { Length: > 200 }) e[$"[{i}].finding_id"] = ["is longer than 200 characters"];
+            Text(e, $"[{i}].file", c.File, Limits.File);
+            Text(e, $"[{i}].node_id", c.NodeId, Limits.NodeId);
+            Text(e, $"[{i}].finding_id", c.FindingId, Limits.FindingId);
         }
         return e;
     }
@@ -82,8 +132,10 @@ public static partial class CaptureValidation
             {
                 var f = r.Findings[i];
                 if (f is null) { e[$"findings[{i}]"] = ["must be an object"]; continue; }
-                if (string.IsNullOrWhiteSpace(f.File)) e[$"findings[{i}].file"] = ["is required"];
+                if (Text(e, $"findings[{i}].file", f.File, Limits.File) && string.IsNullOrWhiteSpace(f.File))
+                    e[$"findings[{i}].file"] = ["is required"];
                 if (f.Line is not > 0) e[$"findings[{i}].line"] = ["must be a positive number"];
+                Text(e, $"findings[{i}].finding_id", f.FindingId, Limits.FindingId);
             }
         }
         return e;

@@ -12,9 +12,14 @@ public sealed record CommentsRecorded(int Received, int Inserted);
 public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
 {
     /// <summary>Registers a run (or updates it), upserting its repository as installed under the installation.</summary>
-    public async Task<(Guid Id, Upsert Result)> RegisterTaskAsync(TaskInput input, CancellationToken ct)
+    public Task<(Guid Id, Upsert Result)> RegisterTaskAsync(TaskInput input, CancellationToken ct)
     {
         var id = input.Id ?? Guid.CreateVersion7(time.GetUtcNow());
+        return Transient.RetryOnceAsync(() => UpsertTaskAsync(id, input, ct), ct);
+    }
+
+    private async Task<(Guid Id, Upsert Result)> UpsertTaskAsync(Guid id, TaskInput input, CancellationToken ct)
+    {
         var repo = input.Repository!;
         var slash = repo.IndexOf('/');
 
@@ -70,8 +75,16 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
     /// </summary>
     public async Task<CommentsRecorded> AddCommentsAsync(Guid taskId, IReadOnlyList<CommentInput> comments, CancellationToken ct)
     {
-        // One row per key: ON CONFLICT cannot touch the same row twice in a statement.
-        var unique = comments.DistinctBy(c => (c.Kind, c.GithubCommentId)).ToList();
+        // One row per key: ON CONFLICT cannot touch the same row twice in a statement. Sorted, so concurrent
+        // posts of the same comments lock their rows in the same order and cannot deadlock each other.
+        var unique = comments.DistinctBy(c => (c.Kind, c.GithubCommentId))
+            .OrderBy(c => c.Kind, StringComparer.Ordinal).ThenBy(c => c.GithubCommentId).ToList();
+        var inserted = await Transient.RetryOnceAsync(() => InsertCommentsAsync(taskId, unique, ct), ct);
+        return new CommentsRecorded(comments.Count, inserted);
+    }
+
+    private async Task<int> InsertCommentsAsync(Guid taskId, IReadOnlyList<CommentInput> unique, CancellationToken ct)
+    {
         var now = time.GetUtcNow();
         await using var cmd = db.CreateCommand("""
             insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, finding_id)
@@ -96,7 +109,7 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
         var inserted = 0;
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) if (reader.GetBoolean(0)) inserted++;
-        return new CommentsRecorded(comments.Count, inserted);
+        return inserted;
     }
 
     /// <summary>Stores a review to capture; the poller reads its comments from GitHub. A failed capture posted again retries.</summary>
@@ -122,5 +135,25 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
         current.Parameters.AddWithValue("task", taskId);
         current.Parameters.AddWithValue("review", input.GithubReviewId!.Value);
         return (string)(await current.ExecuteScalarAsync(ct))!;
+    }
+}
+
+/// <summary>
+/// PostgreSQL's "try again" answers (deadlock detected 40P01, serialization failure 40001): the statement was rolled
+/// back whole, so running it once more is safe, and a client never sees a 500 for a race it did not cause.
+/// </summary>
+public static class Transient
+{
+    public static async Task<T> RetryOnceAsync<T>(Func<Task<T>> run, CancellationToken ct)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+        {
+            await Task.Delay(Random.Shared.Next(5, 50), ct);
+            return await run();
+        }
     }
 }

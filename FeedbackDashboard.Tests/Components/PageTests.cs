@@ -30,8 +30,10 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         await base.DisposeAsync();
     }
 
-    private void UseDatabase(NpgsqlDataSource dataSource, Role role = Role.Serve)
+    private void UseDatabase(NpgsqlDataSource dataSource, Role role = Role.Serve, bool demoAllowed = true)
     {
+        // As under ./run.sh: no sign-in, loopback only; demoAllowed: false is any other exposure.
+        Services.AddSingleton(new DashboardExposure(demoAllowed ? "none" : "github", loopbackOnly: true));
         var settings = new FeedbackSettings { Role = role };
         Services.AddSingleton(settings);
         Services.AddSingleton(TimeProvider.System);
@@ -83,6 +85,15 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         cut.Find("[data-testid=load-demo] , button[data-testid=load-demo]").Click();
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=demo-banner]")), TimeSpan.FromSeconds(10));
         Assert.NotNull(cut.Find("[data-testid=kpi-acceptance]"));
+    }
+
+    [Fact]
+    public void Overview_offers_no_demo_button_where_others_can_see_the_dashboard()
+    {
+        UseDatabase(_db.DataSource, demoAllowed: false);
+        var cut = Render<Home>();
+        cut.WaitForAssertion(() => Assert.Contains("POST /api/tasks", cut.Find("[data-testid=empty-state]").TextContent), TimeSpan.FromSeconds(10));
+        Assert.Empty(cut.FindAll("[data-testid=load-demo]"));
     }
 
     [Fact]

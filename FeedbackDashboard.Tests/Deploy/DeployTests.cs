@@ -133,6 +133,25 @@ public sealed partial class DeployTests
         Assert.Null(Scalar(production.Single(d => Scalar(d, "kind") == "ConfigMap"), "data", "DASHBOARD_AUTH"));
     }
 
+    [Theory]
+    [InlineData("local")]
+    [InlineData("production")]
+    public async Task Serve_pods_require_the_allowed_orgs_and_no_overlay_ships_an_empty_list_with_sign_in(string overlay)
+    {
+        var docs = await RenderAsync(overlay);
+        var serve = docs.Single(d => Scalar(d, "kind") == "Deployment" && Scalar(d, "metadata", "name") == "feedback-dashboard-serve");
+        var env = (Node(Containers(serve).Single(), "env") as YamlSequenceNode)!.Children.Cast<YamlMappingNode>()
+            .Single(e => Scalar(e, "name") == "DASHBOARD_ALLOWED_ORGS");
+        Assert.Equal("DASHBOARD_ALLOWED_ORGS", Scalar(env, "valueFrom", "configMapKeyRef", "key"));
+        Assert.NotEqual("true", Scalar(env, "valueFrom", "configMapKeyRef", "optional"));
+
+        var config = docs.Single(d => Scalar(d, "kind") == "ConfigMap" && Scalar(d, "metadata", "name") == "feedback-dashboard-config");
+        var orgs = Scalar(config, "data", "DASHBOARD_ALLOWED_ORGS");
+        // An empty list is acceptable only where there is no sign-in at all.
+        if (Scalar(config, "data", "DASHBOARD_AUTH") != "none") Assert.True(orgs is null or { Length: > 0 }, $"{overlay} ships DASHBOARD_ALLOWED_ORGS empty");
+        if (overlay == "production") Assert.Null(orgs); // the operator must name their organisation
+    }
+
     [GeneratedRegex(@"^COPY\s+(?!--from)(?<src>.+?)\s+\S+\s*$", RegexOptions.Multiline)]
     private static partial Regex CopyLine();
 

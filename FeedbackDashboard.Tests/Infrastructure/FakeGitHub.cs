@@ -42,6 +42,10 @@ public sealed class FakeGitHub : IAsyncDisposable
     /// <summary>OAuth sign-in: the codes GitHub would hand back, and who each one signs in.</summary>
     public Dictionary<string, (long Id, string Login, string[] Orgs)> OAuthCodes { get; } = [];
     private readonly ConcurrentDictionary<string, (long Id, string Login, string[] Orgs)> _oauthTokens = new();
+    private readonly ConcurrentDictionary<string, string[]> _orgsNow = new();
+
+    /// <summary>Changes a signed-in person's organisations from now on (a member removed, or added).</summary>
+    public void SetOrgs(string login, params string[] orgs) => _orgsNow[login] = orgs;
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
     public Func<DateTimeOffset> Now { get; set; } = () => DateTimeOffset.UtcNow;
     /// <summary>Added to every request, for benchmarks of wall time.</summary>
@@ -688,9 +692,19 @@ public sealed class FakeGitHub : IAsyncDisposable
             await Answer(ctx, route, null, 401, """{"message":"Bad credentials"}""");
             return;
         }
-        await Answer(ctx, route, null, 200, route == "user"
-            ? new JsonObject { ["id"] = user.Id, ["login"] = user.Login }.ToJsonString()
-            : new JsonArray(user.Orgs.Select(o => (JsonNode)new JsonObject { ["login"] = o }).ToArray()).ToJsonString());
+        if (route == "user")
+        {
+            await Answer(ctx, route, null, 200, new JsonObject { ["id"] = user.Id, ["login"] = user.Login }.ToJsonString());
+            return;
+        }
+        // /user/orgs pages like GitHub's: per_page (clamped by MaxPageSize), page, and a Link rel="next".
+        var orgs = _orgsNow.TryGetValue(user.Login, out var now) ? now : user.Orgs;
+        var perPage = Math.Min(int.TryParse(ctx.Request.Query["per_page"], out var pp) ? pp : 30, MaxPageSize);
+        var page = int.TryParse(ctx.Request.Query["page"], out var pg) ? pg : 1;
+        if (page * perPage < orgs.Length)
+            ctx.Response.Headers["Link"] = $"<{ApiUrl}user/orgs?per_page={perPage}&page={page + 1}>; rel=\"next\"";
+        await Answer(ctx, route, null, 200, new JsonArray(orgs.Skip((page - 1) * perPage).Take(perPage)
+            .Select(o => (JsonNode)new JsonObject { ["login"] = o }).ToArray()).ToJsonString());
     }
 
     public sealed record LoggedRequest(string Method, string Path, string Route, int Status, DateTimeOffset At, long? Installation);

@@ -16,7 +16,7 @@ public static class AnalyticsApi
     }
 
     private static async Task<Results<Ok<FeedbackAnalytics>, ProblemHttpResult>> GetAsync(HttpRequest request, AnalyticsQueries analytics,
-        TimeProvider time, CancellationToken ct)
+        TimeProvider time, InstallationLookup installations, CancellationToken ct)
     {
         var q = new QueryArgs(request);
         var repository = q.Repository();
@@ -32,6 +32,7 @@ public static class AnalyticsApi
         };
         if (bucket is null) q.Errors["bucket"] = ["must be day or week"];
         if (q.Problem is { } problem) return problem;
+        if (await KeyReach.Of(request.HttpContext.User).CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
 
         return TypedResults.Ok(await analytics.GetAsync(repository, from, to, bucket!.Value, ct));
     }

@@ -13,6 +13,8 @@ public sealed class ApiKeyAuthenticationHandler(
 {
     public const string SchemeName = "ApiKey";
     public const string ScopeClaim = "scope";
+    /// <summary>One claim per installation a limited key may reach; a key without them reaches every installation.</summary>
+    public const string InstallationClaim = "installation";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -26,6 +28,8 @@ public sealed class ApiKeyAuthenticationHandler(
 
         var claims = new List<Claim> { new(ClaimTypes.Name, key.Name) };
         claims.AddRange(key.Scopes.Select(s => new Claim(ScopeClaim, s)));
+        if (key.Installations is { } installations)
+            claims.AddRange(installations.Select(i => new Claim(InstallationClaim, i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }

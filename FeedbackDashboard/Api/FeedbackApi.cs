@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Feedback;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace FeedbackDashboard.Api;
 
@@ -13,14 +15,15 @@ public static class FeedbackApi
     {
         var feedback = app.MapGroup("/api/feedback").WithTags("Feedback");
         feedback.MapGet("/export", ExportAsync).RequireScope(Scopes.ReviewRead)
-            .Produces(200, contentType: "application/x-ndjson")
+            .RequireRateLimiting(ExportLimits.Key).WithMetadata(new ExportEndpoint())
+            .Produces(200, contentType: "application/x-ndjson").ProducesProblem(429)
             .WithSummary("Stream every reaction as NDJSON")
-            .WithDescription("Scope review:read. One reaction a line: task, repository, PR, comment kind/id, file, line, reactor (role resolved now), content, reacted_at. Filters: repository, from, to (on reacted_at). Keyset-paged from the database, so any size streams in constant memory.");
+            .WithDescription("Scope review:read. One reaction a line: task, repository, PR, comment kind/id, file, line, reactor (role resolved now), content, reacted_at. Filters: repository, from, to (on reacted_at). Keyset-paged from the database, so any size streams in constant memory. At most 2 exports run per key and 4 in all; more answer 429 with Retry-After.");
         return app;
     }
 
-    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportAsync(HttpContext http, FeedbackQueries queries,
-        CancellationToken ct)
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportAsync(HttpContext http,
+        [FromKeyedServices(ExportLimits.Key)] FeedbackQueries queries, InstallationLookup installations, CancellationToken ct)
     {
         var q = new QueryArgs(http.Request);
         var repository = q.Repository();
@@ -28,6 +31,7 @@ public static class FeedbackApi
         var to = q.Date("to");
         q.Range(from, to);
         if (q.Problem is { } problem) return problem;
+        if (await KeyReach.Of(http.User).CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
 
         http.Response.ContentType = "application/x-ndjson; charset=utf-8";
         // Lines gather in a small buffer that goes out every 64 KiB: the first rows leave at once, memory stays flat.
@@ -61,4 +65,38 @@ public static class FeedbackApi
         await http.Response.Body.WriteAsync(buffer.WrittenMemory, ct);
         return TypedResults.Empty;
     }
+}
+
+/// <summary>Marks the export endpoint for the total limit (the global limiter sees every request).</summary>
+internal sealed record ExportEndpoint;
+
+/// <summary>
+/// Exports stream for as long as the client reads, each holding a connection of the export pool. ASP.NET Core's rate
+/// limiter caps them per key and in total; a request over the cap gets 429 with Retry-After at once (no queue).
+/// </summary>
+public static class ExportLimits
+{
+    public const string Key = "export";
+    public const int PerKey = 2;
+    public const int Total = 4;
+    public const int RetryAfterSeconds = 10;
+
+    public static IServiceCollection AddExportLimits(this IServiceCollection services) => services.AddRateLimiter(o =>
+    {
+        o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        o.AddPolicy(Key, http => RateLimitPartition.GetConcurrencyLimiter(
+            http.User.Identity?.Name ?? "",
+            _ => new ConcurrencyLimiterOptions { PermitLimit = PerKey, QueueLimit = 0 }));
+        o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+            http.GetEndpoint()?.Metadata.GetMetadata<ExportEndpoint>() is null
+                ? RateLimitPartition.GetNoLimiter("")
+                : RateLimitPartition.GetConcurrencyLimiter(Key, _ => new ConcurrencyLimiterOptions { PermitLimit = Total, QueueLimit = 0 }));
+        o.OnRejected = (ctx, ct) =>
+        {
+            ctx.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString();
+            return new ValueTask(Results.Problem(
+                detail: $"too many exports are running (at most {PerKey} per key and {Total} in all); retry after {RetryAfterSeconds} s",
+                statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests").ExecuteAsync(ctx.HttpContext));
+        };
+    });
 }

@@ -13,19 +13,25 @@ public static class HealthApi
         return app;
     }
 
-    private static async Task<Results<Ok<string>, ProblemHttpResult>> ReadyAsync(NpgsqlDataSource db, CancellationToken ct)
+    // Anyone who can reach the pod can read /readyz: it answers a short code, and the detail (host, user,
+    // server message) goes to the log only.
+    private static async Task<Results<Ok<string>, ProblemHttpResult>> ReadyAsync(NpgsqlDataSource db, ILoggerFactory logs,
+        CancellationToken ct)
     {
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(3));
-            return await Migrator.IsUpToDateAsync(db, timeout.Token)
-                ? TypedResults.Ok("ready")
-                : TypedResults.Problem("migrations are not applied yet", statusCode: 503, title: "not ready");
+            return await Migrator.IsUpToDateAsync(db, timeout.Token) ? TypedResults.Ok("ready") : NotReady("migrations_pending");
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
         {
-            return TypedResults.Problem($"database unreachable: {e.Message}", statusCode: 503, title: "not ready");
+            var reason = e is PostgresException ? "database_error" : "database_unreachable";
+            logs.CreateLogger("FeedbackDashboard.Readiness").LogWarning(e, "Not ready: {Reason}", reason);
+            return NotReady(reason);
         }
     }
+
+    private static ProblemHttpResult NotReady(string reason) =>
+        TypedResults.Problem(reason, statusCode: 503, title: "not ready", extensions: new Dictionary<string, object?> { ["reason"] = reason });
 }

@@ -19,10 +19,11 @@ public static class MaintainersApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<MaintainerView>>, ProblemHttpResult>> ListAsync(string owner, string name,
-        HttpResponse response, MaintainersQueries queries, CancellationToken ct)
+        HttpResponse response, MaintainersQueries queries, InstallationLookup installations, CancellationToken ct)
     {
         if (!Core.Feedback.CaptureValidation.IsRepository($"{owner}/{name}"))
             return JsonBody.Bad("repository", $"'{owner}/{name}' is not an owner/name");
+        if (await KeyReach.Of(response.HttpContext.User).CheckRepositoryAsync($"{owner}/{name}", installations, ct) is { } forbidden) return forbidden;
         var repo = await queries.ForRepoAsync(owner, name, ct);
         if (repo is null)
             return TypedResults.Problem(detail: $"repository {owner}/{name} is not registered", statusCode: 404, title: "Not Found");

@@ -39,12 +39,15 @@ public static class TasksApi
     public sealed record ReviewAccepted(Guid TaskId, long GithubReviewId, string Status);
 
     private static async Task<Results<Created<TaskCreated>, Ok<TaskCreated>, ProblemHttpResult>> RegisterAsync(
-        HttpRequest request, CaptureService capture, CancellationToken ct)
+        HttpRequest request, CaptureService capture, InstallationLookup installations, CancellationToken ct)
     {
         var (input, problem) = await JsonBody.ReadAsync<TaskInput>(request, ct);
         if (problem is not null) return problem;
         var errors = CaptureValidation.Validate(input!);
         if (errors.Count > 0) return JsonBody.Invalid(errors);
+        var reach = KeyReach.Of(request.HttpContext.User);
+        if (!reach.Allows(input!.InstallationId)) return reach.Forbidden($"installation_id {input.InstallationId} is not one of them");
+        if (input.Id is { } existing && await reach.CheckTaskAsync(existing, installations, ct) is { } forbidden) return forbidden;
 
         var (id, result) = await capture.RegisterTaskAsync(input!, ct);
         return result == Upsert.Created
@@ -53,7 +56,7 @@ public static class TasksApi
     }
 
     private static async Task<Results<Ok<CommentsAccepted>, ProblemHttpResult>> AddCommentsAsync(
-        string id, HttpRequest request, CaptureService capture, CancellationToken ct)
+        string id, HttpRequest request, CaptureService capture, InstallationLookup installations, CancellationToken ct)
     {
         if (QueryArgs.TaskId(id, out var badId) is not { } taskId) return badId!;
         var (input, problem) = await JsonBody.ReadAsync<List<CommentInput?>>(request, ct);
@@ -61,13 +64,14 @@ public static class TasksApi
         var errors = CaptureValidation.Validate(input!);
         if (errors.Count > 0) return JsonBody.Invalid(errors);
         if (!await capture.TaskExistsAsync(taskId, ct)) return TaskNotFound(taskId);
+        if (await KeyReach.Of(request.HttpContext.User).CheckTaskAsync(taskId, installations, ct) is { } forbidden) return forbidden;
 
         var recorded = await capture.AddCommentsAsync(taskId, input!.Select(c => c!).ToList(), ct);
         return TypedResults.Ok(new CommentsAccepted(taskId, recorded.Received, recorded.Inserted));
     }
 
     private static async Task<Results<Accepted<ReviewAccepted>, ProblemHttpResult>> AddReviewAsync(
-        string id, HttpRequest request, CaptureService capture, CancellationToken ct)
+        string id, HttpRequest request, CaptureService capture, InstallationLookup installations, CancellationToken ct)
     {
         if (QueryArgs.TaskId(id, out var badId) is not { } taskId) return badId!;
         var (input, problem) = await JsonBody.ReadAsync<ReviewCaptureInput>(request, ct);
@@ -75,13 +79,14 @@ public static class TasksApi
         var errors = CaptureValidation.Validate(input!);
         if (errors.Count > 0) return JsonBody.Invalid(errors);
         if (!await capture.TaskExistsAsync(taskId, ct)) return TaskNotFound(taskId);
+        if (await KeyReach.Of(request.HttpContext.User).CheckTaskAsync(taskId, installations, ct) is { } forbidden) return forbidden;
 
         var status = await capture.AddReviewCaptureAsync(taskId, input!, ct);
         return TypedResults.Accepted($"/api/tasks/{taskId}/feedback", new ReviewAccepted(taskId, input!.GithubReviewId!.Value, status));
     }
 
     private static async Task<Results<Ok<TaskPage>, ProblemHttpResult>> ListAsync(HttpRequest request, FeedbackQueries queries,
-        CancellationToken ct)
+        InstallationLookup installations, CancellationToken ct)
     {
         var q = new QueryArgs(request);
         var repository = q.Repository();
@@ -92,14 +97,16 @@ public static class TasksApi
         var pageSize = q.Int("page_size", 50, 1, FeedbackQueries.MaxPageSize);
         var hasDown = q.Bool("has_down");
         if (q.Problem is { } problem) return problem;
+        if (await KeyReach.Of(request.HttpContext.User).CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
 
         return TypedResults.Ok(await queries.ListTasksAsync(new TaskFilter(repository, from, to, hasDown), page, pageSize, ct));
     }
 
     private static async Task<Results<Ok<TaskFeedback>, ProblemHttpResult>> FeedbackAsync(
-        string id, FeedbackQueries queries, CancellationToken ct)
+        string id, HttpContext http, FeedbackQueries queries, InstallationLookup installations, CancellationToken ct)
     {
         if (QueryArgs.TaskId(id, out var badId) is not { } taskId) return badId!;
+        if (await KeyReach.Of(http.User).CheckTaskAsync(taskId, installations, ct) is { } forbidden) return forbidden;
         return await queries.GetTaskFeedbackAsync(taskId, ct) is { } feedback ? TypedResults.Ok(feedback) : TaskNotFound(taskId);
     }
 
