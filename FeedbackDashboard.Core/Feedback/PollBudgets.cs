@@ -24,10 +24,16 @@ public sealed class PollBudgets(NpgsqlDataSource db, PollSelection selection, Po
     {
         var counts = await selection.CountAsync(installationId, now, settings.PollerWindowDays, ct);
         var reading = await ReadingAsync(installationId, ct);
-        var plan = PollScheduling.Plan(reading?.Limit, reading?.Remaining, reading?.ResetAt, now, settings.PollerInterval,
+        var allowance = PollScheduling.Plan(reading?.Limit, reading?.Remaining, reading?.ResetAt, now, settings.PollerInterval,
             settings.PollerBudgetShare, PointsPerComment, counts.Total);
+        // Unspent points carry over (up to one request more than a cycle's share): with a short interval a cycle's
+        // share can be less than one request, and saving up buys it every few cycles instead of never.
+        var credit = Math.Min((reading?.Credit ?? 0) + allowance.PointsAllowed,
+            allowance.PointsAllowed + PollScheduling.RequestCost(PointsPerComment));
+        var capacity = PollScheduling.Capacity(credit, PointsPerComment);
+        var plan = allowance with { PointsAllowed = credit, Capacity = capacity, Limited = capacity < counts.Total };
         var lag = PollScheduling.Expect(counts, plan.Capacity, settings.PollerInterval);
-        await SavePlanAsync(installationId, counts.Total, plan, lag, ct);
+        await SavePlanAsync(installationId, counts.Total, plan, lag, credit, ct);
         if (plan.Limited)
         {
             await conditions.SetAsync(installationId, null, ConditionKind.BudgetLimited,
@@ -68,6 +74,10 @@ public sealed class PollBudgets(NpgsqlDataSource db, PollSelection selection, Po
             insert into installation_spend (installation_id, cycle_at, points) values (@inst, @now, @points)
             on conflict (installation_id, cycle_at) do update set points = excluded.points
             """);
+        var spent = new NpgsqlBatchCommand("update installation_budgets set credit = credit - @points where installation_id = @inst");
+        spent.Parameters.AddWithValue("inst", installationId);
+        spent.Parameters.AddWithValue("points", session.PointsOf(installationId, bucket));
+        batch.BatchCommands.Add(spent);
         spend.Parameters.AddWithValue("inst", installationId);
         spend.Parameters.AddWithValue("now", now);
         spend.Parameters.AddWithValue("points", session.PointsOf(installationId, bucket));
@@ -79,25 +89,33 @@ public sealed class PollBudgets(NpgsqlDataSource db, PollSelection selection, Po
         await batch.ExecuteNonQueryAsync(ct);
     }
 
-    private sealed record Reading(int Limit, int Remaining, DateTimeOffset ResetAt);
+    private sealed record Reading(int? Limit, int? Remaining, DateTimeOffset? ResetAt, double Credit);
 
     private async Task<Reading?> ReadingAsync(long installationId, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("select rate_limit, remaining, reset_at from installation_budgets where installation_id = @inst and bucket = @bucket");
+        await using var cmd = db.CreateCommand("""
+            select rate_limit, remaining, reset_at, read_at > '-infinity' as read, credit
+            from installation_budgets where installation_id = @inst and bucket = @bucket
+            """);
         cmd.Parameters.AddWithValue("inst", installationId);
         cmd.Parameters.AddWithValue("bucket", Bucket == RateBucket.GraphQl ? "graphql" : "core");
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? new Reading(r.Get<int>("rate_limit"), r.Get<int>("remaining"), r.Get<DateTimeOffset>("reset_at")) : null;
+        if (!await r.ReadAsync(ct)) return null;
+        return r.Get<bool>("read")
+            ? new Reading(r.Get<int>("rate_limit"), r.Get<int>("remaining"), r.Get<DateTimeOffset>("reset_at"), r.Get<double>("credit"))
+            : new Reading(null, null, null, r.Get<double>("credit"));
     }
 
-    private async Task SavePlanAsync(long installationId, int inWindow, CycleBudget plan, ExpectedLag lag, CancellationToken ct)
+    private async Task SavePlanAsync(long installationId, int inWindow, CycleBudget plan, ExpectedLag lag, double credit, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            insert into installation_budgets (installation_id, bucket, rate_limit, remaining, reset_at, read_at, comments_in_window, capacity, expected_lag)
-            values (@inst, @bucket, @limit, @limit, '-infinity', '-infinity', @in_window, @capacity, @lag::jsonb)
+            insert into installation_budgets (installation_id, bucket, rate_limit, remaining, reset_at, read_at, comments_in_window, capacity, expected_lag, credit)
+            values (@inst, @bucket, @limit, @limit, '-infinity', '-infinity', @in_window, @capacity, @lag::jsonb, @credit)
             on conflict (installation_id) do update set comments_in_window = excluded.comments_in_window,
-                capacity = excluded.capacity, expected_lag = excluded.expected_lag
+                capacity = excluded.capacity, expected_lag = excluded.expected_lag, credit = excluded.credit,
+                bucket = excluded.bucket
             """);
+        cmd.Parameters.AddWithValue("credit", credit);
         cmd.Parameters.AddWithValue("inst", installationId);
         cmd.Parameters.AddWithValue("bucket", Bucket == RateBucket.GraphQl ? "graphql" : "core");
         cmd.Parameters.AddWithValue("limit", plan.Limit);

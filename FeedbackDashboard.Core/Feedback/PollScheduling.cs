@@ -53,11 +53,19 @@ public static class PollScheduling
             var cyclesLeft = Math.Max(1, Math.Ceiling((reset - now) / interval));
             allowed = Math.Min(perCycle, Math.Max(0, r - (1 - share) * l) / cyclesLeft);
         }
-        var capacity = (int)Math.Floor(allowed / pointsPerComment);
-        // GraphQL is charged per request of 100: round down to whole requests.
-        if (pointsPerComment < 1) capacity = capacity / 100 * 100;
+        var capacity = Capacity(allowed, pointsPerComment);
         return new CycleBudget(l, allowed, capacity, capacity < commentsInWindow);
     }
+
+    /// <summary>Comments a number of points buys: GraphQL is charged per request of 100, so whole requests only.</summary>
+    public static int Capacity(double points, double pointsPerComment)
+    {
+        var comments = (int)Math.Floor(Math.Max(0, points) / pointsPerComment);
+        return pointsPerComment < 1 ? comments / 100 * 100 : comments;
+    }
+
+    /// <summary>What one request costs: the smallest amount worth saving up for.</summary>
+    public static double RequestCost(double pointsPerComment) => pointsPerComment < 1 ? pointsPerComment * 100 : pointsPerComment;
 
     /// <summary>
     /// Worst lag to expect per band when each cycle can poll <paramref name="capacity"/> comments: the young first,

@@ -17,7 +17,9 @@ create table installation_budgets (
     read_at            timestamptz not null,
     comments_in_window integer     not null default 0,
     capacity           integer     not null default 0,
-    expected_lag       jsonb       not null default '{}'
+    expected_lag       jsonb       not null default '{}',
+    -- Points saved up from cycles whose share bought less than one request.
+    credit             double precision not null default 0
 );
 
 -- Points each installation spent per cycle: points per hour is a sum over the last hour.
