@@ -20,10 +20,24 @@ public sealed class PollBudgets(NpgsqlDataSource db, PollSelection selection, Po
     private RateBucket Bucket => settings.PollerStrategy == PollerStrategy.GraphQl ? RateBucket.GraphQl : RateBucket.Core;
     private double PointsPerComment => Bucket == RateBucket.GraphQl ? PollScheduling.GraphQlPointsPerComment : PollScheduling.RestPointsPerComment;
 
-    public async Task<List<PollableComment>> SelectAsync(GitHubSession session, long installationId, DateTimeOffset now, CancellationToken ct)
+    public async Task<List<PollableComment>> SelectAsync(GitHubSession session, GitHubClient github, long installationId, DateTimeOffset now,
+        CancellationToken ct)
     {
         var counts = await selection.CountAsync(installationId, now, settings.PollerWindowDays, ct);
         var reading = await ReadingAsync(installationId, ct);
+        if (reading?.Limit is null)
+        {
+            // Never read: ask GitHub (free) rather than assume 5,000 and overspend a smaller limit in the first cycle.
+            try
+            {
+                if ((await github.GetRateLimitsAsync(session, installationId, ct)).TryGetValue(Bucket, out var state))
+                    reading = new Reading(state.Limit, state.Remaining, state.ResetAt, reading?.Credit ?? 0);
+            }
+            catch (GitHubRequestException)
+            {
+                // Planned with GitHub's default limit; the cycle's own answers bring the real one.
+            }
+        }
         var allowance = PollScheduling.Plan(reading?.Limit, reading?.Remaining, reading?.ResetAt, now, settings.PollerInterval,
             settings.PollerBudgetShare, PointsPerComment, counts.Total);
         // Unspent points carry over (up to one request more than a cycle's share): with a short interval a cycle's

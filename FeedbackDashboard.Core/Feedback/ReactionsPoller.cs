@@ -104,7 +104,7 @@ public sealed class ReactionsPoller(
         {
             log.LogWarning("Installation {InstallationId}: repositories not read: {Reason}", installationId, e.Message);
         }
-        var comments = tiered ?? await budgets.SelectAsync(session, installationId, now, ct);
+        var comments = tiered ?? await budgets.SelectAsync(session, github, installationId, now, ct);
         lock (report) report.CommentsSelected += comments.Count;
         if (reach is not null)
         {

@@ -106,6 +106,37 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         return Complete(answer?.Repositories, what, r => r.Id > 0 && !string.IsNullOrEmpty(r.FullName)).Select(r => new InstalledRepository(r.Id, r.FullName)).ToList();
     }
 
+    /// <summary>
+    /// The installation's budgets as GitHub reports them (GET /rate_limit, which GitHub does not charge): what the
+    /// budget scheduler plans with before any answer of its own has told it.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<RateBucket, RateLimitState>> GetRateLimitsAsync(GitHubSession session, long installationId,
+        CancellationToken ct)
+    {
+        var response = await api.SendAsync(session, installationId, HttpMethod.Get, "rate_limit", ct: ct);
+        if (!response.IsSuccess) throw new GitHubRequestException(response.Status, $"GET rate_limit answered {response.Status}");
+        try
+        {
+            var resources = JsonSerializer.Deserialize<RestRateLimits>(response.Body, Json)?.Resources
+                            ?? throw new JsonException("no resources");
+            var states = new Dictionary<RateBucket, RateLimitState>();
+            if (resources.Core is { } core) states[RateBucket.Core] = core.State;
+            if (resources.Graphql is { } graphql) states[RateBucket.GraphQl] = graphql.State;
+            return states;
+        }
+        catch (JsonException e)
+        {
+            throw new GitHubRequestException(response.Status, $"GET rate_limit: unreadable answer ({e.Message})");
+        }
+    }
+
+    private sealed record RestRateResource(int Limit, int Remaining, long Reset)
+    {
+        public RateLimitState State => new(Limit, Remaining, DateTimeOffset.FromUnixTimeSeconds(Reset));
+    }
+    private sealed record RestRateResources(RestRateResource? Core, RestRateResource? Graphql);
+    private sealed record RestRateLimits(RestRateResources? Resources);
+
     // ---- Reactions over GraphQL: 100 comments a request ----
 
     /// <summary>

@@ -32,10 +32,16 @@ public sealed class ChurnFidelityTests : IAsyncLifetime
         await _db.DisposeAsync();
     }
 
-    [Fact]
-    public async Task Database_never_drifts_from_github_under_churn()
+    /// <summary>
+    /// Both schedules. The budget one runs at a tenth of the limit (about 2,000 of the 10,000 comments a cycle), so its
+    /// priorities are exercised rather than its spare budget, and for fewer cycles: it sweeps the window in a few.
+    /// </summary>
+    [Theory]
+    [InlineData(FeedbackDashboard.Core.PollerSchedule.Tiers, Cycles, 72)]
+    [InlineData(FeedbackDashboard.Core.PollerSchedule.Budget, 60, 12)]
+    public async Task Database_never_drifts_from_github_under_churn(FeedbackDashboard.Core.PollerSchedule schedule, int cycles, int sweepCycles)
     {
-        var result = await RunAsync(_db, _gh, CommentCount, Cycles, TestContext.Current.CancellationToken);
+        var result = await RunAsync(_db, _gh, CommentCount, cycles, TestContext.Current.CancellationToken, schedule, sweepCycles);
 
         Assert.Equal(0, result.DriftDuringChurn);
         Assert.Equal(0, result.DriftAfterSweep);
@@ -67,11 +73,13 @@ public sealed class ChurnFidelityTests : IAsyncLifetime
         Dictionary<int, long> WorstStaleness, int Requests, int NeverPolled);
 
     /// <summary>Shared with the benchmark, which prints these figures.</summary>
-    public static async Task<FidelityResult> RunAsync(PostgresDatabase db, GitHubHarness gh, int comments, int cycles, CancellationToken ct)
+    public static async Task<FidelityResult> RunAsync(PostgresDatabase db, GitHubHarness gh, int comments, int cycles, CancellationToken ct,
+        FeedbackDashboard.Core.PollerSchedule schedule = FeedbackDashboard.Core.PollerSchedule.Tiers, int sweepCycles = 72)
     {
         var scenario = new ChurnScenario(gh.Fake, db);
         await scenario.SeedAsync(comments, gh.Time.GetUtcNow());
-        var poller = PollerHarness.Poller(db, gh, PollerHarness.Settings(FeedbackDashboard.Core.PollerStrategy.GraphQl));
+        var poller = PollerHarness.Poller(db, gh, PollerHarness.Settings(FeedbackDashboard.Core.PollerStrategy.GraphQl,
+            schedule: schedule, budgetShare: 0.1));
         var lastPolled = new Dictionary<long, long>();
         var worst = new Dictionary<int, long> { [1] = 0, [12] = 0, [72] = 0 };
         int drift = 0;
@@ -108,8 +116,8 @@ public sealed class ChurnFidelityTests : IAsyncLifetime
         var stillPolled = await InWindowAsync(db, gh.Time.GetUtcNow());
         var neverPolled = stillPolled.Count(id => !lastPolled.ContainsKey(id));
 
-        // People stop reacting; one full sweep (72 cycles) later the table equals GitHub's truth.
-        for (var c = 0; c < 72; c++)
+        // People stop reacting; one full sweep (72 cycles for the tiers) later the table equals GitHub's truth.
+        for (var c = 0; c < sweepCycles; c++)
         {
             await poller.RunCycleAsync(ct);
             gh.FakeTime.Advance(Interval);

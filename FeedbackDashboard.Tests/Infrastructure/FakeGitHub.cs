@@ -301,15 +301,16 @@ public sealed class FakeGitHub : IAsyncDisposable
 
     /// <summary>Answers with GitHub's rate-limit headers for the bucket charged (x-ratelimit-resource: core or graphql).</summary>
     private async Task Answer(HttpContext ctx, string route, long? installation, int status, string? json, string? etag = null,
-        int? graphQlCost = null)
+        int? cost = null)
     {
         ctx.Response.StatusCode = status;
         if (installation is { } inst && route != "token")
         {
             var bucket = route == "graphql" ? RateBucket.GraphQl : RateBucket.Core;
-            var cost = graphQlCost ?? (status == 304 ? 0 : 1);
-            var (remaining, reset) = Spend(inst, bucket, cost);
-            Interlocked.Add(ref bucket == RateBucket.GraphQl ? ref _graphQlPoints : ref _corePoints, cost);
+            // A 304 and GET /rate_limit are free; GraphQL passes its formula's cost.
+            var charged = cost ?? (status == 304 ? 0 : 1);
+            var (remaining, reset) = Spend(inst, bucket, charged);
+            Interlocked.Add(ref bucket == RateBucket.GraphQl ? ref _graphQlPoints : ref _corePoints, charged);
             ctx.Response.Headers["x-ratelimit-limit"] = LimitOf(bucket).ToString();
             ctx.Response.Headers["x-ratelimit-remaining"] = remaining.ToString();
             ctx.Response.Headers["x-ratelimit-used"] = (LimitOf(bucket) - remaining).ToString();
@@ -363,6 +364,7 @@ public sealed class FakeGitHub : IAsyncDisposable
             ["api", "v3", "user", "orgs"] => "user-orgs",
             ["api", "v3", "app", "installations", _, "access_tokens"] => "token",
             ["api", "v3", "installation", "repositories"] => "installation-repos",
+            ["api", "v3", "rate_limit"] => "rate-limit",
             ["api", "v3", "orgs", _, "members"] => "members",
             _ => "unknown",
         };
@@ -380,6 +382,22 @@ public sealed class FakeGitHub : IAsyncDisposable
                 return;
             case "graphql":
                 await GraphQlAsync(ctx, installation);
+                return;
+            case "rate-limit":
+                JsonObject Resource(RateBucket b)
+                {
+                    var (remaining, reset) = Budget(installation!.Value, b);
+                    return new JsonObject
+                    {
+                        ["limit"] = LimitOf(b), ["remaining"] = remaining, ["used"] = LimitOf(b) - remaining,
+                        ["reset"] = reset.ToUnixTimeSeconds(), ["resource"] = b == RateBucket.GraphQl ? "graphql" : "core",
+                    };
+                }
+                await Answer(ctx, route, installation, 200, new JsonObject
+                {
+                    ["resources"] = new JsonObject { ["core"] = Resource(RateBucket.Core), ["graphql"] = Resource(RateBucket.GraphQl) },
+                    ["rate"] = Resource(RateBucket.Core),
+                }.ToJsonString(), cost: 0);
                 return;
             case "installation-repos":
                 await PagedAsync(ctx, route, installation, _reposById.Values.Where(r => Reaches(installation, r)).OrderBy(r => r.Id)
@@ -588,7 +606,7 @@ public sealed class FakeGitHub : IAsyncDisposable
                     ["type"] = "RATE_LIMITED", ["code"] = "graphql_rate_limit",
                     ["message"] = $"API rate limit already exceeded for installation ID {installation}.",
                 }),
-            }.ToJsonString(), graphQlCost: 0);
+            }.ToJsonString(), cost: 0);
             return;
         }
         var rateLimit = new JsonObject
@@ -628,7 +646,7 @@ public sealed class FakeGitHub : IAsyncDisposable
         var answer = new JsonObject { ["data"] = data };
         if (errors.Count > 0) answer["errors"] = errors;
         MutateGraphQl?.Invoke(answer, ids);
-        await Answer(ctx, "graphql", installation, 200, answer.ToJsonString(), graphQlCost: cost);
+        await Answer(ctx, "graphql", installation, 200, answer.ToJsonString(), cost: cost);
     }
 
     private static JsonObject NotFoundError(string id, JsonArray path) => new()
