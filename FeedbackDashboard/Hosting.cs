@@ -3,14 +3,9 @@ using Microsoft.AspNetCore.HttpOverrides;
 using FeedbackDashboard.Api;
 using FeedbackDashboard.Components;
 using FeedbackDashboard.Core;
-using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.Demo;
-using FeedbackDashboard.Core.Feedback;
-using FeedbackDashboard.Core.Maintainers;
-using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Jobs;
-using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
 using Npgsql;
 
@@ -61,27 +56,6 @@ public static class Hosting
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         return builder;
-    }
-
-    public static IServiceCollection AddFeedbackCore(this IServiceCollection services, string connectionString)
-    {
-        var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
-        services.AddSingleton(dataSource);
-        services.AddDbContextFactory<FeedbackDb>(o => o.UseNpgsql(dataSource));
-        services.AddSingleton<ApiKeyService>();
-        services.AddSingleton<CaptureService>();
-        services.AddSingleton<FeedbackQueries>();
-        services.AddSingleton<PollSelection>();
-        services.AddSingleton<ReactionsReconciler>();
-        services.AddSingleton<InstallationLocks>();
-        services.AddSingleton<PollCycleRecorder>();
-        services.AddSingleton<PollHealth>();
-        services.AddSingleton<MaintainersQueries>();
-        services.AddSingleton<AnalyticsQueries>();
-        services.AddSingleton<DemoData>();
-        services.AddSingleton<PollCycleNotifier>();
-        services.AddHostedService(sp => sp.GetRequiredService<PollCycleNotifier>());
-        return services;
     }
 
     public static async Task MigrateDatabaseAsync(this WebApplication app)

@@ -4,13 +4,9 @@ using Bunit;
 using FeedbackDashboard.Components.Pages;
 using FeedbackDashboard.Components.Shared;
 using FeedbackDashboard.Core;
-using FeedbackDashboard.Core.Demo;
-using FeedbackDashboard.Core.Feedback;
-using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace FeedbackDashboard.Tests.Components;
@@ -35,13 +31,7 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         var settings = new FeedbackSettings { Role = role };
         Services.AddSingleton(settings);
         Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton(dataSource);
-        Services.AddSingleton(new AnalyticsQueries(dataSource));
-        Services.AddSingleton(new FeedbackQueries(dataSource));
-        Services.AddSingleton(new MaintainersQueries(dataSource));
-        Services.AddSingleton(new DemoData(dataSource, TimeProvider.System));
-        Services.AddSingleton(new PollHealth(dataSource, settings, TimeProvider.System));
-        Services.AddSingleton(new PollCycleNotifier(dataSource, NullLogger<PollCycleNotifier>.Instance));
+        Services.AddFeedbackCore(dataSource);
     }
 
     /// <summary>A server that accepts connections and never answers: every query hangs.</summary>

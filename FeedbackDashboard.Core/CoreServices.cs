@@ -1,0 +1,40 @@
+using FeedbackDashboard.Core.ApiKeys;
+using FeedbackDashboard.Core.Data;
+using FeedbackDashboard.Core.Demo;
+using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Maintainers;
+using FeedbackDashboard.Core.Polling;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace FeedbackDashboard.Core;
+
+/// <summary>Core wires itself: the host and the tests call this instead of listing Core's services.</summary>
+public static class CoreServices
+{
+    /// <summary>Core's services over the database at DATABASE_URL; FeedbackSettings and TimeProvider come from the caller.</summary>
+    public static IServiceCollection AddFeedbackCore(this IServiceCollection services, string connectionString) =>
+        services.AddFeedbackCore(new NpgsqlDataSourceBuilder(connectionString).Build());
+
+    /// <summary>The same over a data source the caller owns (tests: a per-class database, or one that never answers).</summary>
+    public static IServiceCollection AddFeedbackCore(this IServiceCollection services, NpgsqlDataSource dataSource)
+    {
+        services.AddSingleton(dataSource);
+        services.AddDbContextFactory<FeedbackDb>(o => o.UseNpgsql(dataSource));
+        services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<CaptureService>();
+        services.AddSingleton<FeedbackQueries>();
+        services.AddSingleton<PollSelection>();
+        services.AddSingleton<ReactionsReconciler>();
+        services.AddSingleton<InstallationLocks>();
+        services.AddSingleton<PollCycleRecorder>();
+        services.AddSingleton<PollHealth>();
+        services.AddSingleton<MaintainersQueries>();
+        services.AddSingleton<AnalyticsQueries>();
+        services.AddSingleton<DemoData>();
+        services.AddSingleton<PollCycleNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<PollCycleNotifier>());
+        return services;
+    }
+}
