@@ -14,8 +14,11 @@ public sealed record TaskSummary(Guid Id, string Repository, long InstallationId
 
 public sealed record TaskPage(IReadOnlyList<TaskSummary> Items, int Page, int PageSize, long Total);
 
+/// <summary>What a list of runs can be sorted by.</summary>
+public enum TaskSort { CreatedAt, Repository, PrNumber, Comments, Up, Down }
+
 public sealed record TaskFilter(string? Repository = null, DateTimeOffset? From = null, DateTimeOffset? To = null,
-    bool HasDown = false, string Sort = "created_at", bool Descending = true);
+    bool HasDown = false, TaskSort Sort = TaskSort.CreatedAt, bool Descending = true);
 
 public sealed record ReactionView(long ReactorId, string ReactorLogin, string ReactorAssociation, string Content, DateTimeOffset ReactedAt);
 
@@ -39,13 +42,15 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
     public const int MaxPageSize = 200;
     private const int ExportBatch = 5000;
 
-    private static readonly Dictionary<string, string> SortColumns = new()
+    private static string SortColumn(TaskSort sort) => sort switch
     {
-        ["created_at"] = "t.created_at", ["repository"] = "r.full_name", ["pr_number"] = "t.pr_number",
-        ["comments"] = "n.comments", ["up"] = "n.up", ["down"] = "n.down",
+        TaskSort.Repository => "r.full_name",
+        TaskSort.PrNumber => "t.pr_number",
+        TaskSort.Comments => "n.comments",
+        TaskSort.Up => "n.up",
+        TaskSort.Down => "n.down",
+        _ => "t.created_at",
     };
-
-    public static bool IsSortable(string column) => SortColumns.ContainsKey(column);
 
     /// <summary>A page of runs, newest first, each with its comment and 👍/👎 counts from one aggregate query.</summary>
     public async Task<TaskPage> ListTasksAsync(TaskFilter filter, int page, int pageSize, CancellationToken ct)
@@ -64,7 +69,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             ) n
             """;
         var direction = filter.Descending ? "desc" : "asc";
-        var order = $"{SortColumns.GetValueOrDefault(filter.Sort, "t.created_at")} {direction}, t.id {direction}";
+        var order = $"{SortColumn(filter.Sort)} {direction}, t.id {direction}";
         var select = $"""
             select t.id, r.full_name as repository, t.installation_id, t.pr_number, t.pr_author_id, t.pr_author_login,
                    {RoleResolution.Resolved("m", "t.pr_author_association")} as pr_author_association, t.created_at,
@@ -77,7 +82,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             """;
 
         string sql, countSql;
-        if (filter is { Sort: "created_at", HasDown: false })
+        if (filter is { Sort: TaskSort.CreatedAt, HasDown: false })
         {
             // The page comes off the index in order; counts and roles only for its rows.
             sql = $"""
