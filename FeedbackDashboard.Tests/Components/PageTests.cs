@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using Bunit;
+using Bunit.TestDoubles;
 using FeedbackDashboard.Components.Pages;
 using FeedbackDashboard.Components.Shared;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Tests.Infrastructure;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -26,12 +28,13 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         await base.DisposeAsync();
     }
 
-    private void UseDatabase(NpgsqlDataSource dataSource, Role role = Role.Serve)
+    private BunitPersistentComponentState UseDatabase(NpgsqlDataSource dataSource, Role role = Role.Serve)
     {
         var settings = new FeedbackSettings { Role = role };
         Services.AddSingleton(settings);
         Services.AddSingleton(TimeProvider.System);
         Services.AddFeedbackCore(dataSource);
+        return AddBunitPersistentComponentState();
     }
 
     /// <summary>A server that accepts connections and never answers: every query hangs.</summary>
@@ -174,6 +177,87 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         Services.GetRequiredService<PollCycleNotifier>().Raise("reactions");
 
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=job-reactions] [data-testid=cycles]")), TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
+    /// A visit is a prerender and then the interactive page. The prerender's data travels inside the HTML
+    /// (persistent component state), so the interactive page sends no query the prerender already made.
+    /// </summary>
+    [Theory]
+    [InlineData("/", 5, 0)] // is-empty, any-demo, repositories, the figures (one batch) and the 👎'd files beside them
+    [InlineData("/runs/{task}", 1, 0)]
+    [InlineData("/maintainers", 1, 0)]
+    [InlineData("/maintainers/acme/once", 1, 0)]
+    [InlineData("/health", null, 0)] // the poller's records, however many queries they take
+    [InlineData("/runs", 1, 1)] // the repository filter while prerendering; the grid asks for its rows once, live
+    public async Task Each_page_loads_its_data_once_per_visit(string path, int? prerenderQueries, int interactiveQueries)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var task = await _db.TaskAsync("acme/once", now.AddDays(-1));
+        await _db.CommentAsync(task, "inline", 1, now.AddDays(-1));
+        await _db.ReactionAsync("inline", 1, 10, "+1");
+        await _db.MaintainerAsync("acme/once", 10, "mona", "MEMBER");
+        await _db.ExecuteAsync("insert into poll_cycles (job, instance, started_at, finished_at, status) values ('reactions', 't', now(), now(), 'ok')");
+        var counter = new CommandCounter();
+        await using var counted = CommandCounter.DataSource(_db.ConnectionString, counter);
+        await using (await counted.OpenConnectionAsync(Xunit.TestContext.Current.CancellationToken)) { } // the driver's own first queries
+        var state = UseDatabase(counted);
+        var (page, loaded) = path switch
+        {
+            "/" => (Page<Home>(), "[data-testid=kpi-up-value]"),
+            "/runs/{task}" => (Page<RunDetail>((nameof(RunDetail.Id), task)), "[data-testid=comment-row]"),
+            "/maintainers" => (Page<FeedbackDashboard.Components.Pages.Maintainers>(), "[data-testid=maintainer-count]"),
+            "/maintainers/acme/once" => (Page<MaintainersRepo>(("Owner", "acme"), ("Name", "once")), "[data-testid=maintainers]"),
+            "/health" => (Page<PollHealthPage>(), "[data-testid=job-reactions] [data-testid=cycles]"),
+            "/runs" => (Page<Runs>(), "[data-testid=run-link]"),
+            _ => throw new ArgumentException(path),
+        };
+
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+        var prerendered = Render(page);
+        if (path == "/runs")
+            prerendered.WaitForState(() => counter.Count > 0, TimeSpan.FromSeconds(10));
+        else
+            prerendered.WaitForAssertion(() => Assert.NotEmpty(prerendered.FindAll(loaded)), TimeSpan.FromSeconds(10));
+        var prerender = counter.Count;
+        state.TriggerOnPersisting();
+        await DisposeComponentsAsync();
+
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        var interactive = Render(page);
+        interactive.WaitForAssertion(() => Assert.NotEmpty(interactive.FindAll(loaded)), TimeSpan.FromSeconds(10));
+
+        if (prerenderQueries is { } expected) Assert.Equal(expected, prerender);
+        else Assert.True(prerender > 0, "the prerender loaded nothing");
+        Assert.Equal(interactiveQueries, counter.Count - prerender);
+    }
+
+    private static RenderFragment Page<TPage>(params (string Name, object Value)[] parameters) where TPage : IComponent => b =>
+    {
+        b.OpenComponent<TPage>(0);
+        foreach (var (name, value) in parameters) b.AddComponentParameter(1, name, value);
+        b.CloseComponent();
+    };
+
+    [Fact]
+    public async Task Runs_shows_loading_before_the_circuit_is_up_and_no_runs_only_after_loading()
+    {
+        UseDatabase(_db.DataSource);
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+        var prerendered = Render<Runs>();
+        Assert.Single(prerendered.FindAll("[data-testid=loading]"));
+        Assert.Empty(prerendered.FindAll("[data-testid=no-runs]"));
+        await DisposeComponentsAsync();
+
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        var empty = Render<Runs>();
+        empty.WaitForAssertion(() => Assert.Contains("No runs match", empty.Find("[data-testid=no-runs]").TextContent), TimeSpan.FromSeconds(10));
+        await DisposeComponentsAsync();
+
+        await _db.TaskAsync("acme/runs", DateTimeOffset.UtcNow, pr: 3);
+        var cut = Render<Runs>();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=run-link]")), TimeSpan.FromSeconds(10));
+        Assert.Contains("acme/runs", cut.Find("[data-testid=runs-grid]").TextContent);
     }
 
     [Theory]
