@@ -53,7 +53,8 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
     {
         UseDatabase(Hanging());
         var cut = Render<Home>();
-        Assert.NotNull(cut.Find("[data-testid=loading]"));
+        Assert.Single(cut.FindAll("[data-testid=loading]"));
+        Assert.Empty(cut.FindAll("[data-testid=empty-state]"));
     }
 
     [Fact]
@@ -72,8 +73,9 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Contains("POST /api/tasks", cut.Find("[data-testid=empty-state]").TextContent), TimeSpan.FromSeconds(10));
 
         cut.Find("[data-testid=load-demo] , button[data-testid=load-demo]").Click();
-        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=demo-banner]")), TimeSpan.FromSeconds(10));
-        Assert.NotNull(cut.Find("[data-testid=kpi-acceptance]"));
+        cut.WaitForAssertion(() => Assert.Contains("Demo data", cut.Find("[data-testid=demo-banner]").TextContent), TimeSpan.FromSeconds(10));
+        Assert.Contains("Acceptance", cut.Find("[data-testid=kpi-acceptance]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=empty-state]"));
     }
 
     [Fact]
@@ -127,7 +129,7 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
     {
         UseDatabase(_db.DataSource);
         var cut = Render<RunDetail>(p => p.Add(x => x.Id, Guid.NewGuid()));
-        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=not-found]")), TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Contains("There is no run", cut.Find("[data-testid=not-found]").TextContent), TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -135,7 +137,7 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
     {
         UseDatabase(_db.DataSource);
         var empty = Render<FeedbackDashboard.Components.Pages.Maintainers>();
-        empty.WaitForAssertion(() => Assert.NotNull(empty.Find("[data-testid=empty]")), TimeSpan.FromSeconds(10));
+        empty.WaitForAssertion(() => Assert.Contains("No repositories are registered yet", empty.Find("[data-testid=empty]").TextContent), TimeSpan.FromSeconds(10));
 
         await _db.RepoAsync("acme/fresh");
         await _db.RepoAsync("acme/old");
@@ -161,7 +163,7 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
 
         var cut = Render<PollHealthPage>();
         cut.WaitForAssertion(() => Assert.Contains("token mint answered 404", cut.Find("[data-testid=last-errors]").TextContent), TimeSpan.FromSeconds(10));
-        Assert.NotNull(cut.Find("[data-testid=disabled-here]"));
+        Assert.Contains("ROLE=serve", cut.Find("[data-testid=disabled-here]").TextContent);
         Assert.Contains("healthy", cut.Find("[data-testid=job-reactions]").TextContent);
         Assert.Contains("No cycle has run yet", cut.Find("[data-testid=job-maintainers]").TextContent);
     }
@@ -176,7 +178,7 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         await _db.ExecuteAsync("insert into poll_cycles (job, instance, started_at, finished_at, status) values ('reactions', 't', now(), now(), 'ok')");
         Services.GetRequiredService<PollCycleNotifier>().Raise("reactions");
 
-        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=job-reactions] [data-testid=cycles]")), TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=job-reactions] [data-testid=cycles] tbody tr")), TimeSpan.FromSeconds(10));
     }
 
     /// <summary>
