@@ -3,15 +3,10 @@ using Microsoft.AspNetCore.HttpOverrides;
 using FeedbackDashboard.Api;
 using FeedbackDashboard.Components;
 using FeedbackDashboard.Core;
-using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.Demo;
 using FeedbackDashboard.Core.Feedback;
-using FeedbackDashboard.Core.Maintainers;
-using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Jobs;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using MudBlazor.Services;
 using Npgsql;
 
@@ -34,7 +29,7 @@ public static class Hosting
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddFeedbackCore(connectionString);
+        builder.Services.AddFeedbackCore(connectionString).AddExportDataSource(connectionString);
         // Only the poller holds the GitHub App key and runs jobs; a serve instance never reads either.
         if (settings.Role == Role.Poller) builder.Services.AddPollerJobs(settings);
 
@@ -71,39 +66,18 @@ public static class Hosting
         return builder;
     }
 
-    public static IServiceCollection AddFeedbackCore(this IServiceCollection services, string connectionString)
+    /// <summary>
+    /// Exports hold a connection while a (possibly slow) client reads: they get their own small pool, so they can
+    /// never take the connections the pages and the rest of the API need.
+    /// </summary>
+    private static IServiceCollection AddExportDataSource(this IServiceCollection services, string connectionString)
     {
-        var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
-        services.AddSingleton(dataSource);
-        // EF Core logs each command at Information: an API call would write its SQL to the production log. It is
-        // logged at Debug instead; ask for it with Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=Debug.
-        services.AddDbContextFactory<FeedbackDb>(o => o.UseNpgsql(dataSource)
-            .ConfigureWarnings(w => w.Log((RelationalEventId.CommandExecuted, LogLevel.Debug), (RelationalEventId.CommandCreated, LogLevel.Debug))));
-        // Exports hold a connection while a (possibly slow) client reads: they get their own small pool, so they
-        // can never take the connections the pages and the rest of the API need.
         var exportSource = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(connectionString)
         {
             MaxPoolSize = ExportLimits.Total,
             ApplicationName = "FeedbackDashboard export",
         }.ConnectionString).Build();
-        services.AddKeyedSingleton(ExportLimits.Key, (_, _) => new FeedbackQueries(exportSource));
-        services.AddSingleton<InstallationLookup>();
-        services.AddSingleton<ApiKeyService>();
-        services.AddSingleton<CaptureService>();
-        services.AddSingleton<FeedbackQueries>();
-        services.AddSingleton<PollSelection>();
-        services.AddSingleton<ReactionsReconciler>();
-        services.AddSingleton<InstallationLocks>();
-        services.AddSingleton<PollCycleRecorder>();
-        services.AddSingleton<PollHealth>();
-        services.AddSingleton<PollConditions>();
-        services.AddSingleton<PollBudgets>();
-        services.AddSingleton<MaintainersQueries>();
-        services.AddSingleton<AnalyticsQueries>();
-        services.AddSingleton<DemoData>();
-        services.AddSingleton<PollCycleNotifier>();
-        services.AddHostedService(sp => sp.GetRequiredService<PollCycleNotifier>());
-        return services;
+        return services.AddKeyedSingleton(ExportLimits.Key, (_, _) => new FeedbackQueries(exportSource));
     }
 
     public static async Task MigrateDatabaseAsync(this WebApplication app)

@@ -15,7 +15,7 @@ public sealed class PostgresXmlRepository(NpgsqlDataSource db) : IXmlRepository
         using var cmd = db.CreateCommand("select xml from data_protection_keys where xml is not null order by id");
         using var reader = cmd.ExecuteReader();
         var list = new List<XElement>();
-        while (reader.Read()) list.Add(XElement.Parse(reader.GetString(0)));
+        while (reader.Read()) list.Add(XElement.Parse(reader.Get<string>("xml")));
         return list;
     }
 

@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Data;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -57,6 +58,16 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
           and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
         """;
 
+    /// <summary>One row: the sums over <see cref="Window"/>.</summary>
+    private const string Totals = $"""
+        select coalesce(sum(comments), 0)::int as comments, coalesce(sum(reacted), 0)::int as reacted,
+               coalesce(sum(up), 0)::int as up, coalesce(sum(down), 0)::int as down
+        from ({Window}) w
+        """;
+
+    private static Figures FiguresOf(NpgsqlDataReader r) =>
+        new(r.Get<int>("comments"), r.Get<int>("reacted"), r.Get<int>("up"), r.Get<int>("down"));
+
     public async Task<FeedbackAnalytics> GetAsync(string? repository, DateTimeOffset from, DateTimeOffset to, Bucket bucket,
         CancellationToken ct)
     {
@@ -65,21 +76,15 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         var bucketName = bucket == Bucket.Week ? "week" : "day";
 
         await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(Command(Totals, repository, from, to));
+        batch.BatchCommands.Add(Command(Totals, repository, previous.From, previous.To));
         batch.BatchCommands.Add(Command($"""
-            select coalesce(sum(comments), 0)::int, coalesce(sum(reacted), 0)::int, coalesce(sum(up), 0)::int, coalesce(sum(down), 0)::int
-            from ({Window}) w
-            """, repository, from, to));
-        batch.BatchCommands.Add(Command($"""
-            select coalesce(sum(comments), 0)::int, coalesce(sum(reacted), 0)::int, coalesce(sum(up), 0)::int, coalesce(sum(down), 0)::int
-            from ({Window}) w
-            """, repository, previous.From, previous.To));
-        batch.BatchCommands.Add(Command($"""
-            select date_trunc('{bucketName}', w.at, 'UTC'), sum(comments)::int, sum(up)::int, sum(down)::int
+            select date_trunc('{bucketName}', w.at, 'UTC') as bucket, sum(comments)::int as comments, sum(up)::int as up, sum(down)::int as down
             from ({Window}) w
             group by 1 order by 1
             """, repository, from, to));
         batch.BatchCommands.Add(Command($"""
-            select r.full_name, x.comments, x.up, x.down
+            select r.full_name as repository, x.comments, x.up, x.down
             from (select repository_id, sum(comments)::int as comments, sum(up)::int as up, sum(down)::int as down
                   from ({Window}) w group by 1) x
             join repositories r on r.id = x.repository_id
@@ -87,7 +92,7 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
             """, repository, from, to));
         await using var filesCommand = db.CreateBatch();
         filesCommand.BatchCommands.Add(Command($"""
-            select r.full_name, x.file, x.comments, x.up, x.down
+            select r.full_name as repository, x.file, x.comments, x.up, x.down
             from (select c.repository_id, c.file, count(*)::int as comments, sum(c.up)::int as up, sum(c.down)::int as down
                   from review_comments c
                   where c.created_at >= @from and c.created_at < @to and c.down > 0 and c.file is not null
@@ -102,22 +107,23 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
 
         await using var r = await batch.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        var current = new Figures(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3));
+        var current = FiguresOf(r);
         await r.NextResultAsync(ct);
         await r.ReadAsync(ct);
-        var before = new Figures(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3));
+        var before = FiguresOf(r);
 
         await r.NextResultAsync(ct);
         var points = new Dictionary<DateTimeOffset, SeriesPoint>();
         while (await r.ReadAsync(ct))
         {
-            var at = new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(0), DateTimeKind.Utc));
-            points[at] = new SeriesPoint(at, r.GetInt32(1), r.GetInt32(2), r.GetInt32(3));
+            var at = r.Get<DateTimeOffset>("bucket");
+            points[at] = new SeriesPoint(at, r.Get<int>("comments"), r.Get<int>("up"), r.Get<int>("down"));
         }
 
         await r.NextResultAsync(ct);
         var repos = new List<RepositoryFigures>();
-        while (await r.ReadAsync(ct)) repos.Add(new RepositoryFigures(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3)));
+        while (await r.ReadAsync(ct))
+            repos.Add(new RepositoryFigures(r.Get<string>("repository"), r.Get<int>("comments"), r.Get<int>("up"), r.Get<int>("down")));
 
         var files = await filesTask;
         return new FeedbackAnalytics(repository, new Period(from, to), previous, current, before, bucketName,
@@ -128,7 +134,11 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
     {
         var files = new List<FileFigures>();
         await using var r = await batch.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) files.Add(new FileFigures(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4)));
+        while (await r.ReadAsync(ct))
+        {
+            files.Add(new FileFigures(r.Get<string>("repository"), r.Get<string>("file"), r.Get<int>("comments"), r.Get<int>("up"),
+                r.Get<int>("down")));
+        }
         return files;
     }
 
@@ -169,7 +179,7 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         await using var cmd = db.CreateCommand("select full_name from repositories order by full_name");
         var list = new List<string>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) list.Add(r.GetString(0));
+        while (await r.ReadAsync(ct)) list.Add(r.Get<string>("full_name"));
         return list;
     }
 }

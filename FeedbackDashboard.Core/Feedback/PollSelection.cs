@@ -153,7 +153,7 @@ public sealed class PollSelection(NpgsqlDataSource db)
                 new CommentKey(r.Get<string>("kind"), r.Get<long>("github_comment_id")),
                 r.Get<string>("full_name"), r.Get<long>("repository_id"),
                 r.Get<long?>("github_id"), r.Get<long>("installation_id"),
-                r.Get<string?>("node_id"), r.Get<string?>("etag"), r.Get<string?>("etag_token"),
+                r.GetOrNull<string>("node_id"), r.GetOrNull<string>("etag"), r.GetOrNull<string>("etag_token"),
                 r.Get<bool>("retired")));
         }
         return list;

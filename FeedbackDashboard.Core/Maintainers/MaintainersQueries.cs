@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Data;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Maintainers;
@@ -27,13 +28,16 @@ public sealed class MaintainersQueries(NpgsqlDataSource db)
             """) { Parameters = { new("repo", fullName) } });
         await using var r = await batch.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct)) return null;
-        var repo = (FullName: r.GetString(0), Owner: r.GetString(1), Name: r.GetString(2),
-            RefreshedAt: r.IsDBNull(3) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(3),
-            Outcome: r.IsDBNull(4) ? null : r.GetString(4), Error: r.IsDBNull(5) ? null : r.GetString(5));
+        var repo = (FullName: r.Get<string>("full_name"), Owner: r.Get<string>("owner"), Name: r.Get<string>("name"),
+            RefreshedAt: r.Get<DateTimeOffset?>("maintainers_refreshed_at"), Outcome: r.GetOrNull<string>("maintainers_outcome"),
+            Error: r.GetOrNull<string>("maintainers_error"));
         await r.NextResultAsync(ct);
         var list = new List<MaintainerView>();
         while (await r.ReadAsync(ct))
-            list.Add(new MaintainerView(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3)));
+        {
+            list.Add(new MaintainerView(r.Get<long>("github_id"), r.Get<string>("login"), r.Get<string>("association"),
+                r.Get<DateTimeOffset>("refreshed_at")));
+        }
         return new RepoMaintainers(repo.FullName, repo.Owner, repo.Name, repo.RefreshedAt, repo.Outcome, repo.Error, list);
     }
 
@@ -41,7 +45,7 @@ public sealed class MaintainersQueries(NpgsqlDataSource db)
     {
         await using var cmd = db.CreateCommand("""
             select r.full_name, r.owner, r.name, r.installation_id, r.installed,
-                   (select count(*)::int from maintainers m where m.repo_full_name = r.full_name),
+                   (select count(*)::int from maintainers m where m.repo_full_name = r.full_name) as maintainers,
                    r.maintainers_refreshed_at, r.maintainers_outcome, r.maintainers_error
             from repositories r order by r.full_name
             """);
@@ -49,9 +53,10 @@ public sealed class MaintainersQueries(NpgsqlDataSource db)
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            list.Add(new RepoMaintainersSummary(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetBoolean(4), r.GetInt32(5),
-                r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetString(7),
-                r.IsDBNull(8) ? null : r.GetString(8)));
+            list.Add(new RepoMaintainersSummary(r.Get<string>("full_name"), r.Get<string>("owner"), r.Get<string>("name"),
+                r.Get<long>("installation_id"), r.Get<bool>("installed"), r.Get<int>("maintainers"),
+                r.Get<DateTimeOffset?>("maintainers_refreshed_at"), r.GetOrNull<string>("maintainers_outcome"),
+                r.GetOrNull<string>("maintainers_error")));
         }
         return list;
     }

@@ -69,7 +69,7 @@ public sealed class PollConditions(NpgsqlDataSource db, TimeProvider time)
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            list.Add(new PollCondition(r.Get<long>("installation_id"), r.Get<string?>("full_name"),
+            list.Add(new PollCondition(r.Get<long>("installation_id"), r.GetOrNull<string>("full_name"),
                 Parse(r.Get<string>("kind")), r.Get<DateTimeOffset>("since"), r.Get<string>("detail")));
         }
         return list;

@@ -1,16 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 using Bunit;
+using Bunit.TestDoubles;
 using FeedbackDashboard.Components.Pages;
 using FeedbackDashboard.Components.Shared;
 using FeedbackDashboard.Core;
-using FeedbackDashboard.Core.Demo;
-using FeedbackDashboard.Core.Feedback;
-using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Tests.Infrastructure;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace FeedbackDashboard.Tests.Components;
@@ -30,22 +28,15 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         await base.DisposeAsync();
     }
 
-    private void UseDatabase(NpgsqlDataSource dataSource, Role role = Role.Serve, bool demoAllowed = true)
+    private BunitPersistentComponentState UseDatabase(NpgsqlDataSource dataSource, Role role = Role.Serve, bool demoAllowed = true)
     {
         // As under ./run.sh: no sign-in, loopback only; demoAllowed: false is any other exposure.
         Services.AddSingleton(new DashboardExposure(demoAllowed ? "none" : "github", loopbackOnly: true));
         var settings = new FeedbackSettings { Role = role };
         Services.AddSingleton(settings);
         Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton(dataSource);
-        Services.AddSingleton(new AnalyticsQueries(dataSource));
-        Services.AddSingleton(new FeedbackQueries(dataSource));
-        Services.AddSingleton(new MaintainersQueries(dataSource));
-        Services.AddSingleton(new DemoData(dataSource, TimeProvider.System));
-        var conditions = new PollConditions(dataSource, TimeProvider.System);
-        Services.AddSingleton(new PollHealth(dataSource, conditions, new PollBudgets(dataSource, new PollSelection(dataSource), conditions, settings),
-            settings, TimeProvider.System));
-        Services.AddSingleton(new PollCycleNotifier(dataSource, NullLogger<PollCycleNotifier>.Instance));
+        Services.AddFeedbackCore(dataSource);
+        return AddBunitPersistentComponentState();
     }
 
     /// <summary>A server that accepts connections and never answers: every query hangs.</summary>
@@ -64,7 +55,8 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
     {
         UseDatabase(Hanging());
         var cut = Render<Home>();
-        Assert.NotNull(cut.Find("[data-testid=loading]"));
+        Assert.Single(cut.FindAll("[data-testid=loading]"));
+        Assert.Empty(cut.FindAll("[data-testid=empty-state]"));
     }
 
     [Fact]
@@ -83,8 +75,9 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Contains("POST /api/tasks", cut.Find("[data-testid=empty-state]").TextContent), TimeSpan.FromSeconds(10));
 
         cut.Find("[data-testid=load-demo] , button[data-testid=load-demo]").Click();
-        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=demo-banner]")), TimeSpan.FromSeconds(10));
-        Assert.NotNull(cut.Find("[data-testid=kpi-acceptance]"));
+        cut.WaitForAssertion(() => Assert.Contains("Demo data", cut.Find("[data-testid=demo-banner]").TextContent), TimeSpan.FromSeconds(10));
+        Assert.Contains("Acceptance", cut.Find("[data-testid=kpi-acceptance]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=empty-state]"));
     }
 
     [Fact]
@@ -147,7 +140,7 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
     {
         UseDatabase(_db.DataSource);
         var cut = Render<RunDetail>(p => p.Add(x => x.Id, Guid.NewGuid()));
-        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=not-found]")), TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Contains("There is no run", cut.Find("[data-testid=not-found]").TextContent), TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -155,7 +148,7 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
     {
         UseDatabase(_db.DataSource);
         var empty = Render<FeedbackDashboard.Components.Pages.Maintainers>();
-        empty.WaitForAssertion(() => Assert.NotNull(empty.Find("[data-testid=empty]")), TimeSpan.FromSeconds(10));
+        empty.WaitForAssertion(() => Assert.Contains("No repositories are registered yet", empty.Find("[data-testid=empty]").TextContent), TimeSpan.FromSeconds(10));
 
         await _db.RepoAsync("acme/fresh");
         await _db.RepoAsync("acme/old");
@@ -181,7 +174,7 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
 
         var cut = Render<PollHealthPage>();
         cut.WaitForAssertion(() => Assert.Contains("token mint answered 404", cut.Find("[data-testid=last-errors]").TextContent), TimeSpan.FromSeconds(10));
-        Assert.NotNull(cut.Find("[data-testid=disabled-here]"));
+        Assert.Contains("ROLE=serve", cut.Find("[data-testid=disabled-here]").TextContent);
         Assert.Contains("healthy", cut.Find("[data-testid=job-reactions]").TextContent);
         Assert.Contains("No cycle has run yet", cut.Find("[data-testid=job-maintainers]").TextContent);
     }
@@ -196,7 +189,88 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         await _db.ExecuteAsync("insert into poll_cycles (job, instance, started_at, finished_at, status) values ('reactions', 't', now(), now(), 'ok')");
         Services.GetRequiredService<PollCycleNotifier>().Raise("reactions");
 
-        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=job-reactions] [data-testid=cycles]")), TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=job-reactions] [data-testid=cycles] tbody tr")), TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
+    /// A visit is a prerender and then the interactive page. The prerender's data travels inside the HTML
+    /// (persistent component state), so the interactive page sends no query the prerender already made.
+    /// </summary>
+    [Theory]
+    [InlineData("/", 5, 0)] // is-empty, any-demo, repositories, the figures (one batch) and the 👎'd files beside them
+    [InlineData("/runs/{task}", 1, 0)]
+    [InlineData("/maintainers", 1, 0)]
+    [InlineData("/maintainers/acme/once", 1, 0)]
+    [InlineData("/health", null, 0)] // the poller's records, however many queries they take
+    [InlineData("/runs", 1, 1)] // the repository filter while prerendering; the grid asks for its rows once, live
+    public async Task Each_page_loads_its_data_once_per_visit(string path, int? prerenderQueries, int interactiveQueries)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var task = await _db.TaskAsync("acme/once", now.AddDays(-1));
+        await _db.CommentAsync(task, "inline", 1, now.AddDays(-1));
+        await _db.ReactionAsync("inline", 1, 10, "+1");
+        await _db.MaintainerAsync("acme/once", 10, "mona", "MEMBER");
+        await _db.ExecuteAsync("insert into poll_cycles (job, instance, started_at, finished_at, status) values ('reactions', 't', now(), now(), 'ok')");
+        var counter = new CommandCounter();
+        await using var counted = CommandCounter.DataSource(_db.ConnectionString, counter);
+        await using (await counted.OpenConnectionAsync(Xunit.TestContext.Current.CancellationToken)) { } // the driver's own first queries
+        var state = UseDatabase(counted);
+        var (page, loaded) = path switch
+        {
+            "/" => (Page<Home>(), "[data-testid=kpi-up-value]"),
+            "/runs/{task}" => (Page<RunDetail>((nameof(RunDetail.Id), task)), "[data-testid=comment-row]"),
+            "/maintainers" => (Page<FeedbackDashboard.Components.Pages.Maintainers>(), "[data-testid=maintainer-count]"),
+            "/maintainers/acme/once" => (Page<MaintainersRepo>(("Owner", "acme"), ("Name", "once")), "[data-testid=maintainers]"),
+            "/health" => (Page<PollHealthPage>(), "[data-testid=job-reactions] [data-testid=cycles]"),
+            "/runs" => (Page<Runs>(), "[data-testid=run-link]"),
+            _ => throw new ArgumentException(path),
+        };
+
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+        var prerendered = Render(page);
+        if (path == "/runs")
+            prerendered.WaitForState(() => counter.Count > 0, TimeSpan.FromSeconds(10));
+        else
+            prerendered.WaitForAssertion(() => Assert.NotEmpty(prerendered.FindAll(loaded)), TimeSpan.FromSeconds(10));
+        var prerender = counter.Count;
+        state.TriggerOnPersisting();
+        await DisposeComponentsAsync();
+
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        var interactive = Render(page);
+        interactive.WaitForAssertion(() => Assert.NotEmpty(interactive.FindAll(loaded)), TimeSpan.FromSeconds(10));
+
+        if (prerenderQueries is { } expected) Assert.Equal(expected, prerender);
+        else Assert.True(prerender > 0, "the prerender loaded nothing");
+        Assert.Equal(interactiveQueries, counter.Count - prerender);
+    }
+
+    private static RenderFragment Page<TPage>(params (string Name, object Value)[] parameters) where TPage : IComponent => b =>
+    {
+        b.OpenComponent<TPage>(0);
+        foreach (var (name, value) in parameters) b.AddComponentParameter(1, name, value);
+        b.CloseComponent();
+    };
+
+    [Fact]
+    public async Task Runs_shows_loading_before_the_circuit_is_up_and_no_runs_only_after_loading()
+    {
+        UseDatabase(_db.DataSource);
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+        var prerendered = Render<Runs>();
+        Assert.Single(prerendered.FindAll("[data-testid=loading]"));
+        Assert.Empty(prerendered.FindAll("[data-testid=no-runs]"));
+        await DisposeComponentsAsync();
+
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        var empty = Render<Runs>();
+        empty.WaitForAssertion(() => Assert.Contains("No runs match", empty.Find("[data-testid=no-runs]").TextContent), TimeSpan.FromSeconds(10));
+        await DisposeComponentsAsync();
+
+        await _db.TaskAsync("acme/runs", DateTimeOffset.UtcNow, pr: 3);
+        var cut = Render<Runs>();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=run-link]")), TimeSpan.FromSeconds(10));
+        Assert.Contains("acme/runs", cut.Find("[data-testid=runs-grid]").TextContent);
     }
 
     [Theory]

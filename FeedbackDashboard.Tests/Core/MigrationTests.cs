@@ -1,5 +1,6 @@
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace FeedbackDashboard.Tests.Core;
@@ -28,6 +29,22 @@ public sealed class MigrationTests
             "maintainers", "poll_cycles", "api_keys", "data_protection_keys",
         });
         Assert.Equal(9L, await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task The_ef_model_reads_and_writes_the_tables_it_maps()
+    {
+        await using var db = new PostgresDatabase();
+        await db.InitializeAsync();
+        var ct = TestContext.Current.CancellationToken;
+        await db.ReactionAsync("inline", 1, 7, "+1", login: "mona");
+        await using var ef = db.CreateDb();
+
+        var reaction = Assert.Single(await ef.ReviewFeedback.ToListAsync(ct));
+        Assert.Equal(("inline", 1L, 7L, "mona", "+1"), (reaction.Kind, reaction.GithubCommentId, reaction.ReactorId, reaction.ReactorLogin, reaction.Content));
+        ef.ApiKeys.Add(new ApiKey { Name = "k", Prefix = "fdk_x", KeyHash = [1, 2], Scopes = ["review:read"], CreatedAt = DateTimeOffset.UtcNow });
+        await ef.SaveChangesAsync(ct);
+        Assert.Equal("k", await db.ScalarAsync<string>("select name from api_keys where prefix = 'fdk_x' and scopes = '{review:read}'"));
     }
 
     [Fact]

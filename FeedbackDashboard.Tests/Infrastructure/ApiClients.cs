@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FeedbackDashboard.Core.ApiKeys;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FeedbackDashboard.Tests.Infrastructure;
 
@@ -15,7 +16,7 @@ public static class ApiClients
     /// <summary>An HttpClient of the app carrying a fresh API key with these scopes.</summary>
     public static async Task<HttpClient> WithKeyAsync(this AppFactory app, PostgresDatabase db, params string[] scopes)
     {
-        var key = await new ApiKeyService(db.DbFactory, TimeProvider.System)
+        var key = await db.Services.GetRequiredService<ApiKeyService>()
             .CreateAsync("test-" + Guid.NewGuid().ToString("N")[..8], scopes);
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);

@@ -1,5 +1,7 @@
+using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace FeedbackDashboard.Tests.Infrastructure;
@@ -16,6 +18,9 @@ public sealed class PostgresDatabase : IAsyncLifetime
     public string ConnectionString { get; private set; } = "";
     public string Name { get; } = "fd_" + Guid.NewGuid().ToString("N")[..16];
     public NpgsqlDataSource DataSource { get; private set; } = null!;
+
+    /// <summary>Core's services over this database, wired as the host wires them.</summary>
+    public ServiceProvider Services { get; private set; } = null!;
 
     public static string ServerConnectionString =>
         Environment.GetEnvironmentVariable("FD_TEST_DATABASE_URL") is { Length: > 0 } url
@@ -37,18 +42,20 @@ public sealed class PostgresDatabase : IAsyncLifetime
         }
         ConnectionString = With(Name);
         DataSource = NpgsqlDataSource.Create(ConnectionString);
+        Services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddFeedbackCore(DataSource).BuildServiceProvider();
     }
 
     public async ValueTask DisposeAsync()
     {
+        await Services.DisposeAsync();
         await DataSource.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         await ExecuteOnServerAsync($"drop database if exists \"{Name}\" with (force)");
     }
 
-    public FeedbackDb CreateDb() => new(new DbContextOptionsBuilder<FeedbackDb>().UseNpgsql(DataSource).Options);
+    public IDbContextFactory<FeedbackDb> DbFactory => Services.GetRequiredService<IDbContextFactory<FeedbackDb>>();
 
-    public TestDbFactory DbFactory => new(this);
+    public FeedbackDb CreateDb() => DbFactory.CreateDbContext();
 
     public async Task<T> ScalarAsync<T>(string sql)
     {
@@ -99,9 +106,4 @@ public sealed class PostgresDatabase : IAsyncLifetime
                 "Run ./test.sh, which starts a throwaway cluster, or set FD_TEST_DATABASE_URL.", e);
         }
     }
-}
-
-public sealed class TestDbFactory(PostgresDatabase db) : IDbContextFactory<FeedbackDb>
-{
-    public FeedbackDb CreateDbContext() => db.CreateDb();
 }

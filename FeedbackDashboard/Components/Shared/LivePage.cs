@@ -12,8 +12,11 @@ public abstract class LivePage : ComponentBase, IDisposable
     private static readonly TimeSpan FallbackRefresh = TimeSpan.FromSeconds(60);
     private PeriodicTimer? _timer;
     private readonly CancellationTokenSource _cts = new();
+    private readonly Dictionary<string, Action> _persist = [];
+    private PersistingComponentStateSubscription _persisting;
 
     [Inject] private PollCycleNotifier Notifier { get; set; } = null!;
+    [Inject] private PersistentComponentState State { get; set; } = null!;
 
     protected bool Loading { get; private set; } = true;
     protected string? Error { get; private set; }
@@ -22,8 +25,16 @@ public abstract class LivePage : ComponentBase, IDisposable
     /// <summary>Loads the page's data; exceptions become the page's error state.</summary>
     protected abstract Task LoadAsync();
 
+    /// <summary>What a landed cycle or the fallback timer does; a page whose data a child loads adds that child's reload.</summary>
+    protected virtual Task RefreshAsync() => ReloadAsync();
+
     protected override async Task OnInitializedAsync()
     {
+        _persisting = State.RegisterOnPersisting(() =>
+        {
+            foreach (var persist in _persist.Values) persist();
+            return Task.CompletedTask;
+        });
         Notifier.CycleFinished += OnCycleFinished;
         await ReloadAsync(showLoading: true);
         _ = RunTimerAsync();
@@ -34,12 +45,7 @@ public abstract class LivePage : ComponentBase, IDisposable
         if (showLoading) Loading = true;
         try
         {
-            await LoadAsync();
-            Error = null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            Error = $"Could not load this page: {e.Message}";
+            await GuardAsync(LoadAsync);
         }
         finally
         {
@@ -47,9 +53,36 @@ public abstract class LivePage : ComponentBase, IDisposable
         }
     }
 
+    /// <summary>Runs a load; a failure becomes the page's error words, a success clears them.</summary>
+    protected async Task GuardAsync(Func<Task> load)
+    {
+        try
+        {
+            await load();
+            Error = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Error = $"Could not load this page: {e.Message}";
+        }
+    }
+
+    /// <summary>
+    /// A value loaded while prerendering travels to the interactive page inside the HTML instead of being loaded a
+    /// second time: the page's first interactive load takes it, later loads (filters, refreshes) query again.
+    /// </summary>
+    protected async Task<T> Persisted<T>(string name, Func<Task<T>> load)
+    {
+        var key = $"{GetType().Name}.{name}";
+        if (State.TryTakeFromJson<T>(key, out var restored)) return restored!;
+        var value = await load();
+        _persist[key] = () => State.PersistAsJson(key, value);
+        return value;
+    }
+
     private void OnCycleFinished(string job) => _ = InvokeAsync(async () =>
     {
-        await ReloadAsync();
+        await RefreshAsync();
         StateHasChanged();
     });
 
@@ -62,7 +95,7 @@ public abstract class LivePage : ComponentBase, IDisposable
             {
                 await InvokeAsync(async () =>
                 {
-                    await ReloadAsync();
+                    await RefreshAsync();
                     StateHasChanged();
                 });
             }
@@ -75,6 +108,7 @@ public abstract class LivePage : ComponentBase, IDisposable
     public void Dispose()
     {
         Notifier.CycleFinished -= OnCycleFinished;
+        _persisting.Dispose();
         _cts.Cancel();
         _timer?.Dispose();
         _cts.Dispose();

@@ -1,0 +1,48 @@
+using FeedbackDashboard.Core.ApiKeys;
+using FeedbackDashboard.Core.Data;
+using FeedbackDashboard.Core.Demo;
+using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Maintainers;
+using FeedbackDashboard.Core.Polling;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace FeedbackDashboard.Core;
+
+/// <summary>Core wires itself: the host and the tests call this instead of listing Core's services.</summary>
+public static class CoreServices
+{
+    /// <summary>Core's services over the database at DATABASE_URL; FeedbackSettings and TimeProvider come from the caller.</summary>
+    public static IServiceCollection AddFeedbackCore(this IServiceCollection services, string connectionString) =>
+        services.AddFeedbackCore(new NpgsqlDataSourceBuilder(connectionString).Build());
+
+    /// <summary>The same over a data source the caller owns (tests: a per-class database, or one that never answers).</summary>
+    public static IServiceCollection AddFeedbackCore(this IServiceCollection services, NpgsqlDataSource dataSource)
+    {
+        services.AddSingleton(dataSource);
+        // EF Core logs each command at Information: an API call would write its SQL to the production log. It is
+        // logged at Debug instead; ask for it with Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=Debug.
+        services.AddDbContextFactory<FeedbackDb>(o => o.UseNpgsql(dataSource)
+            .ConfigureWarnings(w => w.Log((RelationalEventId.CommandExecuted, LogLevel.Debug), (RelationalEventId.CommandCreated, LogLevel.Debug))));
+        services.AddSingleton<InstallationLookup>();
+        services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<CaptureService>();
+        services.AddSingleton<FeedbackQueries>();
+        services.AddSingleton<PollSelection>();
+        services.AddSingleton<ReactionsReconciler>();
+        services.AddSingleton<InstallationLocks>();
+        services.AddSingleton<PollCycleRecorder>();
+        services.AddSingleton<PollHealth>();
+        services.AddSingleton<PollConditions>();
+        services.AddSingleton<PollBudgets>();
+        services.AddSingleton<MaintainersQueries>();
+        services.AddSingleton<AnalyticsQueries>();
+        services.AddSingleton<DemoData>();
+        services.AddSingleton<PollCycleNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<PollCycleNotifier>());
+        return services;
+    }
+}
