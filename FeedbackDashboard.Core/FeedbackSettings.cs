@@ -11,7 +11,7 @@ public enum PollerStrategy { GraphQl, Rest }
 public enum PollerSchedule { Budget, Tiers }
 
 /// <summary>
-/// Every setting of shared/CONTRACT.md, read once from configuration (environment variables or the
+/// Every setting in the README's Configuration table, read once from configuration (environment variables or the
 /// same keys in appsettings.json). Invalid values fail fast with a message naming the variable.
 /// </summary>
 public sealed record FeedbackSettings

@@ -41,7 +41,7 @@ public sealed class ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeP
             throw new ArgumentException($"scopes must be some of {string.Join(", ", Scopes.All)}" +
                                         (unknown.Count > 0 ? $"; unknown: {string.Join(", ", unknown)}" : ""));
 
-        var key = KeyPrefix + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var key = KeyPrefix + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await db.ApiKeys.AnyAsync(k => k.Name == name && k.RevokedAt == null, ct))
             throw new ArgumentException($"an active key named '{name}' exists; revoke it first");
@@ -100,6 +100,4 @@ public sealed class ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeP
 
     internal static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
-    private static string Base64UrlEncode(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

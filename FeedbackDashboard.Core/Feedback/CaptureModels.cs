@@ -23,7 +23,7 @@ public static partial class CaptureValidation
     public const int MaxFindingsPerRequest = 1000;
 
     /// <summary>
-    /// The longest value each string field may hold (shared/CONTRACT.md "Text limits"). A new string field gets one
+    /// The longest value each string field may hold (the README's JSON API section). A new string field gets one
     /// line here and one <see cref="Text"/> call; PostgreSQL text would take anything, so this is the only guard.
     /// </summary>
     public static class Limits

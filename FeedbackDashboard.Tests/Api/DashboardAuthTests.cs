@@ -15,7 +15,6 @@ namespace FeedbackDashboard.Tests.Api;
 
 public sealed class DashboardAuthTests(PostgresDatabase db) : IClassFixture<PostgresDatabase>
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task GitHub_sign_in_admits_members_of_an_allowed_org_and_refuses_others()

@@ -9,7 +9,6 @@ namespace FeedbackDashboard.Tests.Api;
 
 public sealed class ExportLimitTests(PostgresDatabase db) : IClassFixture<PostgresDatabase>
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Slow_export_readers_hit_the_limit_with_429_and_the_pages_and_api_keep_answering()

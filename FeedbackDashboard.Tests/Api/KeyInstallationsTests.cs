@@ -9,7 +9,6 @@ namespace FeedbackDashboard.Tests.Api;
 /// <summary>`keys create --installations`: a key that reaches only runs of some installations, on reads and writes.</summary>
 public sealed class KeyInstallationsTests(PostgresDatabase db) : IClassFixture<PostgresDatabase>
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task A_limited_key_reaches_its_installations_and_gets_403_elsewhere()

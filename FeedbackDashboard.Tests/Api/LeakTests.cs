@@ -13,7 +13,6 @@ namespace FeedbackDashboard.Tests.Api;
 /// <summary>What the app must never hand out: database details, exception text, the App key, other secrets.</summary>
 public sealed class LeakTests(PostgresDatabase db) : IClassFixture<PostgresDatabase>
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Readyz_names_a_short_reason_and_keeps_the_database_detail_for_the_log()

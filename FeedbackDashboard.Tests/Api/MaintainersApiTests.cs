@@ -8,7 +8,6 @@ public sealed class MaintainersApiTests(PostgresDatabase db) : IClassFixture<Pos
 {
     private AppFactory _app = null!;
     private HttpClient _client = null!;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {

@@ -8,7 +8,6 @@ namespace FeedbackDashboard.Tests.Api;
 
 public sealed class OperateTests(PostgresDatabase db) : IClassFixture<PostgresDatabase>
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Openapi_document_describes_every_endpoint_with_summary_and_scope_and_the_reference_page_serves()

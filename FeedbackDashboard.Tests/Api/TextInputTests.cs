@@ -8,7 +8,6 @@ namespace FeedbackDashboard.Tests.Api;
 /// <summary>Strings a client controls: control characters, GitHub's owner/name rules, length limits. Always a 400 naming the field.</summary>
 public sealed class TextInputTests(PostgresDatabase db) : IClassFixture<PostgresDatabase>
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Theory]
     [InlineData("acme/widgets\n", "repository")]

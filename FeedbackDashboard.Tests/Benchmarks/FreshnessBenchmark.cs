@@ -21,7 +21,6 @@ public sealed class FreshnessBenchmark
     private static readonly DateTimeOffset Start = DateTimeOffset.Parse("2026-11-02T00:00:00Z");
     private const string Repo = "acme/fresh";
     private const long Installation = 77;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public static int Hours => int.TryParse(Environment.GetEnvironmentVariable("FRESHNESS_HOURS"), out var h) ? h : 24;
 

@@ -15,7 +15,6 @@ namespace FeedbackDashboard.Tests.Benchmarks;
 public sealed class GitHubCostBenchmark
 {
     private static readonly TimeSpan Latency = TimeSpan.FromMilliseconds(50);
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Theory(Explicit = true)]
     [Trait("Category", "Benchmark")]

@@ -14,7 +14,6 @@ namespace FeedbackDashboard.Tests.Benchmarks;
 public sealed class ReadLatencyBenchmark
 {
     private const int Requests = 400;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact(Explicit = true)]
     [Trait("Category", "Benchmark")]

@@ -13,7 +13,6 @@ public sealed class ReconcileBenchmark
     private const int Comments = 100_000;
     private const int PerComment = 10; // 1,000,000 reactions
     private const int Batch = 100;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact(Explicit = true)]
     [Trait("Category", "Benchmark")]

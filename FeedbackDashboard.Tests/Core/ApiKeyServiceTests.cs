@@ -7,7 +7,6 @@ namespace FeedbackDashboard.Tests.Core;
 
 public sealed class ApiKeyServiceTests(PostgresDatabase db) : IClassFixture<PostgresDatabase>
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Key_is_random_prefixed_and_stored_only_as_its_hash()

@@ -7,7 +7,6 @@ namespace FeedbackDashboard.Tests.Deploy;
 /// <summary>The deploy files checked offline: Kustomize overlays rendered by kubectl, the Dockerfile's paths and build.</summary>
 public sealed partial class DeployTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static string RepoRoot
     {

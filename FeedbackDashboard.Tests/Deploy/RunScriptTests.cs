@@ -11,7 +11,6 @@ namespace FeedbackDashboard.Tests.Deploy;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RunScriptTests : IAsyncLifetime
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private const string DefaultRootCluster = "/var/lib/feedback-dashboard";
 
     private readonly string _home = Path.Combine(Path.GetTempPath(), "fd-home-" + Guid.NewGuid().ToString("N")[..8]);

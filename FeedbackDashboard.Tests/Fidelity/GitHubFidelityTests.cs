@@ -17,7 +17,6 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
     private const string Repo = "acme/widgets";
     private readonly PostgresDatabase _db = new();
     private GitHubHarness _gh = null!;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private FakeGitHub Fake => _gh.Fake;
 
     public async ValueTask InitializeAsync()

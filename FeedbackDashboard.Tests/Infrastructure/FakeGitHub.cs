@@ -528,8 +528,8 @@ public sealed class FakeGitHub : IAsyncDisposable
         var parts = jwt.Split('.');
         if (parts.Length != 3) return false;
         var signed = Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}");
-        if (!_appKey.VerifyData(signed, FromBase64Url(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)) return false;
-        using var payload = JsonDocument.Parse(FromBase64Url(parts[1]));
+        if (!_appKey.VerifyData(signed, System.Buffers.Text.Base64Url.DecodeFromChars(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)) return false;
+        using var payload = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]));
         var iat = payload.RootElement.GetProperty("iat").GetInt64();
         var exp = payload.RootElement.GetProperty("exp").GetInt64();
         var now = Now().ToUnixTimeSeconds();
@@ -537,11 +537,6 @@ public sealed class FakeGitHub : IAsyncDisposable
                && exp - iat <= 600 && iat <= now && exp > now;
     }
 
-    private static byte[] FromBase64Url(string s)
-    {
-        s = s.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(s.PadRight(s.Length + (4 - s.Length % 4) % 4, '='));
-    }
 
     private async Task ReactionsAsync(HttpContext ctx, long? installation, FakeRepo repo, CommentKind kind, long id)
     {

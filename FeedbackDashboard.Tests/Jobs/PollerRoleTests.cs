@@ -7,7 +7,6 @@ namespace FeedbackDashboard.Tests.Jobs;
 
 public sealed class PollerRoleTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task A_serve_host_starts_without_github_configuration_and_polls_nothing()

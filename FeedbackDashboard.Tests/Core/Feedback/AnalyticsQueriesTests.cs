@@ -11,7 +11,6 @@ public sealed class AnalyticsQueriesTests : IAsyncLifetime
     private readonly PostgresDatabase _db = new();
     private static readonly DateTimeOffset From = DateTimeOffset.Parse("2026-11-01T00:00:00Z"); // a Sunday
     private static readonly DateTimeOffset To = DateTimeOffset.Parse("2026-11-08T00:00:00Z");
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {

@@ -14,7 +14,6 @@ public sealed class BudgetSchedulerTests : IAsyncLifetime
     private static readonly DateTimeOffset Start = DateTimeOffset.Parse("2026-11-02T00:00:00Z");
     private readonly PostgresDatabase _db = new();
     private GitHubHarness _gh = null!;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {

@@ -12,7 +12,6 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
     private const string Repo = "acme/widgets";
     private readonly PostgresDatabase _db = new();
     private GitHubHarness _gh = null!;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private FakeGitHub Fake => _gh.Fake;
 
     public async ValueTask InitializeAsync()
@@ -252,7 +251,9 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
         var poller = PollerHarness.Poller(_db, _gh, PollerHarness.Settings());
 
         var run = poller.RunCycleAsync(cts.Token);
-        while (await _db.ScalarAsync<long>("select count(*) from review_feedback") == 0) await Task.Delay(20, Ct);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await _db.ScalarAsync<long>("select count(*) from review_feedback") == 0 && DateTime.UtcNow < deadline) await Task.Delay(20, Ct);
+        Assert.True(await _db.ScalarAsync<long>("select count(*) from review_feedback") > 0, "no batch finished within a minute");
         await cts.CancelAsync();
         var report = await run;
 

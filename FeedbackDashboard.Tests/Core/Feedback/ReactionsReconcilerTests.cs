@@ -8,7 +8,6 @@ public sealed class ReactionsReconcilerTests : IAsyncLifetime
 {
     private readonly PostgresDatabase _db = new();
     private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-11-20T12:00:00Z");
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private Guid _task;
 
     public async ValueTask InitializeAsync()

@@ -12,7 +12,6 @@ public sealed class ReviewCaptureTests : IAsyncLifetime
     private GitHubHarness _gh = null!;
     private ReviewCaptureProcessor _processor = null!;
     private CaptureService _capture = null!;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {

@@ -13,7 +13,6 @@ public sealed class FakeGitHubShapeTests : IAsyncLifetime
 {
     private const long Inst = 77;
     private GitHubHarness _gh = null!;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {

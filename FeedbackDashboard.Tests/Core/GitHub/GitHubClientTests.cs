@@ -9,7 +9,6 @@ public sealed class GitHubClientTests : IAsyncLifetime
     private const string Repo = "Acme/Widgets";
     private GitHubHarness _gh = null!;
     private FakeGitHub Fake => _gh.Fake;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {

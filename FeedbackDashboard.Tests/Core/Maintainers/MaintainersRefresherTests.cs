@@ -11,7 +11,6 @@ public sealed class MaintainersRefresherTests : IAsyncLifetime
     private readonly PostgresDatabase _db = new();
     private GitHubHarness _gh = null!;
     private FakeGitHub Fake => _gh.Fake;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
