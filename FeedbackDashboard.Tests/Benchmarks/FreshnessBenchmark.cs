@@ -36,9 +36,11 @@ public sealed class FreshnessBenchmark
     [InlineData(200_000, PollerSchedule.Budget)]
     public async Task Lag_from_github_to_the_database(int n, PollerSchedule schedule)
     {
-        // FRESHNESS_MIN/MAX_COMMENTS pick sizes, FRESHNESS_HOURS shortens the day (each row says how many hours it ran).
+        // FRESHNESS_MIN/MAX_COMMENTS and FRESHNESS_SCHEDULE pick rows, FRESHNESS_HOURS shortens the day (each row says how many hours it ran).
         if (int.TryParse(Environment.GetEnvironmentVariable("FRESHNESS_MIN_COMMENTS"), out var min) && n < min) Assert.Skip($"below {min}");
         if (int.TryParse(Environment.GetEnvironmentVariable("FRESHNESS_MAX_COMMENTS"), out var max) && n > max) Assert.Skip($"above {max}");
+        if (Environment.GetEnvironmentVariable("FRESHNESS_SCHEDULE") is { Length: > 0 } only && !only.Equals(schedule.ToString(), StringComparison.OrdinalIgnoreCase))
+            Assert.Skip($"only {only}");
         await using var db = new PostgresDatabase();
         await db.InitializeAsync();
         await using var gh = await GitHubHarness.StartAsync(new FakeTimeProvider(Start));
