@@ -18,6 +18,8 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        // Playwright's 5 s for an expectation is short for a page that loads demo data on a busy 2-core machine.
+        Assertions.SetDefaultExpectTimeout(20_000);
         await _db.InitializeAsync();
         var now = DateTimeOffset.UtcNow;
         // Seed: 3 runs in acme/web (one with a 👎), 1 in acme/api; 5 👍 and 2 👎 in all.
