@@ -18,6 +18,8 @@ public static class WebhooksApi
 {
     /// <summary>GitHub caps a delivery's payload at 25 MB.</summary>
     private const int MaxBody = 25 * 1024 * 1024;
+    /// <summary>GitHub gives up on an answer after 10 s: past this, the effect is rolled back and the delivery left to redeliver.</summary>
+    private static readonly TimeSpan ApplyTimeout = TimeSpan.FromSeconds(8);
 
     public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
     {
@@ -26,7 +28,8 @@ public static class WebhooksApi
             .DisableAntiforgery()
             .WithTags("Webhooks")
             .WithSummary("GitHub App webhook deliveries (signed with GITHUB_WEBHOOK_SECRET)")
-            .WithDescription("X-Hub-Signature-256 checked in constant time: 401 when missing or wrong. Each X-GitHub-Delivery is applied once; " +
+            .WithDescription("Scope none: GitHub's X-Hub-Signature-256 (HMAC-SHA256 of the body with GITHUB_WEBHOOK_SECRET), checked in constant time; " +
+                             "401 when missing or wrong. Each X-GitHub-Delivery is applied once; " +
                              "unknown events and actions are acknowledged and ignored. 404 when no secret is configured.");
         return app;
     }
@@ -61,10 +64,17 @@ public static class WebhooksApi
         if (string.IsNullOrWhiteSpace(guid) || string.IsNullOrWhiteSpace(eventName) || guid.Length > 100 || eventName.Length > 100)
             return Problem(400, "not a GitHub delivery", "X-GitHub-Delivery and X-GitHub-Event are required");
 
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(ApplyTimeout);
         try
         {
-            var outcome = await processor.ApplyAsync(guid, eventName, body, ct);
+            var outcome = await processor.ApplyAsync(guid, eventName, body, timeout.Token);
             return TypedResults.Ok(new WebhookAck(outcome.ToString().ToLowerInvariant()));
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            log.LogError("Webhook {Guid} ({Event}) not applied within {Seconds} s (a lock held elsewhere?)", guid, eventName, ApplyTimeout.TotalSeconds);
+            return Problem(503, "not applied", "the delivery could not be applied in time; it can be redelivered");
         }
         catch (NpgsqlException e) when (e is not PostgresException)
         {

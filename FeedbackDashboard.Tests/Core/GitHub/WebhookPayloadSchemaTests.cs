@@ -26,6 +26,7 @@ public sealed class WebhookPayloadSchemaTests
             .ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
         Assert.Equal(payloads.Count, answer.GetProperty("webhooks").GetArrayLength());
+        Assert.Equal(FeedbackDashboard.Core.Webhooks.WebhookProcessor.Events.Order(), payloads.Select(p => p.Event).Distinct().Order());
     }
 
     [Fact]
