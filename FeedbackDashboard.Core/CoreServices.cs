@@ -4,6 +4,7 @@ using FeedbackDashboard.Core.Demo;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -36,6 +37,8 @@ public static class CoreServices
         services.AddSingleton<InstallationLocks>();
         services.AddSingleton<PollCycleRecorder>();
         services.AddSingleton<PollHealth>();
+        services.AddSingleton<WebhookProcessor>();
+        services.AddSingleton<WebhookStats>();
         services.AddSingleton<PollConditions>();
         services.AddSingleton<PollBudgets>();
         services.AddSingleton<MaintainersQueries>();

@@ -34,6 +34,8 @@ public sealed record FeedbackSettings
     public IReadOnlyList<string> AllowedOrgs { get; init; } = [];
     public TimeSpan MembershipRecheck { get; init; } = TimeSpan.FromSeconds(600);
     public string? DashboardAuth { get; init; }
+    /// <summary>The GitHub App's webhook secret; without it POST /api/github/webhooks answers 404.</summary>
+    [Secret] public string? GitHubWebhookSecret { get; init; }
 
     public static FeedbackSettings From(IConfiguration config) => new()
     {
@@ -77,6 +79,7 @@ public sealed record FeedbackSettings
             .Select(o => o.ToLowerInvariant()).ToList(),
         MembershipRecheck = TimeSpan.FromSeconds(PositiveInt(config, "DASHBOARD_RECHECK_SECS", 600)),
         DashboardAuth = NullIfEmpty(config["DASHBOARD_AUTH"])?.ToLowerInvariant(),
+        GitHubWebhookSecret = NullIfEmpty(config["GITHUB_WEBHOOK_SECRET"]),
     };
 
     /// <summary>Where people see pull requests: github.com, or the GHES host the API lives on.</summary>

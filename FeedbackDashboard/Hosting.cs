@@ -122,6 +122,7 @@ public static class Hosting
         app.MapPollerApi();
         app.MapMaintainersApi();
         app.MapAnalyticsApi();
+        app.MapWebhooksApi();
         if (settings.Role == Role.Poller) app.Services.UsePollerJobs(settings);
 
         app.MapDashboardAuth(settings);

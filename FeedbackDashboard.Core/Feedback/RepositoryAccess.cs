@@ -104,19 +104,27 @@ public sealed class RepositoryAccess(NpgsqlDataSource db, GitHubClient github, P
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
+    private async Task<long> RenameAsync(long repositoryId, string oldName, string newFullName, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var kept = await RenameAsync(conn, tx, repositoryId, oldName, newFullName, ct);
+        await tx.CommitAsync(ct);
+        return kept;
+    }
+
     /// <summary>
     /// The registered repository takes its new name (and its maintainers rows with it). When the new name is already
     /// registered (a run posted after the rename), the runs move to that row and the old one goes. Returns the row kept.
+    /// Runs in the caller's transaction: the poller's access check and the repository webhook share it.
     /// </summary>
-    private async Task<long> RenameAsync(long repositoryId, string oldName, string newFullName, CancellationToken ct)
+    public static async Task<long> RenameAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long repositoryId, string oldName,
+        string newFullName, CancellationToken ct)
     {
         var slash = newFullName.IndexOf('/');
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
         await using var find = new NpgsqlCommand("select id from repositories where full_name = @name", conn, tx);
         find.Parameters.AddWithValue("name", newFullName.ToLowerInvariant());
         var existing = (long?)await find.ExecuteScalarAsync(ct);
-        long kept;
         if (existing is { } other && other != repositoryId)
         {
             await using var move = new NpgsqlCommand("""
@@ -127,24 +135,19 @@ public sealed class RepositoryAccess(NpgsqlDataSource db, GitHubClient github, P
             move.Parameters.AddWithValue("id", repositoryId);
             await move.ExecuteNonQueryAsync(ct);
             // The kept row learns the numeric id by its name on the next read.
-            kept = other;
+            return other;
         }
-        else
-        {
-            await using var rename = new NpgsqlCommand("""
-                update repositories set owner = @owner, name = @name, full_name = lower(@full) where id = @id;
-                delete from maintainers m where m.repo_full_name = lower(@full);
-                update maintainers set repo_full_name = lower(@full) where repo_full_name = @old;
-                """, conn, tx);
-            rename.Parameters.AddWithValue("owner", newFullName[..slash]);
-            rename.Parameters.AddWithValue("name", newFullName[(slash + 1)..]);
-            rename.Parameters.AddWithValue("full", newFullName);
-            rename.Parameters.AddWithValue("id", repositoryId);
-            rename.Parameters.AddWithValue("old", oldName);
-            await rename.ExecuteNonQueryAsync(ct);
-            kept = repositoryId;
-        }
-        await tx.CommitAsync(ct);
-        return kept;
+        await using var rename = new NpgsqlCommand("""
+            update repositories set owner = @owner, name = @name, full_name = lower(@full) where id = @id;
+            delete from maintainers m where m.repo_full_name = lower(@full);
+            update maintainers set repo_full_name = lower(@full) where repo_full_name = @old;
+            """, conn, tx);
+        rename.Parameters.AddWithValue("owner", newFullName[..slash]);
+        rename.Parameters.AddWithValue("name", newFullName[(slash + 1)..]);
+        rename.Parameters.AddWithValue("full", newFullName);
+        rename.Parameters.AddWithValue("id", repositoryId);
+        rename.Parameters.AddWithValue("old", oldName);
+        await rename.ExecuteNonQueryAsync(ct);
+        return repositoryId;
     }
 }

@@ -310,7 +310,7 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private static string? NextLink(HttpResponseMessage response)
+    internal static string? NextLink(HttpResponseMessage response)
     {
         if (!response.Headers.TryGetValues("Link", out var values)) return null;
         foreach (var part in string.Join(",", values).Split(','))

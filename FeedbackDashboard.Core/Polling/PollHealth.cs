@@ -29,14 +29,14 @@ public sealed record BudgetView(int Limit, double Share, int PointsPerHour, int 
 public sealed record InstallationView(long InstallationId, BudgetView Budget);
 
 public sealed record PollerHealth(string Status, string InstanceRole, DateTimeOffset CheckedAt, IReadOnlyList<JobHealth> Jobs,
-    IReadOnlyList<ConditionView> Conditions, IReadOnlyList<InstallationView> Installations);
+    IReadOnlyList<ConditionView> Conditions, IReadOnlyList<InstallationView> Installations, Webhooks.WebhookHealth Webhooks);
 
 /// <summary>
 /// Health of the scheduled jobs from poll_cycles, readable on any instance: healthy, late (no finished cycle in two
 /// intervals), failing (the last three finished cycles failed), disabled (no poller has ever run one).
 /// </summary>
 public sealed class PollHealth(NpgsqlDataSource db, PollConditions conditions, Feedback.PollBudgets budgets, FeedbackSettings settings,
-    TimeProvider time)
+    TimeProvider time, Webhooks.WebhookStats webhooks)
 {
     public const int CyclesShown = 20;
 
@@ -54,7 +54,8 @@ public sealed class PollHealth(NpgsqlDataSource db, PollConditions conditions, F
             .Select(c => new ConditionView(c.InstallationId, c.Repository, PollConditions.Wire(c.Kind), c.Since, c.Detail)).ToList();
         var installations = (await budgets.AllAsync(now, ct)).Select(b => new InstallationView(b.InstallationId,
             new BudgetView(b.Limit, b.Share, b.PointsPerHour, b.CommentsInWindow, b.Capacity, b.ExpectedLagS))).ToList();
-        return new PollerHealth(overall, settings.Role == Role.Poller ? "poller" : "serve", now, jobs, open, installations);
+        return new PollerHealth(overall, settings.Role == Role.Poller ? "poller" : "serve", now, jobs, open, installations,
+            await webhooks.GetAsync(ct));
     }
 
     public async Task<IReadOnlyList<CycleView>> RecentAsync(string job, int limit, CancellationToken ct)

@@ -180,6 +180,21 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Poll_health_shows_webhook_deliveries_by_event_and_rejected_signatures()
+    {
+        await _db.ExecuteAsync("""
+            insert into webhook_deliveries (guid, event, action, received_at, outcome)
+            values ('g1', 'member', 'added', now(), 'applied'), ('g2', 'member', 'removed', now(), 'applied'), ('g3', 'repository', 'renamed', now(), 'applied');
+            insert into webhook_rejections (minute, rejected) values (date_trunc('minute', now()), 4);
+            """);
+        UseDatabase(_db.DataSource);
+
+        var cut = Render<PollHealthPage>();
+        cut.WaitForAssertion(() => Assert.Contains("member 2 · repository 1", cut.Find("[data-testid=webhooks]").TextContent), TimeSpan.FromSeconds(10));
+        Assert.Equal("4", cut.Find("[data-testid=webhooks-rejected]").TextContent);
+    }
+
+    [Fact]
     public async Task Pages_refresh_when_a_poll_cycle_lands()
     {
         UseDatabase(_db.DataSource);

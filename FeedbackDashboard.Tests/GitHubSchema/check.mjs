@@ -9,6 +9,7 @@
 //   "graphql":    [{ "name", "query", "variables" }],        validate() errors, deprecated fields, GitHub's cost
 //   "restPaths":  [{ "method", "path" }],                     does api.github.com's description have this operation
 //   "restShapes": [{ "method", "path", "status", "json" }]    ajv errors of a body against that response's schema
+//   "webhooks":   [{ "event", "action", "json" }]             ajv errors of a payload against @octokit/webhooks-schemas
 // }
 // answer: the same lists, each item with its results (see below). Every section is optional.
 import { createRequire } from 'node:module';
@@ -27,6 +28,7 @@ if (request.restPaths || request.restShapes) {
   if (request.restPaths) answer.restPaths = request.restPaths.map(p => checkPath(openapi, p));
   if (request.restShapes) answer.restShapes = checkShapes(openapi, request.restShapes);
 }
+if (request.webhooks) answer.webhooks = checkWebhooks(request.webhooks);
 process.stdout.write(JSON.stringify(answer));
 
 function fail(message) {
@@ -156,5 +158,26 @@ function checkShapes(openapi, items) {
     const errors = ok ? [] : validate.errors.map(e => `${e.instancePath || '(root)'} ${e.message}` +
       (e.params && Object.keys(e.params).length ? ' ' + JSON.stringify(e.params) : ''));
     return { method, path, status, errors };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Webhook payloads: each against its event and action's definition in @octokit/webhooks-schemas (draft-07).
+
+function checkWebhooks(items) {
+  const Ajv = require('ajv');
+  const addFormats = require('ajv-formats');
+  const schema = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-schemas/schema.json'), 'utf8'));
+  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false });
+  addFormats(ajv);
+  ajv.addSchema(schema, 'wh');
+  return items.map(({ event, action, json }) => {
+    const name = action ? `${event}$${action}` : `${event}_event`;
+    if (!schema.definitions[name]) return { event, action, errors: [`${name} is not in @octokit/webhooks-schemas`] };
+    const validate = ajv.compile({ $ref: `wh#/definitions/${name.replace(/\$/g, '%24')}` });
+    const ok = validate(JSON.parse(json));
+    const errors = ok ? [] : validate.errors.map(e => `${e.instancePath || '(root)'} ${e.message}` +
+      (e.params && Object.keys(e.params).length ? ' ' + JSON.stringify(e.params) : ''));
+    return { event, action, errors };
   });
 }

@@ -19,7 +19,7 @@ namespace FeedbackDashboard.Tests.Infrastructure;
 /// calls FeedbackDashboard makes. State is mutable (react, un-react, delete), every request is logged, and
 /// faults (status, Retry-After, delay) can be injected per route.
 /// </summary>
-public sealed class FakeGitHub : IAsyncDisposable
+public sealed partial class FakeGitHub : IAsyncDisposable
 {
     public const long AppId = 4242;
 
@@ -245,7 +245,8 @@ public sealed class FakeGitHub : IAsyncDisposable
             return;
         }
         long? installation = null;
-        if (route != "token")
+        // The token mint and the App's webhook deliveries are signed with the App JWT, checked by their routes.
+        if (route is not ("token" or "hook-deliveries" or "hook-redeliver"))
         {
             var auth = ctx.Request.Headers.Authorization.ToString();
             if (!auth.StartsWith("Bearer ") || !_tokens.TryGetValue(auth[7..], out var t) || t.ExpiresAt <= Now())
@@ -365,6 +366,8 @@ public sealed class FakeGitHub : IAsyncDisposable
             ["api", "v3", "app", "installations", _, "access_tokens"] => "token",
             ["api", "v3", "installation", "repositories"] => "installation-repos",
             ["api", "v3", "rate_limit"] => "rate-limit",
+            ["api", "v3", "app", "hook", "deliveries"] when method == "GET" => "hook-deliveries",
+            ["api", "v3", "app", "hook", "deliveries", _, "attempts"] when method == "POST" => "hook-redeliver",
             ["api", "v3", "orgs", _, "members"] => "members",
             _ => "unknown",
         };
@@ -379,6 +382,9 @@ public sealed class FakeGitHub : IAsyncDisposable
         {
             case "token":
                 await MintAsync(ctx, long.Parse(p[4]));
+                return;
+            case "hook-deliveries" or "hook-redeliver":
+                await HookDeliveriesAsync(ctx, route, p);
                 return;
             case "graphql":
                 await GraphQlAsync(ctx, installation);

@@ -4,6 +4,7 @@ using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Webhooks;
 
 namespace FeedbackDashboard.Jobs;
 
@@ -22,6 +23,12 @@ public static class JobsRegistration
         services.AddSingleton<MaintainersRefresher>();
         services.AddTransient<ReactionsPollJob>();
         services.AddTransient<MaintainersRefreshJob>();
+        // The App's webhook is in use where its secret is set: on start, failed deliveries are asked for again.
+        if (settings.GitHubWebhookSecret is not null)
+        {
+            services.AddSingleton<WebhookRedelivery>();
+            services.AddHostedService<WebhookRedeliveryOnStart>();
+        }
         return services;
     }
 

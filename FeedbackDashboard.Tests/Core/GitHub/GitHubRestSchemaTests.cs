@@ -23,6 +23,7 @@ public sealed class GitHubRestSchemaTests
         ("GET", "/orgs/{org}/members"),
         ("GET", "/installation/repositories"),
         ("GET", "/app/hook/deliveries"),
+        ("POST", "/app/hook/deliveries/{delivery_id}/attempts"),
     ];
 
     private const string ReactionsPath = "/repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions";

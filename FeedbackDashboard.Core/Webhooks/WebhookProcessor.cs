@@ -1,0 +1,343 @@
+using System.Text.Json;
+using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Maintainers;
+using FeedbackDashboard.Core.Polling;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace FeedbackDashboard.Core.Webhooks;
+
+/// <summary>applied: it changed what it names (or found nothing of ours to change); ignored: an event or action we don't
+/// use; failed: a payload we could not use (logged, acknowledged); replay: this delivery was seen before, nothing done.</summary>
+public enum DeliveryOutcome { Applied, Ignored, Failed, Replay }
+
+/// <summary>
+/// Applies a verified GitHub App delivery once: the delivery's row and its effect commit in one transaction, so a
+/// replay of the same X-GitHub-Delivery finds the row and does nothing, and two copies arriving together apply once (the
+/// second waits on the first's primary key). Every effect is one set-based statement over what the payload names, under
+/// the poller's rules: access lost pauses and never retires, a rename follows GitHub's numeric id, a deletion retires
+/// and keeps feedback. The next poll or maintainers refresh reconciles whatever a late or reordered delivery got wrong.
+/// </summary>
+public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings settings, TimeProvider time, ILogger<WebhookProcessor> log)
+{
+    /// <summary>The events the App should subscribe to; any other is acknowledged and ignored.</summary>
+    public static readonly IReadOnlyList<string> Events =
+    [
+        "installation", "installation_repositories", "repository", "pull_request_review_comment", "issue_comment",
+        "pull_request_review_thread", "member", "organization",
+    ];
+
+    public async Task<DeliveryOutcome> ApplyAsync(string guid, string eventName, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        JsonDocument? doc = null;
+        string? parseError = null;
+        try
+        {
+            doc = JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            parseError = $"body is not JSON: {e.Message}";
+        }
+        using var _ = doc;
+        var root = doc?.RootElement ?? default;
+        var action = doc is null ? null : Str(root, "action");
+        var installationId = doc is null ? null : Long(root, "installation", "id");
+
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var claim = new NpgsqlCommand("""
+            insert into webhook_deliveries (guid, event, action, installation_id, received_at, outcome)
+            values (@guid, @event, @action, @inst, @now, 'applied') on conflict (guid) do nothing
+            """, conn, tx))
+        {
+            claim.Parameters.AddWithValue("guid", guid);
+            claim.Parameters.AddWithValue("event", eventName);
+            claim.Parameters.AddWithValue("action", NpgsqlTypes.NpgsqlDbType.Text, (object?)action ?? DBNull.Value);
+            claim.Parameters.AddWithValue("inst", NpgsqlTypes.NpgsqlDbType.Bigint, (object?)installationId ?? DBNull.Value);
+            claim.Parameters.AddWithValue("now", now);
+            if (await claim.ExecuteNonQueryAsync(ct) == 0)
+            {
+                await tx.RollbackAsync(ct);
+                return DeliveryOutcome.Replay;
+            }
+        }
+
+        DeliveryOutcome outcome;
+        string? detail = parseError;
+        if (doc is null || root.ValueKind != JsonValueKind.Object)
+        {
+            outcome = DeliveryOutcome.Failed;
+            detail ??= "body is not a JSON object";
+        }
+        else
+        {
+            // A payload we can't use (a shape we did not expect, a value the schema refuses) rolls back its effect only: the
+            // delivery is still recorded once, as failed, and acknowledged; a lost database connection is not caught and
+            // the caller answers 503, so GitHub keeps it among the failed deliveries to redeliver.
+            await tx.SaveAsync("effect", ct);
+            try
+            {
+                outcome = await EffectAsync(conn, tx, eventName, action, root, now, ct) ? DeliveryOutcome.Applied : DeliveryOutcome.Ignored;
+            }
+            catch (Exception e) when (e is PostgresException or InvalidOperationException or KeyNotFoundException or FormatException
+                                          or ArgumentException)
+            {
+                await tx.RollbackAsync("effect", ct);
+                outcome = DeliveryOutcome.Failed;
+                detail = e.Message;
+            }
+        }
+
+        if (outcome != DeliveryOutcome.Applied)
+        {
+            await using var mark = new NpgsqlCommand("update webhook_deliveries set outcome = @outcome, detail = @detail where guid = @guid", conn, tx);
+            mark.Parameters.AddWithValue("outcome", outcome == DeliveryOutcome.Ignored ? "ignored" : "failed");
+            mark.Parameters.AddWithValue("detail", NpgsqlTypes.NpgsqlDbType.Text, (object?)detail ?? DBNull.Value);
+            mark.Parameters.AddWithValue("guid", guid);
+            await mark.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        if (outcome == DeliveryOutcome.Failed)
+            log.LogWarning("Webhook {Guid} ({Event}.{Action}) could not be used, acknowledged: {Detail}", guid, eventName, action, detail);
+        else
+            log.LogInformation("Webhook {Guid} ({Event}.{Action}) {Outcome}", guid, eventName, action, outcome);
+        return outcome;
+    }
+
+    /// <summary>False when the event or action is not one we use.</summary>
+    private async Task<bool> EffectAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string eventName, string? action, JsonElement root,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        switch (eventName, action)
+        {
+            case ("installation_repositories", "removed" or "added"):
+            {
+                var inst = Require(Long(root, "installation", "id"), "installation.id");
+                var list = root.GetProperty(action == "removed" ? "repositories_removed" : "repositories_added").EnumerateArray()
+                    .Select(r => (Id: r.GetProperty("id").GetInt64(), Name: r.GetProperty("full_name").GetString()!.ToLowerInvariant())).ToList();
+                var ids = list.Select(r => r.Id).ToArray();
+                var names = list.Select(r => r.Name).ToArray();
+                if (action == "removed")
+                    await PauseAsync(conn, tx, inst, ids, names, "was removed from the installation (webhook)", now, ct);
+                else
+                    await ResumeAsync(conn, tx, inst, ids, names, now, ct);
+                return true;
+            }
+            case ("installation", "deleted" or "suspend"):
+                await PauseAsync(conn, tx, Require(Long(root, "installation", "id"), "installation.id"), null, null,
+                    action == "deleted" ? "is unreachable: the App was uninstalled (webhook)" : "is unreachable: the installation is suspended (webhook)",
+                    now, ct);
+                return true;
+            case ("installation", "unsuspend"):
+                await ResumeAsync(conn, tx, Require(Long(root, "installation", "id"), "installation.id"), null, null, now, ct);
+                return true;
+            case ("repository", "renamed" or "transferred"):
+                await RenamedAsync(conn, tx, root, action, now, ct);
+                return true;
+            case ("repository", "deleted"):
+            {
+                var gid = Require(Long(root, "repository", "id"), "repository.id");
+                var name = Require(Str(root, "repository", "full_name"), "repository.full_name").ToLowerInvariant();
+                await ExecAsync(conn, tx, """
+                    update review_comments c set gone_at = coalesce(c.gone_at, @now), next_due_at = @now + @recheck
+                    from tasks t join repositories r on r.id = t.repository_id
+                    where c.task_id = t.id and (r.github_id = @gid or (r.github_id is null and r.full_name = @name))
+                    """, ct, ("now", now), ("recheck", Recheck), ("gid", gid), ("name", name));
+                return true;
+            }
+            case ("pull_request_review_comment" or "issue_comment", "deleted" or "edited"):
+            {
+                var kind = eventName == "issue_comment" ? "reply" : "inline";
+                var id = Require(Long(root, "comment", "id"), "comment.id");
+                if (action == "deleted")
+                {
+                    await ExecAsync(conn, tx, """
+                        update review_comments set gone_at = coalesce(gone_at, @now), next_due_at = @now + @recheck
+                        where kind = @kind and github_comment_id = @id
+                        """, ct, ("now", now), ("recheck", Recheck), ("kind", kind), ("id", id));
+                }
+                else
+                {
+                    await ExecAsync(conn, tx, "update review_comments set body = @body where kind = @kind and github_comment_id = @id",
+                        ct, ("body", Str(root, "comment", "body") ?? ""), ("kind", kind), ("id", id));
+                }
+                return true;
+            }
+            case ("pull_request_review_thread", "resolved" or "unresolved"):
+            {
+                var resolved = action == "resolved";
+                var ids = root.GetProperty("thread").GetProperty("comments").EnumerateArray().Select(c => c.GetProperty("id").GetInt64()).ToArray();
+                await ExecAsync(conn, tx, """
+                    update review_comments set resolved = @resolved, resolved_by = @by, resolved_by_bot = @bot::boolean,
+                        thread_node_id = coalesce(@thread, thread_node_id)
+                    where kind = 'inline' and github_comment_id = any(@ids)
+                    """, ct, ("resolved", resolved),
+                    ("by", resolved ? Str(root, "sender", "login") : null),
+                    ("bot", resolved ? Str(root, "sender", "type") == "Bot" : null),
+                    ("thread", Str(root, "thread", "node_id")), ("ids", ids));
+                return true;
+            }
+            case ("member", "added" or "edited" or "removed"):
+                await CollaboratorAsync(conn, tx, root, removed: action == "removed", now, ct);
+                return true;
+            case ("organization", "member_added" or "member_removed"):
+                await OrgMemberAsync(conn, tx, root, removed: action == "member_removed", now, ct);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private TimeSpan Recheck => settings.PollerInterval * PollScheduling.RecheckCycles;
+
+    /// <summary>The installation's repositories named (or all of them): comments pause with an access_lost condition, nothing is retired.</summary>
+    private static Task PauseAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long inst, long[]? ids, string[]? names, string why,
+        DateTimeOffset now, CancellationToken ct) =>
+        ExecAsync(conn, tx, """
+            with lost as (
+                update repositories r set access_lost_at = coalesce(r.access_lost_at, @now)
+                where r.installation_id = @inst and r.installed
+                  and (@all or r.github_id = any(@ids) or (r.github_id is null and r.full_name = any(@names)))
+                returning r.id, r.full_name)
+            insert into poller_conditions (installation_id, repository_id, kind, since, detail, updated_at)
+            select @inst, id, 'access_lost', @now, full_name || ' ' || @why, @now from lost
+            on conflict (installation_id, coalesce(repository_id, 0), kind) do update set detail = excluded.detail, updated_at = excluded.updated_at
+            """, ct, ("now", now), ("inst", inst), ("all", ids is null), ("ids", ids ?? []), ("names", names ?? []), ("why", why));
+
+    /// <summary>Access back: the condition clears and the comments are due now, so the next cycle polls them.</summary>
+    private static Task ResumeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long inst, long[]? ids, string[]? names,
+        DateTimeOffset now, CancellationToken ct) =>
+        ExecAsync(conn, tx, """
+            with back as (
+                update repositories r set access_lost_at = null
+                where r.installation_id = @inst and r.installed
+                  and (@all or r.github_id = any(@ids) or (r.github_id is null and r.full_name = any(@names)))
+                returning r.id),
+            cleared as (
+                delete from poller_conditions pc using back
+                where pc.installation_id = @inst and pc.repository_id = back.id and pc.kind = 'access_lost')
+            update review_comments c set next_due_at = least(c.next_due_at, @now)
+            from tasks t join back on back.id = t.repository_id
+            where c.task_id = t.id and c.gone_at is null
+            """, ct, ("now", now), ("inst", inst), ("all", ids is null), ("ids", ids ?? []), ("names", names ?? []));
+
+    /// <summary>The registered repository with this numeric id (or, before it learned it, its former name) takes the new name.</summary>
+    private static async Task RenamedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, JsonElement root, string? action,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var gid = Require(Long(root, "repository", "id"), "repository.id");
+        var newName = Require(Str(root, "repository", "full_name"), "repository.full_name");
+        var repoName = Require(Str(root, "repository", "name"), "repository.name");
+        var oldName = action == "renamed"
+            ? $"{Str(root, "repository", "owner", "login")}/{Str(root, "changes", "repository", "name", "from")}"
+            : $"{Str(root, "changes", "owner", "from", "user", "login") ?? Str(root, "changes", "owner", "from", "organization", "login")}/{repoName}";
+
+        await using var find = new NpgsqlCommand("""
+            select id, full_name, installation_id from repositories
+            where github_id = @gid or (github_id is null and full_name = @old) order by github_id nulls last limit 1
+            """, conn, tx);
+        find.Parameters.AddWithValue("gid", gid);
+        find.Parameters.AddWithValue("old", oldName.ToLowerInvariant());
+        long id, inst;
+        string current;
+        await using (var r = await find.ExecuteReaderAsync(ct))
+        {
+            if (!await r.ReadAsync(ct)) return;
+            (id, current, inst) = (r.GetInt64(0), r.GetString(1), r.GetInt64(2));
+        }
+        await ExecAsync(conn, tx, "update repositories set github_id = @gid where id = @id and not exists (select 1 from repositories where github_id = @gid)",
+            ct, ("gid", gid), ("id", id));
+        if (current == newName.ToLowerInvariant()) return;
+        var kept = await RepositoryAccess.RenameAsync(conn, tx, id, current, newName, ct);
+        await ExecAsync(conn, tx, """
+            insert into poller_conditions (installation_id, repository_id, kind, since, detail, updated_at)
+            values (@inst, @repo, 'renamed', @now, @detail, @now)
+            on conflict (installation_id, coalesce(repository_id, 0), kind) do update set since = excluded.since, detail = excluded.detail, updated_at = excluded.updated_at
+            """, ct, ("inst", inst), ("repo", kept), ("now", now), ("detail", $"{current} → {newName.ToLowerInvariant()}"));
+    }
+
+    /// <summary>A direct collaborator: added or edited gives a COLLABORATOR row (a stronger row stays), removed takes that row away.</summary>
+    private static Task CollaboratorAsync(NpgsqlConnection conn, NpgsqlTransaction tx, JsonElement root, bool removed, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var args = new (string, object?)[]
+        {
+            ("gid", Require(Long(root, "repository", "id"), "repository.id")),
+            ("name", Require(Str(root, "repository", "full_name"), "repository.full_name").ToLowerInvariant()),
+            ("uid", Require(Long(root, "member", "id"), "member.id")),
+            ("login", Require(Str(root, "member", "login"), "member.login")),
+            ("now", now),
+        };
+        return removed
+            ? ExecAsync(conn, tx, """
+                delete from maintainers m using repositories r
+                where m.repo_full_name = r.full_name and m.github_id = @uid and m.association = 'COLLABORATOR'
+                  and (r.github_id = @gid or (r.github_id is null and r.full_name = @name))
+                """, ct, args)
+            : ExecAsync(conn, tx, $"""
+                insert into maintainers (repo_full_name, github_id, login, association, refreshed_at)
+                select r.full_name, @uid, @login, '{Associations.Collaborator}', @now from repositories r
+                where r.installed and (r.github_id = @gid or (r.github_id is null and r.full_name = @name))
+                on conflict (repo_full_name, github_id) do update set login = excluded.login
+                """, ct, args);
+    }
+
+    /// <summary>An org member: a MEMBER row on every registered repository of the org (an OWNER row stays), or those rows removed.</summary>
+    private static Task OrgMemberAsync(NpgsqlConnection conn, NpgsqlTransaction tx, JsonElement root, bool removed, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var args = new (string, object?)[]
+        {
+            ("org", Require(Str(root, "organization", "login"), "organization.login").ToLowerInvariant()),
+            ("uid", Require(Long(root, "membership", "user", "id"), "membership.user.id")),
+            ("login", Require(Str(root, "membership", "user", "login"), "membership.user.login")),
+            ("now", now),
+        };
+        return removed
+            ? ExecAsync(conn, tx, """
+                delete from maintainers m using repositories r
+                where m.repo_full_name = r.full_name and lower(r.owner) = @org and m.github_id = @uid and m.association = 'MEMBER'
+                """, ct, args)
+            : ExecAsync(conn, tx, """
+                insert into maintainers (repo_full_name, github_id, login, association, refreshed_at)
+                select r.full_name, @uid, @login, 'MEMBER', @now from repositories r where r.installed and lower(r.owner) = @org
+                on conflict (repo_full_name, github_id) do update set login = excluded.login,
+                    association = case when maintainers.association = 'OWNER' then 'OWNER' else 'MEMBER' end
+                """, ct, args);
+    }
+
+    private static async Task ExecAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct,
+        params (string Name, object? Value)[] args)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        foreach (var (name, value) in args)
+        {
+            if (value is null) cmd.Parameters.AddWithValue(name, NpgsqlTypes.NpgsqlDbType.Text, DBNull.Value);
+            else cmd.Parameters.AddWithValue(name, value);
+        }
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static T Require<T>(T? value, string what) where T : class =>
+        value ?? throw new InvalidOperationException($"payload has no {what}");
+
+    private static long Require(long? value, string what) =>
+        value ?? throw new InvalidOperationException($"payload has no {what}");
+
+    private static JsonElement? At(JsonElement e, string[] path)
+    {
+        foreach (var p in path)
+        {
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(p, out e)) return null;
+        }
+        return e;
+    }
+
+    internal static string? Str(JsonElement e, params string[] path) =>
+        At(e, path) is { ValueKind: JsonValueKind.String } s ? s.GetString() : null;
+
+    internal static long? Long(JsonElement e, params string[] path) =>
+        At(e, path) is { ValueKind: JsonValueKind.Number } n && n.TryGetInt64(out var v) ? v : null;
+}

@@ -1,0 +1,89 @@
+using FeedbackDashboard.Core;
+using FeedbackDashboard.Core.Webhooks;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace FeedbackDashboard.Api;
+
+public sealed record WebhookAck(string Outcome);
+
+/// <summary>
+/// POST /api/github/webhooks: the GitHub App's deliveries. Authenticated by the body's HMAC (X-Hub-Signature-256 with
+/// GITHUB_WEBHOOK_SECRET), not by an API key; absent without a secret (404). Octokit.Webhooks.AspNetCore's endpoint
+/// was not used: it answers a missing or bad signature with a bare 400 (the contract says 401 problem+json, counted),
+/// turns any exception while handling into a 500 (GitHub would redeliver a payload we can never use), and its typed
+/// events would add nothing to the few fields each effect reads.
+/// </summary>
+public static class WebhooksApi
+{
+    /// <summary>GitHub caps a delivery's payload at 25 MB.</summary>
+    private const int MaxBody = 25 * 1024 * 1024;
+    /// <summary>GitHub gives up on an answer after 10 s: past this, the effect is rolled back and the delivery left to redeliver.</summary>
+    private static readonly TimeSpan ApplyTimeout = TimeSpan.FromSeconds(8);
+
+    public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/github/webhooks", ReceiveAsync)
+            .AllowAnonymous()
+            .DisableAntiforgery()
+            .WithTags("Webhooks")
+            .WithSummary("GitHub App webhook deliveries (signed with GITHUB_WEBHOOK_SECRET)")
+            .WithDescription("Scope none: GitHub's X-Hub-Signature-256 (HMAC-SHA256 of the body with GITHUB_WEBHOOK_SECRET), checked in constant time; " +
+                             "401 when missing or wrong. Each X-GitHub-Delivery is applied once; " +
+                             "unknown events and actions are acknowledged and ignored. 404 when no secret is configured.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<WebhookAck>, NotFound, ProblemHttpResult>> ReceiveAsync(HttpContext http, FeedbackSettings settings,
+        WebhookProcessor processor, WebhookStats stats, ILoggerFactory logs, CancellationToken ct)
+    {
+        if (settings.GitHubWebhookSecret is not { } secret) return TypedResults.NotFound();
+        var log = logs.CreateLogger("FeedbackDashboard.Webhooks");
+
+        if (http.Request.ContentLength > MaxBody) return Problem(413, "payload too large", "a GitHub delivery is at most 25 MB");
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, ct);
+        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+
+        if (!WebhookSignature.IsValid(secret, body.Span, http.Request.Headers[WebhookSignature.Header].FirstOrDefault()))
+        {
+            log.LogWarning("Webhook refused: missing or wrong {Header} from {Remote}", WebhookSignature.Header, http.Connection.RemoteIpAddress);
+            try
+            {
+                await stats.RecordRejectedAsync(ct);
+            }
+            catch (NpgsqlException e)
+            {
+                log.LogWarning(e, "Could not count a refused webhook");
+            }
+            return Problem(401, "bad signature", $"{WebhookSignature.Header} is missing or does not match the body signed with the webhook secret");
+        }
+
+        var guid = http.Request.Headers["X-GitHub-Delivery"].FirstOrDefault();
+        var eventName = http.Request.Headers["X-GitHub-Event"].FirstOrDefault();
+        if (string.IsNullOrWhiteSpace(guid) || string.IsNullOrWhiteSpace(eventName) || guid.Length > 100 || eventName.Length > 100)
+            return Problem(400, "not a GitHub delivery", "X-GitHub-Delivery and X-GitHub-Event are required");
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(ApplyTimeout);
+        try
+        {
+            var outcome = await processor.ApplyAsync(guid, eventName, body, timeout.Token);
+            return TypedResults.Ok(new WebhookAck(outcome.ToString().ToLowerInvariant()));
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            log.LogError("Webhook {Guid} ({Event}) not applied within {Seconds} s (a lock held elsewhere?)", guid, eventName, ApplyTimeout.TotalSeconds);
+            return Problem(503, "not applied", "the delivery could not be applied in time; it can be redelivered");
+        }
+        catch (NpgsqlException e) when (e is not PostgresException)
+        {
+            // Nothing was recorded: GitHub keeps the delivery as failed, and the poller asks for it again on start.
+            log.LogError(e, "Webhook {Guid} ({Event}) not applied: database unreachable", guid, eventName);
+            return Problem(503, "not applied", "the database is unreachable; the delivery can be redelivered");
+        }
+    }
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(detail, statusCode: status, title: title);
+}
