@@ -34,7 +34,7 @@ public static class PollScheduling
 
     /// <summary>The target interval in SQL, over c (review_comments), @now and @interval.</summary>
     public const string TargetSql = """
-        least(greatest(@interval, @interval * sqrt(greatest(0, extract(epoch from @now - c.created_at) / 21600))),
+        least(greatest(@interval, @interval * sqrt(greatest(0, extract(epoch from @now - c.created_at) / 86400))),
               greatest(@interval, coalesce((@now - c.changed_at) / 4, interval '1000 days')))
         """;
 
@@ -80,9 +80,8 @@ public static class PollScheduling
             var young = i * Math.Ceiling(counts.Young / (double)Math.Max(1, capacity));
             return new ExpectedLag(young, double.PositiveInfinity, double.PositiveInfinity);
         }
-        // Representative targets: 2 days old for 1-3 d, 8 days for older (comments spread over the window); the
-        // young band is treated as polled every cycle (its freshest six hours are, the rest nearly).
-        double middleTarget = Math.Sqrt(8) * i, oldTarget = Math.Sqrt(32) * i, left = capacity - counts.Young;
+        // Representative targets: 2 days old for 1-3 d, 8 days for older (comments spread over the window).
+        double middleTarget = Math.Sqrt(2) * i, oldTarget = Math.Sqrt(8) * i, left = capacity - counts.Young;
         double Polled(double d) => counts.Middle * i / (middleTarget + d) + counts.Old * i / (oldTarget + d);
         double lo = 0, hi = 1e9;
         for (var k = 0; k < 100 && Polled(lo) > left; k++)

@@ -69,8 +69,8 @@ public sealed class PollSelection(NpgsqlDataSource db)
 
     /// <summary>
     /// POLLER_SCHEDULE=budget: at most <paramref name="capacity"/> comments of one installation, by priority — the
-    /// freshest (under six hours, when most reactions come) first, each in order of due time (never polled first),
-    /// then older comments longest overdue first, and retired ones only once due. Two index walks (review_comments_period on created_at, and
+    /// youngest (under a day) first, each in order of due time (never polled first), then older comments longest
+    /// overdue first, and retired ones only once due. Two index walks (review_comments_period on created_at, and
     /// review_comments_due on (installation_id, next_due_at)) that stop at the capacity: no scan of the window.
     /// </summary>
     public async Task<List<PollableComment>> SelectBudgetAsync(long installationId, DateTimeOffset now, int windowDays, int capacity,
@@ -90,7 +90,7 @@ public sealed class PollSelection(NpgsqlDataSource db)
             from review_comments c
             join tasks t on t.id = c.task_id
             join repositories r on r.id = t.repository_id
-            where c.created_at > @now - interval '6 hours' and c.gone_at is null
+            where c.created_at > @now - interval '1 day' and c.gone_at is null
               and r.installation_id = @inst and r.installed and r.access_lost_at is null
               and t.created_at > @now - make_interval(days => @window)
             order by c.next_due_at
@@ -101,7 +101,7 @@ public sealed class PollSelection(NpgsqlDataSource db)
             from review_comments c
             join tasks t on t.id = c.task_id
             join repositories r on r.id = t.repository_id
-            where c.installation_id = @inst and c.created_at <= @now - interval '6 hours' and (c.gone_at is null or c.next_due_at <= @now)
+            where c.installation_id = @inst and c.created_at <= @now - interval '1 day' and (c.gone_at is null or c.next_due_at <= @now)
               and r.installation_id = @inst and r.installed and r.access_lost_at is null
               and t.created_at > @now - make_interval(days => @window)
             order by c.next_due_at

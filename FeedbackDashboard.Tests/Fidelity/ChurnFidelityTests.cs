@@ -45,11 +45,7 @@ public sealed class ChurnFidelityTests : IAsyncLifetime
 
         Assert.Equal(0, result.DriftDuringChurn);
         Assert.Equal(0, result.DriftAfterSweep);
-        // The tiers promise every cycle under a day; the budget scheduler every cycle under six hours, and it polls the
-        // rest as its (here scarce) budget allows, so its older bands are checked by the sweep below.
-        Assert.True(result.WorstStaleness[0] <= 1, $"<6 hours: {result.WorstStaleness[0]} cycles");
-        if (schedule == FeedbackDashboard.Core.PollerSchedule.Tiers)
-            Assert.True(result.WorstStaleness[1] <= 1, $"<1 day tier: {result.WorstStaleness[1]} cycles");
+        Assert.True(result.WorstStaleness[1] <= 1, $"<1 day tier: {result.WorstStaleness[1]} cycles");
         Assert.True(result.WorstStaleness[12] <= 12, $"1-3 day tier: {result.WorstStaleness[12]} cycles");
         Assert.True(result.WorstStaleness[72] <= 72, $"older tier: {result.WorstStaleness[72]} cycles");
         Assert.Equal(0, result.NeverPolled);
@@ -85,7 +81,7 @@ public sealed class ChurnFidelityTests : IAsyncLifetime
         var poller = PollerHarness.Poller(db, gh, PollerHarness.Settings(FeedbackDashboard.Core.PollerStrategy.GraphQl,
             schedule: schedule, budgetShare: 0.1));
         var lastPolled = new Dictionary<long, long>();
-        var worst = new Dictionary<int, long> { [0] = 0, [1] = 0, [12] = 0, [72] = 0 };
+        var worst = new Dictionary<int, long> { [1] = 0, [12] = 0, [72] = 0 };
         int drift = 0;
         long polled = 0, changes = 0;
         var requestsBefore = gh.Fake.Requests.Count;
@@ -113,7 +109,6 @@ public sealed class ChurnFidelityTests : IAsyncLifetime
                 var tier = age < TimeSpan.FromDays(1) ? 1 : age <= TimeSpan.FromDays(3) ? 12 : 72;
                 if (!lastPolled.TryGetValue(id, out var last)) continue; // not yet due since the start
                 worst[tier] = Math.Max(worst[tier], cycle - last + 1);
-                if (age < TimeSpan.FromHours(6)) worst[0] = Math.Max(worst[0], cycle - last + 1);
             }
             gh.FakeTime.Advance(Interval);
         }
