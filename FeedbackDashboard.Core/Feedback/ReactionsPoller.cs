@@ -209,6 +209,9 @@ public sealed class ReactionsPoller(
     /// <summary>GitHub's formula for one pull request in <see cref="GraphQlDocuments.Threads"/>: (1 + 50 threads) / 100.</summary>
     public const double ThreadPointsPerPullRequest = 0.51;
 
+    /// <summary>Further pages of review threads one cycle reads at most, per installation.</summary>
+    public const int ExtraThreadPages = 10;
+
     /// <summary>
     /// Review threads of the installation's due pull requests: resolved, by whom, human replies, written for our
     /// inline comments in them. A pull request answered incompletely is left as it was and asked again next cycle.
@@ -221,11 +224,15 @@ public sealed class ReactionsPoller(
             // Under the budget schedule threads spend only what the comments left of the cycle's points: reactions
             // first, and the share holds. A pull request costs about half a point (GraphQlDocuments.Threads).
             var max = ThreadsPerCycle;
-            if (budgets.GraphQlPointsLeft(session, installationId) is { } left) max = Math.Min(max, (int)Math.Floor(left / ThreadPointsPerPullRequest));
+            var left = budgets.GraphQlPointsLeft(session, installationId);
+            if (left is { } l) max = Math.Min(max, (int)Math.Floor(l / ThreadPointsPerPullRequest));
             if (max < 1) return;
             var due = await store.DueThreadsAsync(installationId, now, settings.PollerWindowDays, max, ct);
             if (due.Count == 0) return;
-            var answers = await github.GetThreadsAsync(session, installationId, due, ct);
+            // Pages past a pull request's first 50 threads cost a point each: what the budget has left over, and never
+            // more than ExtraThreadPages a cycle (a pull request with hundreds of threads is read in part).
+            var extra = Math.Min(ExtraThreadPages, left is { } rest ? (int)Math.Floor(rest - due.Count * ThreadPointsPerPullRequest) : ExtraThreadPages);
+            var answers = await github.GetThreadsAsync(session, installationId, due, Math.Max(0, extra), ct);
             var read = new List<string>();
             var states = new List<ThreadState>();
             foreach (var (pr, answer) in answers)

@@ -279,10 +279,11 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
 
     /// <summary>
     /// Review threads of pull requests by node id, <see cref="GraphQlDocuments.ThreadsBatch"/> a request, each pull
-    /// request's further pages read on their own. A pull request is Known only when every page came back whole.
+    /// request's further pages read on their own while <paramref name="extraPages"/> lasts (each costs a point). Every
+    /// thread returned was answered whole; Truncated says the pull request has more, left for a later read.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, PullRequestThreads>> GetThreadsAsync(GitHubSession session, long installationId,
-        IReadOnlyList<string> pullRequestIds, CancellationToken ct)
+        IReadOnlyList<string> pullRequestIds, int extraPages, CancellationToken ct)
     {
         var results = new Dictionary<string, PullRequestThreads>(pullRequestIds.Count);
         foreach (var prs in pullRequestIds.Distinct().Chunk(GraphQlDocuments.ThreadsBatch))
@@ -298,7 +299,9 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
             {
                 try
                 {
-                    results[id] = new PullRequestThreads(FetchOutcome.Known, await CollectThreadsAsync(session, installationId, id, first, ct));
+                    var (threads, truncated, spent) = await CollectThreadsAsync(session, installationId, id, first, extraPages, ct);
+                    extraPages -= spent;
+                    results[id] = new PullRequestThreads(FetchOutcome.Known, threads) { Truncated = truncated };
                 }
                 catch (Exception e) when (e is GitHubRequestException or JsonException)
                 {
@@ -309,10 +312,11 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         return results;
     }
 
-    private async Task<List<ReviewThread>> CollectThreadsAsync(GitHubSession session, long installationId, string pr,
-        ThreadConnection connection, CancellationToken ct)
+    private async Task<(List<ReviewThread> Threads, bool Truncated, int Pages)> CollectThreadsAsync(GitHubSession session,
+        long installationId, string pr, ThreadConnection connection, int extraPages, CancellationToken ct)
     {
         var threads = new List<ReviewThread>();
+        var pages = 0;
         while (true)
         {
             foreach (var t in connection.Nodes ?? throw new GitHubRequestException(200, $"threads of {pr}: no list"))
@@ -331,8 +335,10 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
                 threads.Add(new ReviewThread(id, resolved, resolvedBy, resolved && resolvedBy is null, outdated, list));
             }
             if (connection.PageInfo is null) throw new GitHubRequestException(200, $"threads of {pr}: no pageInfo");
-            if (connection.PageInfo is not { HasNextPage: true, EndCursor: { } cursor }) return threads;
+            if (connection.PageInfo is not { HasNextPage: true, EndCursor: { } cursor }) return (threads, false, pages);
+            if (pages >= extraPages) return (threads, true, pages);
 
+            pages++;
             var page = await PostGraphQlAsync<NodeData>(session, installationId, GraphQlDocuments.ThreadsPage, new { pr, after = cursor }, ct);
             if (page.Errors is { Length: > 0 } errors)
                 throw new GitHubRequestException(200, $"threads page of {pr}: {errors[0].Type}: {errors[0].Message}");

@@ -72,7 +72,11 @@ public sealed record ReviewThread(string NodeId, bool Resolved, string? Resolved
 public sealed record ThreadComment(long CommentId, string? Login, bool IsBot);
 
 /// <summary>A pull request's threads, complete, or Failed with why (nothing is written for it this time).</summary>
-public sealed record PullRequestThreads(FetchOutcome Outcome, IReadOnlyList<ReviewThread> Threads, string? Error = null);
+public sealed record PullRequestThreads(FetchOutcome Outcome, IReadOnlyList<ReviewThread> Threads, string? Error = null)
+{
+    /// <summary>More threads than this read could afford: those returned are whole, the rest wait for a later read.</summary>
+    public bool Truncated { get; init; }
+}
 
 /// <summary>Which comment to ask about; NodeId is needed for GraphQL, ETag (with the token it came with) for REST.</summary>
 public sealed record CommentRef(string RepoFullName, CommentKind Kind, long CommentId, string? NodeId = null, string? ETag = null,
