@@ -93,7 +93,7 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
             : ("f.reactor_id = t.pr_author_id", "",
                "(coalesce(c.outdated, false) or (coalesce(c.resolved, false) and lower(c.resolved_by) = lower(t.pr_author_login)))");
         return $"""
-            select c.created_at as at, c.repository_id, 1 as comments, (x.up + x.down > 0)::int as reacted, x.up, x.down, {addressed}::int as addressed
+            select c.created_at as at, c.repository_id, 1 as comments, (x.up + x.down > 0)::int as reacted, x.up, x.down, coalesce({addressed}, false)::int as addressed
             from review_comments c
             join tasks t on t.id = c.task_id
             join repositories r on r.id = c.repository_id
