@@ -49,6 +49,9 @@ public sealed record FeedbackAnalytics(string? Repository, Period Period, Period
     public string Role { get; init; } = "all";
 }
 
+/// <summary>The Overview's judgement by role (all is <see cref="FeedbackAnalytics.Current"/>) and its most disputed comments.</summary>
+public sealed record OverviewSignals(Figures Maintainers, Figures PrAuthor, IReadOnlyList<DisputedComment> MostDisputed);
+
 /// <summary>A comment that drew 👍 and 👎 from different people, most reactions first.</summary>
 public sealed record DisputedComment(Guid TaskId, string Repository, int PrNumber, string Kind, long GithubCommentId, string? File,
     int? Line, string? Body, string? HtmlUrl, int Up, int Down);
@@ -239,28 +242,46 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         };
     }
 
-    /// <summary>Comments of the period that drew 👍 and 👎 from different people, most reactions first.</summary>
-    public async Task<IReadOnlyList<DisputedComment>> MostDisputedAsync(string? repository, DateTimeOffset from, DateTimeOffset to, int top,
+    /// <summary>
+    /// The Overview's signals in one round trip: the period's figures as maintainers and as PR authors judged, and the
+    /// most disputed comments.
+    /// </summary>
+    public async Task<OverviewSignals> OverviewSignalsAsync(string? repository, DateTimeOffset from, DateTimeOffset to, int top,
         CancellationToken ct)
     {
-        // Only comments with both counts can be disputed: the partial index on down > 0 narrows the scan.
-        await using var cmd = db.CreateCommand($"""
-            select c.task_id, r.full_name as repository, t.pr_number, c.kind, c.github_comment_id, c.file, c.line, c.body, c.html_url, c.up, c.down
-            from review_comments c
-            join tasks t on t.id = c.task_id
-            join repositories r on r.id = c.repository_id
-            where c.created_at >= @from and c.created_at < @to and c.down > 0 and c.up > 0
-              and (@repo::text is null or r.full_name = @repo)
-              and {Signal.DisputedSql("c")}
-            order by least(c.up, c.down) desc, c.up + c.down desc, c.github_comment_id
-            limit @top
-            """);
-        cmd.Parameters.Add(new NpgsqlParameter("repo", NpgsqlDbType.Text) { Value = (object?)repository?.ToLowerInvariant() ?? DBNull.Value });
-        cmd.Parameters.AddWithValue("from", from);
-        cmd.Parameters.AddWithValue("to", to);
-        cmd.Parameters.AddWithValue("top", top);
+        repository = repository?.ToLowerInvariant();
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(Command(Totals(RoleWindow(AnalyticsRole.Maintainers)), repository, from, to));
+        batch.BatchCommands.Add(Command(Totals(RoleWindow(AnalyticsRole.PrAuthor)), repository, from, to));
+        var disputed = Command(DisputedSql, repository, from, to);
+        disputed.Parameters.AddWithValue("top", top);
+        batch.BatchCommands.Add(disputed);
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        var maintainers = FiguresOf(r);
+        await r.NextResultAsync(ct);
+        await r.ReadAsync(ct);
+        var author = FiguresOf(r);
+        await r.NextResultAsync(ct);
+        return new OverviewSignals(maintainers, author, await ReadDisputedAsync(r, ct));
+    }
+
+    // Only comments with both counts can be disputed: the partial index on down > 0 narrows the scan.
+    private static readonly string DisputedSql = $"""
+        select c.task_id, r.full_name as repository, t.pr_number, c.kind, c.github_comment_id, c.file, c.line, c.body, c.html_url, c.up, c.down
+        from review_comments c
+        join tasks t on t.id = c.task_id
+        join repositories r on r.id = c.repository_id
+        where c.created_at >= @from and c.created_at < @to and c.down > 0 and c.up > 0
+          and (@repo::text is null or r.full_name = @repo)
+          and {Signal.DisputedSql("c")}
+        order by least(c.up, c.down) desc, c.up + c.down desc, c.github_comment_id
+        limit @top
+        """;
+
+    private static async Task<List<DisputedComment>> ReadDisputedAsync(NpgsqlDataReader r, CancellationToken ct)
+    {
         var list = new List<DisputedComment>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
             list.Add(new DisputedComment(r.Get<Guid>("task_id"), r.Get<string>("repository"), r.Get<int>("pr_number"), r.Get<string>("kind"),
@@ -269,6 +290,10 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         }
         return list;
     }
+
+    /// <summary>Comments of the period that drew 👍 and 👎 from different people, most reactions first.</summary>
+    public async Task<IReadOnlyList<DisputedComment>> MostDisputedAsync(string? repository, DateTimeOffset from, DateTimeOffset to, int top,
+        CancellationToken ct) => (await OverviewSignalsAsync(repository, from, to, top, ct)).MostDisputed;
 
     /// <summary>The repositories to offer in filters.</summary>
     public async Task<IReadOnlyList<string>> RepositoriesAsync(CancellationToken ct)

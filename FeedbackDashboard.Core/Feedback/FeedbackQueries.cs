@@ -27,16 +27,15 @@ public sealed record CommentFeedback(string Kind, long GithubCommentId, string? 
 {
     public string? Body { get; init; }
     public string? HtmlUrl { get; init; }
-    [System.Text.Json.Serialization.JsonIgnore]
-    public CommentSignalsView Signals { get; init; } = CommentSignalsView.Unknown;
-    public bool? Outdated => Signals.Outdated;
-    public bool? Resolved => Signals.Resolved;
-    public string? ResolvedBy => Signals.ResolvedBy;
-    public bool? ResolvedByBot => Signals.ResolvedByBot;
-    public bool? Minimized => Signals.Minimized;
-    public string? MinimizedReason => Signals.MinimizedReason;
-    public int? HumanReplies => Signals.HumanReplies;
-    public bool Addressed => Signals.Addressed;
+    // Flat and settable: the API's names, and a page's persisted state round-trips them (computed ones would not).
+    public bool? Outdated { get; init; }
+    public bool? Resolved { get; init; }
+    public string? ResolvedBy { get; init; }
+    public bool? ResolvedByBot { get; init; }
+    public bool? Minimized { get; init; }
+    public string? MinimizedReason { get; init; }
+    public int? HumanReplies { get; init; }
+    public bool Addressed => Signal.IsAddressed(Outdated, Resolved, ResolvedByBot);
     /// <summary>👍 and 👎 from different people.</summary>
     public bool Disputed => Signal.IsDisputed(Reactions.Where(r => r.Content == "+1").Select(r => r.ReactorId),
         Reactions.Where(r => r.Content == "-1").Select(r => r.ReactorId));
@@ -271,7 +270,9 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             return new CommentFeedback(c.Kind, c.Id, c.File, c.Line, c.Created, c.Gone,
                 list.Count(r => r.Content == "+1"), list.Count(r => r.Content == "-1"), list)
             {
-                Body = c.Body, HtmlUrl = c.HtmlUrl, Signals = c.Signals,
+                Body = c.Body, HtmlUrl = c.HtmlUrl, Outdated = c.Signals.Outdated, Resolved = c.Signals.Resolved,
+                ResolvedBy = c.Signals.ResolvedBy, ResolvedByBot = c.Signals.ResolvedByBot, Minimized = c.Signals.Minimized,
+                MinimizedReason = c.Signals.MinimizedReason, HumanReplies = c.Signals.HumanReplies,
             };
         }).ToList();
         return new TaskFeedback(taskId, repository, prNumber, author, createdAt,
