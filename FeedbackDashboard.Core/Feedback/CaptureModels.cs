@@ -11,7 +11,7 @@ public sealed record TaskInput(Guid? Id, string? Repository, long? InstallationI
     DateTimeOffset? CreatedAt);
 
 public sealed record CommentInput(string? Kind, long? GithubCommentId, string? NodeId, string? File, int? Line,
-    DateTimeOffset? CreatedAt = null, string? FindingId = null);
+    DateTimeOffset? CreatedAt = null, string? FindingId = null, string? Body = null);
 
 public sealed record FindingInput(string? File, int? Line, string? FindingId);
 
@@ -116,6 +116,7 @@ public static partial class CaptureValidation
             Text(e, $"[{i}].file", c.File, Limits.File);
             Text(e, $"[{i}].node_id", c.NodeId, Limits.NodeId);
             Text(e, $"[{i}].finding_id", c.FindingId, Limits.FindingId);
+            Text(e, $"[{i}].body", c.Body, Limits.Body, multiLine: true);
         }
         return e;
     }

@@ -71,7 +71,7 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
 
     /// <summary>
     /// Records posted comments in one statement. Idempotent on (kind, github_comment_id): a repeat changes nothing,
-    /// except that a node id learned later fills an empty one.
+    /// except that a node id or text learned later fills an empty one.
     /// </summary>
     public async Task<CommentsRecorded> AddCommentsAsync(Guid taskId, IReadOnlyList<CommentInput> comments, CancellationToken ct)
     {
@@ -87,12 +87,14 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
     {
         var now = time.GetUtcNow();
         await using var cmd = db.CreateCommand("""
-            insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, finding_id)
-            select x.kind, x.id, @task, x.node_id, x.file, x.line, coalesce(x.created_at, @now), x.finding_id
-            from unnest(@kinds, @ids, @node_ids, @files, @lines, @created, @findings)
-                as x(kind, id, node_id, file, line, created_at, finding_id)
-            on conflict (kind, github_comment_id) do update set node_id = excluded.node_id
-                where review_comments.node_id is null and excluded.node_id is not null
+            insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, finding_id, body)
+            select x.kind, x.id, @task, x.node_id, x.file, x.line, coalesce(x.created_at, @now), x.finding_id, x.body
+            from unnest(@kinds, @ids, @node_ids, @files, @lines, @created, @findings, @bodies)
+                as x(kind, id, node_id, file, line, created_at, finding_id, body)
+            on conflict (kind, github_comment_id) do update
+                set node_id = coalesce(review_comments.node_id, excluded.node_id), body = coalesce(review_comments.body, excluded.body)
+                where ((review_comments.node_id is null and excluded.node_id is not null)
+                       or (review_comments.body is null and excluded.body is not null))
                   and review_comments.task_id = excluded.task_id
             returning (xmax = 0)
             """);
@@ -105,6 +107,7 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
         cmd.Parameters.AddWithValue("lines", NpgsqlDbType.Array | NpgsqlDbType.Integer, unique.Select(c => (object?)c.Line ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("created", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, unique.Select(c => (object?)c.CreatedAt ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("findings", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.FindingId ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("bodies", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Body ?? DBNull.Value).ToArray());
 
         var inserted = 0;
         await using var reader = await cmd.ExecuteReaderAsync(ct);

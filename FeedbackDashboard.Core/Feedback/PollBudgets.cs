@@ -18,6 +18,18 @@ public sealed record InstallationBudget(long InstallationId, int Limit, double S
 public sealed class PollBudgets(NpgsqlDataSource db, PollSelection selection, PollConditions conditions, FeedbackSettings settings)
 {
     private RateBucket Bucket => settings.PollerStrategy == PollerStrategy.GraphQl ? RateBucket.GraphQl : RateBucket.Core;
+
+    /// <summary>Each installation's points for the current cycle, as planned (the thread reads spend what comments left).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, double> _allowed = new();
+
+    /// <summary>
+    /// GraphQL points the installation may still spend this cycle (budget schedule, GraphQL strategy), or null when the
+    /// GraphQL bucket is not what the budget plans (tiers, or REST, whose budget is the core bucket).
+    /// </summary>
+    public double? GraphQlPointsLeft(GitHubSession session, long installationId) =>
+        settings.PollerSchedule == PollerSchedule.Budget && Bucket == RateBucket.GraphQl && _allowed.TryGetValue(installationId, out var allowed)
+            ? allowed - session.PointsOf(installationId, RateBucket.GraphQl)
+            : null;
     private double PointsPerComment => Bucket == RateBucket.GraphQl ? PollScheduling.GraphQlPointsPerComment : PollScheduling.RestPointsPerComment;
 
     public async Task<List<PollableComment>> SelectAsync(GitHubSession session, GitHubClient github, long installationId, DateTimeOffset now,
@@ -47,6 +59,7 @@ public sealed class PollBudgets(NpgsqlDataSource db, PollSelection selection, Po
         var capacity = PollScheduling.Capacity(credit, PointsPerComment);
         var plan = allowance with { PointsAllowed = credit, Capacity = capacity, Limited = capacity < counts.Total };
         var lag = PollScheduling.Expect(counts, plan.Capacity, settings.PollerInterval);
+        _allowed[installationId] = plan.PointsAllowed;
         await SavePlanAsync(installationId, counts.Total, plan, lag, credit, ct);
         if (plan.Limited)
         {

@@ -6,7 +6,7 @@ namespace FeedbackDashboard.Core.Feedback;
 
 /// <summary>A comment to poll, with its repository's numeric id (null until the poller has read it from GitHub).</summary>
 public sealed record PollableComment(CommentKey Key, string Repository, long RepositoryId, long? RepositoryGitHubId,
-    long InstallationId, string? NodeId, string? ETag, string? ETagToken = null, bool Retired = false)
+    long InstallationId, string? NodeId, string? ETag, string? ETagToken = null, bool Retired = false, bool NeedsText = false)
 {
     public CommentKind Kind => Key.Kind == CommentKinds.Inline ? CommentKind.Inline : CommentKind.Reply;
     public CommentRef Ref => new(Repository, Kind, Key.Id, NodeId, ETag, ETagToken);
@@ -25,14 +25,13 @@ public sealed class PollSelection(NpgsqlDataSource db)
 
     private const string Columns = """
             c.kind, c.github_comment_id, r.full_name, r.id as repository_id, r.github_id, r.installation_id,
-            c.node_id, c.etag, c.etag_token, c.gone_at is not null as retired
+            c.node_id, c.etag, c.etag_token, c.gone_at is not null as retired, (c.body is null or c.html_url is null) as needs_text
         """;
 
     public async Task<List<PollableComment>> SelectAsync(DateTimeOffset now, TimeSpan interval, int windowDays, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("""
-            select c.kind, c.github_comment_id, r.full_name, r.id as repository_id, r.github_id, r.installation_id,
-                   c.node_id, c.etag, c.etag_token, c.gone_at is not null as retired
+        await using var cmd = db.CreateCommand($$"""
+            select {{Columns}}
             from tasks t
             join repositories r on r.id = t.repository_id
             join review_comments c on c.task_id = t.id
@@ -154,7 +153,7 @@ public sealed class PollSelection(NpgsqlDataSource db)
                 r.Get<string>("full_name"), r.Get<long>("repository_id"),
                 r.Get<long?>("github_id"), r.Get<long>("installation_id"),
                 r.GetOrNull<string>("node_id"), r.GetOrNull<string>("etag"), r.GetOrNull<string>("etag_token"),
-                r.Get<bool>("retired")));
+                r.Get<bool>("retired"), r.Get<bool>("needs_text")));
         }
         return list;
     }

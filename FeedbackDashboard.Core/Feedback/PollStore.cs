@@ -2,6 +2,10 @@ using Npgsql;
 
 namespace FeedbackDashboard.Core.Feedback;
 
+/// <summary>One inline comment's thread as GitHub answered it.</summary>
+public sealed record ThreadState(string PullRequest, long CommentId, string Thread, bool Resolved, string? ResolvedBy, bool ResolvedByBot,
+    int HumanReplies);
+
 /// <summary>The poll path's own small statements, beside the reconcile: retirements, node ids, pending captures.</summary>
 public sealed class PollStore(NpgsqlDataSource db)
 {
@@ -33,6 +37,113 @@ public sealed class PollStore(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue("nodes", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text,
             nodes.Select(l => (object?)l.NodeId ?? DBNull.Value).ToArray());
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Fills text (its first <see cref="BodyChars"/> characters) and link where still empty: read once, never again.</summary>
+    public async Task SetTextsAsync(IReadOnlyCollection<(CommentKey Key, string Body, string Url)> texts, CancellationToken ct)
+    {
+        if (texts.Count == 0) return;
+        await using var cmd = db.CreateCommand("""
+            update review_comments c set body = coalesce(c.body, x.body), html_url = coalesce(c.html_url, x.url)
+            from unnest(@kinds, @ids, @bodies, @urls) as x(kind, id, body, url)
+            where c.kind = x.kind and c.github_comment_id = x.id and (c.body is null or c.html_url is null)
+            """);
+        cmd.Parameters.AddWithValue("kinds", texts.Select(t => t.Key.Kind).ToArray());
+        cmd.Parameters.AddWithValue("ids", texts.Select(t => t.Key.Id).ToArray());
+        cmd.Parameters.AddWithValue("bodies", texts.Select(t => t.Body.Length <= BodyChars ? t.Body : t.Body[..BodyChars]).ToArray());
+        cmd.Parameters.AddWithValue("urls", texts.Select(t => t.Url).ToArray());
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The text kept of a comment read from GitHub.</summary>
+    public const int BodyChars = 4_000;
+
+    /// <summary>Thread reads: runs younger than a day every cycle, older ones (in the window) hourly.</summary>
+    public static readonly TimeSpan ThreadsYoung = TimeSpan.FromDays(1), ThreadsEvery = TimeSpan.FromHours(1);
+
+    private const string ThreadsDue = """
+        r.installed and r.access_lost_at is null and t.pr_node_id is not null
+        and t.created_at > @now - make_interval(days => @window)
+        and (t.created_at > @now - @young or t.threads_read_at is null or t.threads_read_at <= @now - @every)
+        """;
+
+    private static void ThreadsDueParameters(NpgsqlCommand cmd, DateTimeOffset now, int windowDays)
+    {
+        cmd.Parameters.AddWithValue("now", now);
+        cmd.Parameters.AddWithValue("window", windowDays);
+        cmd.Parameters.AddWithValue("young", ThreadsYoung);
+        // A second's slack: a cycle an hour after the last read is due, whatever the milliseconds.
+        cmd.Parameters.AddWithValue("every", ThreadsEvery - TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Installations with threads due: polled this cycle even when none of their comments is.</summary>
+    public async Task<List<long>> InstallationsWithDueThreadsAsync(DateTimeOffset now, int windowDays, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand($"""
+            select distinct r.installation_id from tasks t join repositories r on r.id = t.repository_id where {ThreadsDue}
+            """);
+        ThreadsDueParameters(cmd, now, windowDays);
+        return await ReadIdsAsync(cmd, ct);
+    }
+
+    /// <summary>
+    /// Pull requests (node ids) of the installation's runs whose threads are due, least recently read first, at most
+    /// <paramref name="max"/>; repositories that lost access wait.
+    /// </summary>
+    public async Task<List<string>> DueThreadsAsync(long installationId, DateTimeOffset now, int windowDays, int max, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand($"""
+            select t.pr_node_id from tasks t join repositories r on r.id = t.repository_id
+            where r.installation_id = @inst and {ThreadsDue}
+            group by t.pr_node_id
+            order by min(t.threads_read_at) nulls first, max(t.created_at) desc
+            limit @max
+            """);
+        cmd.Parameters.AddWithValue("inst", installationId);
+        ThreadsDueParameters(cmd, now, windowDays);
+        cmd.Parameters.AddWithValue("max", max);
+        var list = new List<string>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add(r.GetString(0));
+        return list;
+    }
+
+    /// <summary>
+    /// Writes the thread state of the inline comments in pull requests read whole this time (set-based; rows change only
+    /// when something did) and marks those pull requests' runs read. Pull requests that failed are not passed in.
+    /// </summary>
+    public async Task WriteThreadsAsync(IReadOnlyCollection<string> pullRequests, IReadOnlyCollection<ThreadState> states,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        if (pullRequests.Count == 0) return;
+        var unique = states.DistinctBy(s => s.CommentId).OrderBy(s => s.CommentId).ToList();
+        await using var batch = db.CreateBatch();
+        var write = new NpgsqlBatchCommand("""
+            update review_comments c set thread_node_id = x.thread, resolved = x.resolved, resolved_by = x.resolved_by,
+                resolved_by_bot = x.resolved_by_bot, human_replies = x.human_replies, thread_read_at = @now
+            from unnest(@prs, @ids, @threads, @resolved, @by, @by_bot, @replies)
+                as x(pr, id, thread, resolved, resolved_by, resolved_by_bot, human_replies)
+            join tasks t on t.pr_node_id = x.pr
+            where c.kind = 'inline' and c.github_comment_id = x.id and c.task_id = t.id
+              and (c.thread_read_at is null or c.thread_node_id is distinct from x.thread or c.resolved is distinct from x.resolved
+                   or c.resolved_by is distinct from x.resolved_by or c.resolved_by_bot is distinct from x.resolved_by_bot
+                   or c.human_replies is distinct from x.human_replies)
+            """);
+        write.Parameters.AddWithValue("prs", unique.Select(s => s.PullRequest).ToArray());
+        write.Parameters.AddWithValue("ids", unique.Select(s => s.CommentId).ToArray());
+        write.Parameters.AddWithValue("threads", unique.Select(s => s.Thread).ToArray());
+        write.Parameters.AddWithValue("resolved", unique.Select(s => s.Resolved).ToArray());
+        write.Parameters.AddWithValue("by", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text,
+            unique.Select(s => (object?)s.ResolvedBy ?? DBNull.Value).ToArray());
+        write.Parameters.AddWithValue("by_bot", unique.Select(s => s.ResolvedByBot).ToArray());
+        write.Parameters.AddWithValue("replies", unique.Select(s => s.HumanReplies).ToArray());
+        write.Parameters.AddWithValue("now", now);
+        batch.BatchCommands.Add(write);
+        var read = new NpgsqlBatchCommand("update tasks set threads_read_at = @now where pr_node_id = any(@prs)");
+        read.Parameters.AddWithValue("prs", pullRequests.ToArray());
+        read.Parameters.AddWithValue("now", now);
+        batch.BatchCommands.Add(read);
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<List<long>> PendingCaptureInstallationsAsync(CancellationToken ct)

@@ -43,7 +43,8 @@ public sealed class ReactionsPoller(
             var selected = budget ? [] : await selection.SelectAsync(now, settings.PollerInterval, settings.PollerWindowDays, ct);
             var installations = (budget ? await selection.InstallationsAsync(now, settings.PollerWindowDays, ct) : selected.Select(c => c.InstallationId))
                 .Concat(await store.PendingCaptureInstallationsAsync(ct))
-                .Concat(await store.InstallationsWithLostAccessAsync(ct)).ToHashSet();
+                .Concat(await store.InstallationsWithLostAccessAsync(ct))
+                .Concat(await store.InstallationsWithDueThreadsAsync(now, settings.PollerWindowDays, ct)).ToHashSet();
 
             await using var held = await locks.ClaimAsync(installations, cycle, ct);
             report.InstallationsSkipped = installations.Count - held.Owned.Count;
@@ -125,8 +126,10 @@ public sealed class ReactionsPoller(
             {
                 var results = settings.PollerStrategy == PollerStrategy.GraphQl
                     ? await FetchGraphQlAsync(session, installationId, batch, report, ct)
-                    : await FetchRestAsync(session, installationId, batch, ct);
+                    : await AddSignalsAsync(session, installationId, await FetchRestAsync(session, installationId, batch, ct), ct);
                 await ApplyAsync(reach, results, report, ct);
+                await store.SetTextsAsync([.. results.Where(p => p is { Comment.NeedsText: true, Text: not null })
+                    .Select(p => (p.Comment.Key, p.Text!.Body, p.Text.Url))], ct);
             }
             catch (InstallationUnavailableException e)
             {
@@ -136,21 +139,133 @@ public sealed class ReactionsPoller(
         }
         if (session.IsUnavailable(installationId, Bucket, out var why))
             report.Error($"installation {installationId}: {why}");
+        // Thread reads spend the same installation's points, before the cycle's spend is recorded: the budget sees them.
+        await PollThreadsAsync(session, installationId, now, report, ct);
         await budgets.RecordAsync(session, installationId, now, ct);
     }
 
-    private async Task<List<(PollableComment Comment, ReactionsResult Result)>> FetchRestAsync(GitHubSession session,
+    private async Task<List<Polled>> FetchRestAsync(GitHubSession session,
         long installationId, PollableComment[] batch, CancellationToken ct)
     {
         // GitHubApi bounds the requests in flight per installation; start them all.
-        var tasks = batch.Select(async c => (c, await github.GetReactionsRestAsync(session, installationId, c.Ref, ct)));
+        var tasks = batch.Select(async c => new Polled(c, await github.GetReactionsRestAsync(session, installationId, c.Ref, ct)));
         return [.. await Task.WhenAll(tasks)];
     }
 
-    private async Task<List<(PollableComment Comment, ReactionsResult Result)>> FetchGraphQlAsync(GitHubSession session,
+    /// <summary>
+    /// REST has no outdated: the REST strategy reads the signals from GraphQL too, one point per 100 comments, for the
+    /// comments that still exist. A node id missing is looked up once (as the GraphQL strategy does); a node that is
+    /// not this comment, or any unclear answer, leaves the comment's signals as they were.
+    /// </summary>
+    private async Task<List<Polled>> AddSignalsAsync(GitHubSession session, long installationId, List<Polled> polled, CancellationToken ct)
+    {
+        if (session.IsUnavailable(installationId, RateBucket.GraphQl, out _)) return polled;
+        var alive = polled.Where(p => p.Result.Outcome is FetchOutcome.Known or FetchOutcome.NotModified).ToList();
+        var nodeIds = new List<(CommentKey, string?)>();
+        var lookups = await Task.WhenAll(alive.Where(p => p.Comment.NodeId is null)
+            .Select(async p => (p, await github.GetNodeIdAsync(session, installationId, p.Comment.Ref, ct))));
+        var withNodes = new Dictionary<CommentKey, string>();
+        foreach (var (p, (outcome, nodeId)) in lookups)
+            if (outcome == FetchOutcome.Known && nodeId is not null) { withNodes[p.Comment.Key] = nodeId; nodeIds.Add((p.Comment.Key, nodeId)); }
+        foreach (var p in alive) if (p.Comment.NodeId is { } n) withNodes[p.Comment.Key] = n;
+
+        var wantText = alive.Where(p => p.Comment.NeedsText && withNodes.ContainsKey(p.Comment.Key)).Select(p => withNodes[p.Comment.Key]).ToHashSet();
+        var answers = await github.GetSignalsGraphQlAsync(session, installationId, [.. withNodes.Values], ct, wantText);
+        var result = new List<Polled>(polled.Count);
+        foreach (var p in polled)
+        {
+            if (!withNodes.TryGetValue(p.Comment.Key, out var node) || !answers.TryGetValue(node, out var answer)
+                || answer is not { Result.Outcome: FetchOutcome.Known, Signals: { } signals })
+            {
+                result.Add(p);
+                continue;
+            }
+            var c = p.Comment with { NodeId = node };
+            if (Mismatch(c, answer) is null && c.RepositoryGitHubId is not null) result.Add(p with { Comment = c, Signals = signals, Text = answer.Text });
+            else
+            {
+                if (Mismatch(c, answer) is not null) nodeIds.Add((c.Key, null));
+                result.Add(p);
+            }
+        }
+        await store.SetNodeIdsAsync(nodeIds, ct);
+        return result;
+    }
+
+    /// <summary>Why a node's answer is not the comment registered in the run's repository, or null when it is.</summary>
+    private static string? Mismatch(PollableComment c, NodeReactions answer)
+    {
+        var expectedType = c.Kind == CommentKind.Inline ? "PullRequestReviewComment" : "IssueComment";
+        return answer.TypeName != expectedType ? $"is a {answer.TypeName}, not a {expectedType}"
+            : answer.CommentId != c.Key.Id ? $"is comment {answer.CommentId?.ToString() ?? "?"}, not {c.Key.Id}"
+            : c.RepositoryGitHubId is null ? null
+            : answer.RepositoryId != c.RepositoryGitHubId ? $"belongs to repository {answer.RepositoryId?.ToString() ?? "?"}, not {c.Repository} ({c.RepositoryGitHubId})"
+            : null;
+    }
+
+    /// <summary>Pull requests whose threads one cycle reads at most, per installation (10 a request, 5 points each).</summary>
+    public const int ThreadsPerCycle = 100;
+
+    /// <summary>GitHub's formula for one pull request in <see cref="GraphQlDocuments.Threads"/>: (1 + 50 threads) / 100.</summary>
+    public const double ThreadPointsPerPullRequest = 0.51;
+
+    /// <summary>Further pages of review threads one cycle reads at most, per installation.</summary>
+    public const int ExtraThreadPages = 10;
+
+    /// <summary>
+    /// Review threads of the installation's due pull requests: resolved, by whom, human replies, written for our
+    /// inline comments in them. A pull request answered incompletely is left as it was and asked again next cycle.
+    /// </summary>
+    private async Task PollThreadsAsync(GitHubSession session, long installationId, DateTimeOffset now, CycleReport report, CancellationToken ct)
+    {
+        if (session.IsUnavailable(installationId, RateBucket.GraphQl, out _) || session.IsUnavailable(installationId, out _)) return;
+        try
+        {
+            // Under the budget schedule threads spend only what the comments left of the cycle's points: reactions
+            // first, and the share holds. A pull request costs about half a point (GraphQlDocuments.Threads).
+            var max = ThreadsPerCycle;
+            var left = budgets.GraphQlPointsLeft(session, installationId);
+            if (left is { } l) max = Math.Min(max, (int)Math.Floor(l / ThreadPointsPerPullRequest));
+            if (max < 1) return;
+            var due = await store.DueThreadsAsync(installationId, now, settings.PollerWindowDays, max, ct);
+            if (due.Count == 0) return;
+            // Pages past a pull request's first 50 threads cost a point each: what the budget has left over, and never
+            // more than ExtraThreadPages a cycle (a pull request with hundreds of threads is read in part).
+            var extra = Math.Min(ExtraThreadPages, left is { } rest ? (int)Math.Floor(rest - due.Count * ThreadPointsPerPullRequest) : ExtraThreadPages);
+            var answers = await github.GetThreadsAsync(session, installationId, due, Math.Max(0, extra), ct);
+            var read = new List<string>();
+            var states = new List<ThreadState>();
+            foreach (var (pr, answer) in answers)
+            {
+                if (answer.Outcome != FetchOutcome.Known)
+                {
+                    log.LogWarning("Threads of pull request {PullRequest} unknown this cycle: {Error}", pr, answer.Error);
+                    if (answer.Outcome == FetchOutcome.Failed) report.Error($"threads of pull request {pr}: {answer.Error}");
+                    continue;
+                }
+                read.Add(pr);
+                foreach (var thread in answer.Threads)
+                {
+                    foreach (var comment in thread.Comments)
+                    {
+                        var replies = thread.Comments.Count(c => !c.IsBot && c.CommentId != comment.CommentId);
+                        states.Add(new ThreadState(pr, comment.CommentId, thread.NodeId, thread.Resolved, thread.ResolvedBy,
+                            thread.ResolvedByBot, replies));
+                    }
+                }
+            }
+            await store.WriteThreadsAsync(read, states, time.GetUtcNow(), ct);
+        }
+        catch (InstallationUnavailableException e)
+        {
+            log.LogWarning("Installation {InstallationId}: threads not read this cycle: {Reason}", installationId, e.Message);
+        }
+    }
+
+    private async Task<List<Polled>> FetchGraphQlAsync(GitHubSession session,
         long installationId, PollableComment[] batch, CycleReport report, CancellationToken ct)
     {
-        var results = new List<(PollableComment, ReactionsResult)>(batch.Length);
+        var results = new List<Polled>(batch.Length);
         var withNodes = new List<PollableComment>(batch.Length);
         var nodeIds = new List<(CommentKey, string?)>();
 
@@ -160,15 +275,18 @@ public sealed class ReactionsPoller(
         foreach (var (c, (outcome, nodeId)) in lookups)
         {
             if (outcome == FetchOutcome.Known) { nodeIds.Add((c.Key, nodeId)); withNodes.Add(c with { NodeId = nodeId }); }
-            else results.Add((c, outcome == FetchOutcome.Gone ? ReactionsResult.Gone : ReactionsResult.Fail("node id lookup failed")));
+            else results.Add(new Polled(c, outcome == FetchOutcome.Gone ? ReactionsResult.Gone : ReactionsResult.Fail("node id lookup failed")));
         }
         withNodes.AddRange(batch.Where(c => c.NodeId is not null));
 
-        var byNode = await github.GetReactionsGraphQlAsync(session, installationId, [.. withNodes.Select(c => c.NodeId!)], ct);
+        var wantText = withNodes.Where(c => c.NeedsText).Select(c => c.NodeId!).ToHashSet();
+        var byNode = await github.GetReactionsGraphQlAsync(session, installationId, [.. withNodes.Select(c => c.NodeId!)], ct, wantText);
         foreach (var c in withNodes)
         {
             var answer = byNode.TryGetValue(c.NodeId!, out var r) ? r : new NodeReactions(null, null, null, ReactionsResult.Fail("no answer for node"));
-            results.Add((c, await VerifyAsync(session, installationId, c, answer, nodeIds, ct)));
+            var verified = await VerifyAsync(session, installationId, c, answer, nodeIds, ct);
+            var whole = ReferenceEquals(verified, answer.Result) && verified.Outcome == FetchOutcome.Known;
+            results.Add(new Polled(c, verified, whole ? answer.Signals : null, whole ? answer.Text : null));
         }
         await store.SetNodeIdsAsync(nodeIds, ct);
         return results;
@@ -193,13 +311,7 @@ public sealed class ReactionsPoller(
         }
         if (answer.Result.Outcome != FetchOutcome.Known) return answer.Result;
 
-        var expectedType = c.Kind == CommentKind.Inline ? "PullRequestReviewComment" : "IssueComment";
-        string? mismatch =
-            answer.TypeName != expectedType ? $"is a {answer.TypeName}, not a {expectedType}"
-            : answer.CommentId != c.Key.Id ? $"is comment {answer.CommentId?.ToString() ?? "?"}, not {c.Key.Id}"
-            : c.RepositoryGitHubId is null ? null
-            : answer.RepositoryId != c.RepositoryGitHubId ? $"belongs to repository {answer.RepositoryId?.ToString() ?? "?"}, not {c.Repository} ({c.RepositoryGitHubId})"
-            : null;
+        var mismatch = Mismatch(c, answer);
         if (c.RepositoryGitHubId is null && mismatch is null)
             return ReactionsResult.Fail($"node {c.NodeId}: the repository's id is unknown this cycle, so the node can't be checked");
         if (mismatch is null) return answer.Result;
@@ -207,13 +319,14 @@ public sealed class ReactionsPoller(
         return ReactionsResult.Fail($"node {c.NodeId} {mismatch}: not polled with it");
     }
 
-    private async Task ApplyAsync(InstallationAccess? reach, List<(PollableComment Comment, ReactionsResult Result)> results,
-        CycleReport report, CancellationToken ct)
+    private async Task ApplyAsync(InstallationAccess? reach, List<Polled> results, CycleReport report, CancellationToken ct)
     {
         var known = new List<KnownReactions>();
+        // Signals only of nodes GitHub answered whole: a failed or unclear node keeps its previous signals.
+        var signals = results.Where(p => p.Signals is not null).Select(p => (p.Comment.Key, p.Signals!)).ToList();
         var gone = new List<CommentKey>();
         int unchanged = 0, failed = 0, skipped = 0;
-        foreach (var (c, raw) in results)
+        foreach (var (c, raw, _, _) in results)
         {
             // Not found is evidence of deletion only while the repository answers with the same token.
             var r = raw.Outcome == FetchOutcome.Gone && reach?.Reachable.ContainsKey(c.RepositoryId) != true
@@ -237,6 +350,7 @@ public sealed class ReactionsPoller(
         }
 
         var counts = await reconciler.ReconcileAsync(known, time.GetUtcNow(), ct, settings.PollerInterval);
+        await reconciler.WriteSignalsAsync(signals, time.GetUtcNow(), ct);
         await store.RetireAsync(gone, time.GetUtcNow(), settings.PollerInterval * PollScheduling.RecheckCycles, ct);
         lock (report)
         {
@@ -262,6 +376,9 @@ public sealed class ReactionsPoller(
             else await conditions.ClearAsync(installationId, null, ConditionKind.RateLimited, ct);
         }
     }
+
+    /// <summary>One comment's answer this cycle: its reactions, and its signals when its node was answered whole.</summary>
+    private sealed record Polled(PollableComment Comment, ReactionsResult Result, CommentSignals? Signals = null, CommentText? Text = null);
 
     private static void Add(CycleReport report, int failed)
     {

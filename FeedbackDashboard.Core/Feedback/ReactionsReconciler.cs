@@ -71,6 +71,46 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
         from unnest(@kinds, @ids) as ch(kind, id) where c.kind = ch.kind and c.github_comment_id = ch.id
         """;
 
+    /// <summary>
+    /// Writes the signals of comments whose node GitHub answered completely this cycle (reactions known or 304): the
+    /// latest state wins, comments not passed in keep theirs. Rows change only when a signal did, so a steady comment
+    /// costs no write. Each pull request's node id lands on its runs, for the thread reads.
+    /// </summary>
+    private const string SignalsSql = """
+        with s as (
+            select * from unnest(@kinds, @ids, @outdated, @minimized, @reasons, @prs) as s(kind, id, outdated, minimized, reason, pr)
+        ),
+        written as (
+            update review_comments c set outdated = s.outdated, minimized = s.minimized, minimized_reason = s.reason,
+                signals_read_at = @now
+            from s where c.kind = s.kind and c.github_comment_id = s.id
+              and (c.signals_read_at is null or c.outdated is distinct from s.outdated or c.minimized is distinct from s.minimized
+                   or c.minimized_reason is distinct from s.reason)
+            returning c.github_comment_id
+        ),
+        prs as (
+            select distinct c.task_id, s.pr from s join review_comments c on c.kind = s.kind and c.github_comment_id = s.id
+            where s.pr is not null
+        )
+        update tasks t set pr_node_id = prs.pr from prs where t.id = prs.task_id and t.pr_node_id is distinct from prs.pr
+        """;
+
+    public async Task WriteSignalsAsync(IReadOnlyCollection<(CommentKey Comment, CommentSignals Signals)> signals, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        if (signals.Count == 0) return;
+        var unique = signals.DistinctBy(s => s.Comment).OrderBy(s => s.Comment.Kind, StringComparer.Ordinal).ThenBy(s => s.Comment.Id).ToList();
+        await using var cmd = db.CreateCommand(SignalsSql);
+        cmd.Parameters.AddWithValue("kinds", unique.Select(s => s.Comment.Kind).ToArray());
+        cmd.Parameters.AddWithValue("ids", unique.Select(s => s.Comment.Id).ToArray());
+        cmd.Parameters.AddWithValue("outdated", NpgsqlDbType.Array | NpgsqlDbType.Boolean, unique.Select(s => (object?)s.Signals.Outdated ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("minimized", unique.Select(s => s.Signals.Minimized).ToArray());
+        cmd.Parameters.AddWithValue("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(s => (object?)s.Signals.MinimizedReason ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("prs", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(s => (object?)s.Signals.PullRequestNodeId ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("now", now);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task<ReconcileCounts> ReconcileAsync(IReadOnlyList<KnownReactions> known, DateTimeOffset now, CancellationToken ct,
         TimeSpan? interval = null)
     {

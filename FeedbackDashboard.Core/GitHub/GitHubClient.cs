@@ -144,26 +144,28 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     /// carried no error and every list was complete; an error anywhere under a node, a pathless error, data: null or a
     /// null list item make it unknown this cycle. Gone is GitHub's own NOT_FOUND for that node.
     /// </summary>
+    /// <remarks>A batch with an id in <paramref name="wantText"/> asks every node's text and link too (same points).</remarks>
     public async Task<IReadOnlyDictionary<string, NodeReactions>> GetReactionsGraphQlAsync(GitHubSession session,
-        long installationId, IReadOnlyList<string> nodeIds, CancellationToken ct)
+        long installationId, IReadOnlyList<string> nodeIds, CancellationToken ct, IReadOnlySet<string>? wantText = null)
     {
         var results = new Dictionary<string, NodeReactions>(nodeIds.Count);
         foreach (var batch in nodeIds.Distinct().Chunk(GraphQlBatch))
         {
-            await FetchBatchAsync(session, installationId, batch, results, ct);
+            var document = wantText is not null && batch.Any(wantText.Contains) ? GraphQlDocuments.NodesWithText : GraphQlDocuments.Nodes;
+            await FetchBatchAsync(session, installationId, document, batch, results, ct);
         }
         return results;
     }
 
     private static NodeReactions Failed(string error) => new(null, null, null, ReactionsResult.Fail(error));
 
-    private async Task FetchBatchAsync(GitHubSession session, long installationId, string[] ids,
+    private async Task FetchBatchAsync(GitHubSession session, long installationId, string document, string[] ids,
         Dictionary<string, NodeReactions> results, CancellationToken ct)
     {
         GraphQlResponse<NodesData> answer;
         try
         {
-            answer = await PostGraphQlAsync<NodesData>(session, installationId, GraphQlDocuments.Nodes, new { ids }, ct);
+            answer = await PostGraphQlAsync<NodesData>(session, installationId, document, new { ids }, ct);
         }
         catch (Exception e) when (e is GitHubRequestException or JsonException)
         {
@@ -171,25 +173,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
             return;
         }
 
-        var notFound = new HashSet<int>();
-        var nodeErrors = new Dictionary<int, string>();
-        string? answerError = null;
-        foreach (var error in answer.Errors ?? [])
-        {
-            var message = $"{error.Type ?? "ERROR"}: {error.Message}";
-            if (error.Path is [{ ValueKind: JsonValueKind.String } root, { ValueKind: JsonValueKind.Number } index, ..] p
-                && root.GetString() == "nodes" && index.TryGetInt32(out var i))
-            {
-                if (p.Length == 2 && error.Type == "NOT_FOUND") notFound.Add(i);
-                else nodeErrors.TryAdd(i, message);
-            }
-            else
-            {
-                // Not attributable to one node: nothing in this answer can be trusted as complete.
-                answerError ??= message;
-            }
-        }
-
+        var (notFound, nodeErrors, answerError) = Classify(answer.Errors);
         var nodes = answer.Data?.Nodes;
         for (var i = 0; i < ids.Length; i++)
         {
@@ -209,18 +193,185 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
                 continue;
             }
             var identity = (node.TypeName, ParseId(node.FullDatabaseId), node.Repository?.DatabaseId);
+            if (SignalsOf(node) is not { } signals)
+            {
+                results[ids[i]] = new NodeReactions(identity.TypeName, identity.Item2, identity.DatabaseId,
+                    ReactionsResult.Fail($"node {ids[i]} answered without its signals"));
+                continue;
+            }
             try
             {
                 var reactions = new List<Reaction>();
                 var skipped = await CollectAsync(session, installationId, ids[i], "THUMBS_UP", "+1", node.Up, reactions, ct)
                               + await CollectAsync(session, installationId, ids[i], "THUMBS_DOWN", "-1", node.Down, reactions, ct);
                 results[ids[i]] = new NodeReactions(identity.TypeName, identity.Item2, identity.DatabaseId,
-                    new ReactionsResult(FetchOutcome.Known, reactions, SkippedNonHuman: skipped));
+                    new ReactionsResult(FetchOutcome.Known, reactions, SkippedNonHuman: skipped), signals, TextOf(node));
             }
             catch (Exception e) when (e is GitHubRequestException or JsonException)
             {
                 results[ids[i]] = new NodeReactions(identity.TypeName, identity.Item2, identity.DatabaseId, ReactionsResult.Fail(e.Message));
             }
+        }
+    }
+
+    /// <summary>
+    /// Sorts a nodes(ids:) answer's errors: NOT_FOUND of a node itself, an error anywhere under a node (that node is
+    /// unknown), and an error not attributable to one node (nothing in the answer can be trusted as complete).
+    /// </summary>
+    private static (HashSet<int> NotFound, Dictionary<int, string> NodeErrors, string? AnswerError) Classify(GraphQlError[]? errors)
+    {
+        var notFound = new HashSet<int>();
+        var nodeErrors = new Dictionary<int, string>();
+        string? answerError = null;
+        foreach (var error in errors ?? [])
+        {
+            var message = $"{error.Type ?? "ERROR"}: {error.Message}";
+            if (error.Path is [{ ValueKind: JsonValueKind.String } root, { ValueKind: JsonValueKind.Number } index, ..] p
+                && root.GetString() == "nodes" && index.TryGetInt32(out var i))
+            {
+                if (p.Length == 2 && error.Type == "NOT_FOUND") notFound.Add(i);
+                else nodeErrors.TryAdd(i, message);
+            }
+            else
+            {
+                answerError ??= message;
+            }
+        }
+        return (notFound, nodeErrors, answerError);
+    }
+
+    /// <summary>A comment node's signals, or null when a field GitHub always answers is missing (an unclear answer).</summary>
+    private static CommentSignals? SignalsOf(GraphQlNode node) => node switch
+    {
+        { IsMinimized: not { } } => null,
+        { TypeName: "PullRequestReviewComment", Outdated: { } outdated, PullRequest.Id: { } pr } =>
+            new CommentSignals(outdated, node.IsMinimized.Value, node.MinimizedReason, pr),
+        { TypeName: "IssueComment" } => new CommentSignals(null, node.IsMinimized.Value, node.MinimizedReason, null),
+        _ => null,
+    };
+
+    private static CommentText? TextOf(GraphQlNode node) => node is { BodyText: { } body, Url: { } url } ? new CommentText(body, url) : null;
+
+    // ---- Signals and threads over GraphQL ----
+
+    /// <summary>
+    /// The signals alone (the REST strategy reads reactions by REST, which has no outdated). Each answer's Result says
+    /// only whether the node was Known, Gone or Failed; its reactions are not read.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, NodeReactions>> GetSignalsGraphQlAsync(GitHubSession session, long installationId,
+        IReadOnlyList<string> nodeIds, CancellationToken ct, IReadOnlySet<string>? wantText = null)
+    {
+        var results = new Dictionary<string, NodeReactions>(nodeIds.Count);
+        foreach (var ids in nodeIds.Distinct().Chunk(GraphQlBatch))
+        {
+            var document = wantText is not null && ids.Any(wantText.Contains) ? GraphQlDocuments.SignalsWithText : GraphQlDocuments.Signals;
+            await ForEachNodeAsync(session, installationId, document, ids, (id, node, error, gone) =>
+            {
+                results[id] = node is null ? new NodeReactions(null, null, null, gone ? ReactionsResult.Gone : ReactionsResult.Fail(error!))
+                    : SignalsOf(node) is { } signals
+                        ? new NodeReactions(node.TypeName, ParseId(node.FullDatabaseId), node.Repository?.DatabaseId,
+                            new ReactionsResult(FetchOutcome.Known, []), signals, TextOf(node))
+                        : new NodeReactions(node.TypeName, null, null, ReactionsResult.Fail($"node {id} answered without its signals"));
+            }, ct);
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Review threads of pull requests by node id, <see cref="GraphQlDocuments.ThreadsBatch"/> a request, each pull
+    /// request's further pages read on their own while <paramref name="extraPages"/> lasts (each costs a point). Every
+    /// thread returned was answered whole; Truncated says the pull request has more, left for a later read.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, PullRequestThreads>> GetThreadsAsync(GitHubSession session, long installationId,
+        IReadOnlyList<string> pullRequestIds, int extraPages, CancellationToken ct)
+    {
+        var results = new Dictionary<string, PullRequestThreads>(pullRequestIds.Count);
+        foreach (var prs in pullRequestIds.Distinct().Chunk(GraphQlDocuments.ThreadsBatch))
+        {
+            var pages = new List<(string Id, ThreadConnection Connection)>();
+            await ForEachNodeAsync(session, installationId, GraphQlDocuments.Threads, prs, (id, node, error, gone) =>
+            {
+                if (node?.ReviewThreads is { } connection) pages.Add((id, connection));
+                else results[id] = new PullRequestThreads(gone ? FetchOutcome.Gone : FetchOutcome.Failed, [],
+                    error ?? $"node {id} is a {node?.TypeName}, not a pull request");
+            }, ct, variable: "prs");
+            foreach (var (id, first) in pages)
+            {
+                try
+                {
+                    var (threads, truncated, spent) = await CollectThreadsAsync(session, installationId, id, first, extraPages, ct);
+                    extraPages -= spent;
+                    results[id] = new PullRequestThreads(FetchOutcome.Known, threads) { Truncated = truncated };
+                }
+                catch (Exception e) when (e is GitHubRequestException or JsonException)
+                {
+                    results[id] = new PullRequestThreads(FetchOutcome.Failed, [], e.Message);
+                }
+            }
+        }
+        return results;
+    }
+
+    private async Task<(List<ReviewThread> Threads, bool Truncated, int Pages)> CollectThreadsAsync(GitHubSession session,
+        long installationId, string pr, ThreadConnection connection, int extraPages, CancellationToken ct)
+    {
+        var threads = new List<ReviewThread>();
+        var pages = 0;
+        while (true)
+        {
+            foreach (var t in connection.Nodes ?? throw new GitHubRequestException(200, $"threads of {pr}: no list"))
+            {
+                if (t is not { Id: { } id, IsResolved: { } resolved, IsOutdated: { } outdated, Comments.Nodes: { } comments })
+                    throw new GitHubRequestException(200, $"threads of {pr}: an unreadable thread");
+                var list = new List<ThreadComment>(comments.Length);
+                foreach (var c in comments)
+                {
+                    if (c is null || ParseId(c.FullDatabaseId) is not { } commentId)
+                        throw new GitHubRequestException(200, $"thread {id}: an unreadable comment");
+                    // author is an Actor: a Bot for apps, null for a deleted account; only a User is a person.
+                    list.Add(new ThreadComment(commentId, c.Author?.Login, c.Author?.TypeName != "User"));
+                }
+                var resolvedBy = resolved ? t.ResolvedBy?.Login : null;
+                threads.Add(new ReviewThread(id, resolved, resolvedBy, resolved && resolvedBy is null, outdated, list));
+            }
+            if (connection.PageInfo is null) throw new GitHubRequestException(200, $"threads of {pr}: no pageInfo");
+            if (connection.PageInfo is not { HasNextPage: true, EndCursor: { } cursor }) return (threads, false, pages);
+            if (pages >= extraPages) return (threads, true, pages);
+
+            pages++;
+            var page = await PostGraphQlAsync<NodeData>(session, installationId, GraphQlDocuments.ThreadsPage, new { pr, after = cursor }, ct);
+            if (page.Errors is { Length: > 0 } errors)
+                throw new GitHubRequestException(200, $"threads page of {pr}: {errors[0].Type}: {errors[0].Message}");
+            connection = page.Data?.Node?.ReviewThreads ?? throw new GitHubRequestException(200, $"threads page of {pr}: no data");
+        }
+    }
+
+    /// <summary>
+    /// Posts a nodes(ids:) document and hands each id its node, or null with the error (or gone: GitHub's own
+    /// NOT_FOUND), by the same strict rules as the reactions answer.
+    /// </summary>
+    private async Task ForEachNodeAsync(GitHubSession session, long installationId, string document, string[] ids,
+        Action<string, GraphQlNode?, string?, bool> each, CancellationToken ct, string variable = "ids")
+    {
+        GraphQlResponse<NodesData> answer;
+        try
+        {
+            answer = await PostGraphQlAsync<NodesData>(session, installationId, document,
+                new Dictionary<string, object> { [variable] = ids }, ct);
+        }
+        catch (Exception e) when (e is GitHubRequestException or JsonException)
+        {
+            foreach (var id in ids) each(id, null, e.Message, false);
+            return;
+        }
+        var (notFound, nodeErrors, answerError) = Classify(answer.Errors);
+        var nodes = answer.Data?.Nodes;
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (answerError is not null || nodes is null) each(ids[i], null, answerError ?? "GraphQL answered no data", false);
+            else if (nodeErrors.TryGetValue(i, out var nodeError)) each(ids[i], null, nodeError, false);
+            else if ((i < nodes.Length ? nodes[i] : null) is { } node) each(ids[i], node, null, false);
+            else each(ids[i], null, notFound.Contains(i) ? "not found" : $"node {ids[i]} answered null without NOT_FOUND", notFound.Contains(i));
         }
     }
 
@@ -364,7 +515,16 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     private sealed record GraphQlNode(
         [property: JsonPropertyName("__typename")] string? TypeName,
         string? Id, JsonElement? FullDatabaseId, GraphQlRepository? Repository,
-        ReactionConnection? Up, ReactionConnection? Down, ReactionConnection? Reactions);
+        ReactionConnection? Up, ReactionConnection? Down, ReactionConnection? Reactions,
+        bool? Outdated = null, bool? IsMinimized = null, string? MinimizedReason = null, GraphQlNodeRef? PullRequest = null,
+        string? BodyText = null, string? Url = null, ThreadConnection? ReviewThreads = null);
+    private sealed record GraphQlNodeRef(string? Id);
+    private sealed record ThreadConnection(PageInfo? PageInfo, GraphQlThread?[]? Nodes);
+    private sealed record GraphQlThread(string? Id, bool? IsResolved, bool? IsOutdated, GraphQlLogin? ResolvedBy, ThreadComments? Comments);
+    private sealed record GraphQlLogin(string? Login);
+    private sealed record ThreadComments(int TotalCount, GraphQlThreadComment?[]? Nodes);
+    private sealed record GraphQlThreadComment(JsonElement? FullDatabaseId, GraphQlAuthor? Author);
+    private sealed record GraphQlAuthor(string? Login, [property: JsonPropertyName("__typename")] string? TypeName);
     private sealed record ReactionConnection(PageInfo? PageInfo, GraphQlReaction?[]? Nodes);
     private sealed record PageInfo(bool HasNextPage, string? EndCursor);
     private sealed record GraphQlReaction(DateTimeOffset CreatedAt, GraphQlUser? User);

@@ -52,7 +52,31 @@ public sealed record ReactionsResult(FetchOutcome Outcome, IReadOnlyList<Reactio
 /// A GraphQL comment node as GitHub answered it, with the ids that say which comment and repository it really is:
 /// the poller checks them against the run before trusting a node id a client sent.
 /// </summary>
-public sealed record NodeReactions(string? TypeName, long? CommentId, long? RepositoryId, ReactionsResult Result);
+public sealed record NodeReactions(string? TypeName, long? CommentId, long? RepositoryId, ReactionsResult Result,
+    CommentSignals? Signals = null, CommentText? Text = null);
+
+/// <summary>
+/// What GitHub says happened to a comment besides reactions, read with them: outdated (null for an issue comment, which
+/// has none), hidden and why (GitHub's minimizedReason, e.g. "spam", "outdated", "resolved"), its pull request's node.
+/// </summary>
+public sealed record CommentSignals(bool? Outdated, bool Minimized, string? MinimizedReason, string? PullRequestNodeId);
+
+/// <summary>A comment node's text and link (bodyText and url), when they were asked for.</summary>
+public sealed record CommentText(string Body, string Url);
+
+/// <summary>One review thread: resolved and by whom (null login with ResolvedByBot when no User resolved it).</summary>
+public sealed record ReviewThread(string NodeId, bool Resolved, string? ResolvedBy, bool ResolvedByBot, bool Outdated,
+    IReadOnlyList<ThreadComment> Comments);
+
+/// <summary>A comment in a thread; IsBot when its author is a Bot (or a deleted account, author null).</summary>
+public sealed record ThreadComment(long CommentId, string? Login, bool IsBot);
+
+/// <summary>A pull request's threads, complete, or Failed with why (nothing is written for it this time).</summary>
+public sealed record PullRequestThreads(FetchOutcome Outcome, IReadOnlyList<ReviewThread> Threads, string? Error = null)
+{
+    /// <summary>More threads than this read could afford: those returned are whole, the rest wait for a later read.</summary>
+    public bool Truncated { get; init; }
+}
 
 /// <summary>Which comment to ask about; NodeId is needed for GraphQL, ETag (with the token it came with) for REST.</summary>
 public sealed record CommentRef(string RepoFullName, CommentKind Kind, long CommentId, string? NodeId = null, string? ETag = null,

@@ -138,6 +138,38 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_run_page_and_the_overview_show_what_happened_to_each_comment()
+    {
+        await _db.ExecuteAsync("""
+            update review_comments set body = E'Possible null dereference: `user` may be null when the session expired.\n\nif (user == null) return res.status(401);\nConsider an early return before reading user.id.\nSee also the session middleware.',
+                html_url = 'https://github.com/acme/web/pull/10#discussion_r1', outdated = false, minimized = false,
+                resolved = true, resolved_by = 'mona', resolved_by_bot = false, human_replies = 2
+            where github_comment_id = 1;
+            update review_comments set body = 'Summary: 2 findings in src/login.ts.', minimized = true, minimized_reason = 'outdated'
+            where github_comment_id = 2;
+            update review_comments set body = 'Unbounded query: add a LIMIT.', outdated = true, minimized = false, resolved = true,
+                resolved_by = null, resolved_by_bot = true, human_replies = 0
+            where github_comment_id = 3;
+            """);
+
+        var detail = await OpenAsync($"/runs/{_flaggedRun}");
+        await Assertions.Expect(detail.GetByTestId("comment-body").First).ToContainTextAsync("Possible null dereference");
+        var signals = detail.GetByTestId("comment-signals");
+        await Assertions.Expect(signals.First).ToContainTextAsync("resolved by mona");
+        await Assertions.Expect(signals.First).ToContainTextAsync("disputed");
+        await Assertions.Expect(signals.First).ToContainTextAsync("2 replies");
+        await Assertions.Expect(signals.Nth(1)).ToContainTextAsync("hidden: outdated");
+        await ShotAsync(detail, "run-detail-signals");
+
+        var home = await OpenAsync("/");
+        // 1 resolved by mona and 3 outdated, of 4 comments.
+        await Assertions.Expect(home.GetByTestId("kpi-addressed")).ToContainTextAsync("2 of 4 comments");
+        await Assertions.Expect(home.GetByTestId("role-row")).ToHaveCountAsync(3);
+        await Assertions.Expect(home.GetByTestId("disputed")).ToContainTextAsync("Possible null dereference");
+        await ShotAsync(home, "overview-signals");
+    }
+
+    [Fact]
     public async Task An_empty_database_offers_demo_data_and_loads_it()
     {
         await using var empty = new PostgresDatabase();

@@ -136,6 +136,65 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_detail_shows_the_comments_text_as_plain_text_its_link_and_what_happened_to_it()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var task = await _db.TaskAsync("acme/signals", now, pr: 5);
+        await _db.CommentAsync(task, "inline", 1, now, "a.cs", 3);
+        await _db.CommentAsync(task, "reply", 2, now, null, null);
+        await _db.ExecuteAsync("""
+            update review_comments set body = E'<b>Null check</b> missing.\nline two\nline three\nline four\nline five',
+                html_url = 'https://github.com/acme/signals/pull/5#discussion_r1', outdated = true, resolved = true, resolved_by = 'mona',
+                resolved_by_bot = false, human_replies = 2, minimized = false
+            where github_comment_id = 1;
+            update review_comments set minimized = true, minimized_reason = 'OFF_TOPIC' where github_comment_id = 2;
+            """);
+        await _db.ReactionAsync("inline", 1, 7, "+1");
+        await _db.ReactionAsync("inline", 1, 8, "-1");
+        UseDatabase(_db.DataSource);
+
+        var cut = Render<RunDetail>(p => p.Add(x => x.Id, task));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=comment-body]")), TimeSpan.FromSeconds(10));
+        var body = cut.Find("[data-testid=comment-body]");
+        // Plain text: the tags are text, never elements; only the first lines until expanded.
+        Assert.Empty(body.QuerySelectorAll("b"));
+        Assert.StartsWith("<b>Null check</b> missing.\nline two\nline three", body.TextContent);
+        Assert.DoesNotContain("line five", body.TextContent);
+        cut.Find("[data-testid=comment-expand]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("line five", cut.Find("[data-testid=comment-body]").TextContent));
+
+        Assert.Equal("https://github.com/acme/signals/pull/5#discussion_r1", cut.FindAll("[data-testid=comment-link]")[0].GetAttribute("href"));
+        var chips = cut.FindAll("[data-testid=comment-signals]");
+        Assert.Contains("outdated", chips[0].TextContent);
+        Assert.Contains("resolved by mona", chips[0].TextContent);
+        Assert.Contains("2 replies", chips[0].TextContent);
+        Assert.Contains("disputed", chips[0].TextContent);
+        Assert.Contains("hidden: off_topic", chips[1].TextContent);
+        Assert.DoesNotContain("disputed", chips[1].TextContent);
+    }
+
+    [Fact]
+    public async Task Overview_shows_the_addressed_rate_by_role_and_the_most_disputed_comments()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var task = await _db.TaskAsync("acme/overview", now.AddDays(-1), authorId: 501, authorLogin: "octo");
+        await _db.CommentAsync(task, "inline", 1, now.AddDays(-1));
+        await _db.CommentAsync(task, "inline", 2, now.AddDays(-1));
+        await _db.ExecuteAsync("update review_comments set outdated = true where github_comment_id = 1");
+        await _db.ExecuteAsync("update review_comments set body = 'Prefer a guard clause.' where github_comment_id = 2");
+        await _db.ReactionAsync("inline", 2, 7, "+1");
+        await _db.ReactionAsync("inline", 2, 8, "-1");
+        UseDatabase(_db.DataSource);
+
+        var cut = Render<Home>();
+        cut.WaitForAssertion(() => Assert.Equal(Format.Percent(0.5), cut.Find("[data-testid=kpi-addressed-value]").TextContent.Trim()), TimeSpan.FromSeconds(10));
+        Assert.Equal(3, cut.FindAll("[data-testid=role-row]").Count);
+        Assert.Contains("Maintainers", cut.Find("[data-testid=by-role]").TextContent);
+        var disputed = Assert.Single(cut.FindAll("[data-testid=disputed-row]"));
+        Assert.Contains("Prefer a guard clause.", disputed.TextContent);
+    }
+
+    [Fact]
     public void Run_detail_of_an_unknown_run_says_so()
     {
         UseDatabase(_db.DataSource);
@@ -212,7 +271,7 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
     /// (persistent component state), so the interactive page sends no query the prerender already made.
     /// </summary>
     [Theory]
-    [InlineData("/", 5, 0)] // is-empty, any-demo, repositories, the figures (one batch) and the 👎'd files beside them
+    [InlineData("/", 6, 0)] // is-empty, any-demo, repositories, the figures (one batch), the 👎'd files, the roles and disputes (one batch)
     [InlineData("/runs/{task}", 1, 0)]
     [InlineData("/maintainers", 1, 0)]
     [InlineData("/maintainers/acme/once", 1, 0)]

@@ -146,11 +146,12 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
 
         await CycleAsync();
 
-        // nodes(ids: 100) with two reactions(first: 100) connections: 200 requests / 100 = 2 points, by GitHub's formula.
-        Assert.Equal(2, await _db.ScalarAsync<int>("select points_graphql from poll_cycles order by id desc limit 1"));
+        // nodes(ids: 100) with two reactions(first: 100) connections: 200 requests / 100 = 2 points, by GitHub's formula;
+        // then the pull request's 100 review threads, two pages of 50: (1 + 50 × 1) / 100 rounds to 1 point each.
+        Assert.Equal(4, await _db.ScalarAsync<int>("select points_graphql from poll_cycles order by id desc limit 1"));
         // REST's core bucket: the installation's repository list, one page.
         Assert.Equal(1, await _db.ScalarAsync<int>("select points_core from poll_cycles order by id desc limit 1"));
-        Assert.Equal(4998, await _db.ScalarAsync<int>("select (rate_limits->'77'->'graphql'->>'remaining')::int from poll_cycles order by id desc limit 1"));
+        Assert.Equal(4996, await _db.ScalarAsync<int>("select (rate_limits->'77'->'graphql'->>'remaining')::int from poll_cycles order by id desc limit 1"));
         Assert.Equal(4999, await _db.ScalarAsync<int>("select (rate_limits->'77'->'core'->>'remaining')::int from poll_cycles order by id desc limit 1"));
     }
 
@@ -204,7 +205,11 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
         Assert.Contains("inline/1/10/user10/+1", await _db.FeedbackAsync());
         var lost = Assert.Single(await new PollConditions(_db.DataSource, _gh.Time).OpenAsync(Ct), c => c.Kind == ConditionKind.AccessLost);
         Assert.Equal((Inst, Repo), (lost.InstallationId, lost.Repository));
-        Assert.Equal(1, Fake.Count("graphql") + Fake.Count("reactions")); // only the other repository's comment was asked about
+        // Only the other repository's comment was asked about (REST: its reactions list, and its signals by GraphQL)...
+        Assert.Equal(strategy == PollerStrategy.GraphQl ? 1 : 2,
+            Fake.GraphQlAsked.Count(d => d.Contains("nodes(ids:$ids)")) + Fake.Count("reactions"));
+        // ...and only its pull request's threads.
+        Assert.Equal(1, Fake.GraphQlAsked.Count(d => d.Contains("nodes(ids:$prs)")));
 
         Fake.SetRepoInstallations(Repo, Inst, 999);
         Fake.Unreact(CommentKind.Inline, 1, 10, "+1");

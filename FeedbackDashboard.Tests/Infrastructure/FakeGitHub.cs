@@ -96,13 +96,69 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         long? reviewId = null, int prNumber = 1, string? nodeId = null)
     {
         var r = RepoOf(repo);
-        var comment = new FakeComment(r.Id, kind, id, nodeId ?? NodeIdFor(kind, id), path, line, reviewId, prNumber, Now());
+        var comment = new FakeComment(r.Id, kind, id, nodeId ?? NodeIdFor(kind, id), path, line, reviewId, prNumber, Now())
+        {
+            Body = $"Comment {id} of the review bot.",
+            HtmlUrl = $"{BaseUrl}{r.FullName}/pull/{prNumber}" + (kind == CommentKind.Inline ? $"#discussion_r{id}" : $"#issuecomment-{id}"),
+        };
         _comments[(kind, id)] = comment;
+        // Every top-level review comment starts a review thread (GitHub's model), whose first comment is the bot's.
+        if (kind == CommentKind.Inline) _pulls.TryAdd(PullRequestNodeId(r.Id, prNumber), (r.Id, prNumber));
         _byNode[comment.NodeId] = (kind, id);
         return comment;
     }
 
     public static string NodeIdFor(CommentKind kind, long id) => (kind == CommentKind.Inline ? "PRRC_" : "IC_") + id;
+
+    public static string PullRequestNodeId(long repoId, int prNumber) => $"PR_{repoId}_{prNumber}";
+
+    private readonly ConcurrentDictionary<string, (long RepoId, int Number)> _pulls = new();
+
+    // ---- What happens to a comment besides reactions ----
+
+    /// <summary>The code at the comment's line changed after it (PullRequestReviewComment.outdated, and its thread's isOutdated).</summary>
+    public void SetOutdated(long inlineId, bool outdated) => _comments[(CommentKind.Inline, inlineId)].Outdated = outdated;
+
+    /// <summary>Someone hid the comment: isMinimized with GitHub's minimizedReason ("spam", "off-topic", "outdated", …).</summary>
+    public void Hide(CommentKind kind, long id, string reason)
+    {
+        var c = _comments[(kind, id)];
+        (c.Minimized, c.MinimizedReason) = (true, reason);
+    }
+
+    public void Unhide(CommentKind kind, long id)
+    {
+        var c = _comments[(kind, id)];
+        (c.Minimized, c.MinimizedReason) = (false, null);
+    }
+
+    public void SetBody(CommentKind kind, long id, string body) => _comments[(kind, id)].Body = body;
+
+    /// <summary>Resolves the comment's thread: by a person (resolvedBy is that User) or, with a null login, by a bot (resolvedBy null).</summary>
+    public void ResolveThread(long inlineId, string? byLogin)
+    {
+        var c = _comments[(CommentKind.Inline, inlineId)];
+        (c.Resolved, c.ResolvedBy) = (true, byLogin);
+    }
+
+    public void UnresolveThread(long inlineId)
+    {
+        var c = _comments[(CommentKind.Inline, inlineId)];
+        (c.Resolved, c.ResolvedBy) = (false, null);
+    }
+
+    /// <summary>A reply in the comment's thread, by a person or (isBot) an app.</summary>
+    public void ReplyInThread(long inlineId, long replyId, string login, bool isBot = false)
+    {
+        var c = _comments[(CommentKind.Inline, inlineId)];
+        lock (c.Replies) c.Replies.Add(new FakeReply(replyId, login, isBot));
+    }
+
+    public void DeleteReply(long inlineId, long replyId)
+    {
+        var c = _comments[(CommentKind.Inline, inlineId)];
+        lock (c.Replies) c.Replies.RemoveAll(r => r.Id == replyId);
+    }
 
     public void React(CommentKind kind, long id, long userId, string content, string? login = null) =>
         Add(kind, id, new FakeReaction(userId, login ?? $"user{userId}", content, Now(), FakeUserType.User));
@@ -206,7 +262,15 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     /// <summary>GraphQL points spent, by GitHub's cost formula.</summary>
     public int GraphQlPoints => _graphQlPoints;
     public int Points => CorePoints + GraphQlPoints;
-    public void ClearLog() => _log.Clear();
+    public void ClearLog()
+    {
+        _log.Clear();
+        _graphQlDocuments.Clear();
+    }
+
+    private readonly ConcurrentQueue<string> _graphQlDocuments = new();
+    /// <summary>The GraphQL documents asked, in order (the request log names only the route).</summary>
+    public IReadOnlyList<string> GraphQlAsked => _graphQlDocuments.ToList();
 
     /// <summary>The next <paramref name="times"/> requests matching <paramref name="route"/> (and the filter) get this answer.</summary>
     public void Fail(string route, int status, int times = 1, int? retryAfterSeconds = null, string? body = null,
@@ -594,6 +658,7 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     {
         using var doc = await JsonDocument.ParseAsync(ctx.Request.Body);
         var query = doc.RootElement.GetProperty("query").GetString()!;
+        _graphQlDocuments.Enqueue(query);
         var vars = doc.RootElement.GetProperty("variables");
         var cost = GraphQlCost.Of(query, vars);
         var (remaining, reset) = Budget(installation!.Value, RateBucket.GraphQl);
@@ -617,13 +682,39 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         var errors = new JsonArray();
         JsonObject data;
         List<string> ids;
-        if (vars.TryGetProperty("ids", out var idList))
+        if (vars.TryGetProperty("prs", out var prList))
+        {
+            ids = [.. prList.EnumerateArray().Select(e => e.GetString()!)];
+            var nodes = new JsonArray();
+            for (var i = 0; i < ids.Count; i++)
+            {
+                if (ResolvePull(installation, ids[i]) is { } pr)
+                    nodes.Add(new JsonObject { ["__typename"] = "PullRequest", ["id"] = ids[i], ["reviewThreads"] = ThreadConnection(pr, null) });
+                else
+                {
+                    nodes.Add(null);
+                    errors.Add(NotFoundError(ids[i], new JsonArray("nodes", i)));
+                }
+            }
+            data = new JsonObject { ["rateLimit"] = rateLimit, ["nodes"] = nodes };
+        }
+        else if (vars.TryGetProperty("pr", out var prId))
+        {
+            ids = [prId.GetString()!];
+            var after = vars.TryGetProperty("after", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
+            JsonNode? node = null;
+            if (ResolvePull(installation, ids[0]) is { } pr)
+                node = new JsonObject { ["__typename"] = "PullRequest", ["reviewThreads"] = ThreadConnection(pr, after) };
+            else errors.Add(NotFoundError(ids[0], new JsonArray("node")));
+            data = new JsonObject { ["rateLimit"] = rateLimit, ["node"] = node };
+        }
+        else if (vars.TryGetProperty("ids", out var idList))
         {
             ids = [.. idList.EnumerateArray().Select(e => e.GetString()!)];
             var nodes = new JsonArray();
             for (var i = 0; i < ids.Count; i++)
             {
-                if (Resolve(installation, ids[i]) is { } c) nodes.Add(NodeJson(c));
+                if (Resolve(installation, ids[i]) is { } c) nodes.Add(NodeJson(c, query));
                 else
                 {
                     nodes.Add(null);
@@ -660,16 +751,83 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     private FakeComment? Resolve(long? installation, string nodeId) =>
         _byNode.TryGetValue(nodeId, out var key) && Find(key.Item1, key.Item2) is { } c && Reaches(installation, _reposById[c.RepoId]) ? c : null;
 
-    private JsonObject NodeJson(FakeComment c) => new()
+    /// <summary>A comment node with what the document selects: reactions, signals, text (GitHub answers only what is asked).</summary>
+    private JsonObject NodeJson(FakeComment c, string query)
     {
-        ["__typename"] = c.Kind == CommentKind.Inline ? "PullRequestReviewComment" : "IssueComment",
-        ["id"] = c.NodeId,
-        // BigInt is serialised as a string.
-        ["fullDatabaseId"] = c.Id.ToString(),
-        ["repository"] = new JsonObject { ["databaseId"] = c.RepoId },
-        ["up"] = Connection(c, "+1", null),
-        ["down"] = Connection(c, "-1", null),
-    };
+        var node = new JsonObject
+        {
+            ["__typename"] = c.Kind == CommentKind.Inline ? "PullRequestReviewComment" : "IssueComment",
+            ["id"] = c.NodeId,
+            // BigInt is serialised as a string.
+            ["fullDatabaseId"] = c.Id.ToString(),
+            ["repository"] = new JsonObject { ["databaseId"] = c.RepoId },
+        };
+        if (query.Contains("reactions("))
+        {
+            node["up"] = Connection(c, "+1", null);
+            node["down"] = Connection(c, "-1", null);
+        }
+        if (query.Contains("isMinimized"))
+        {
+            // IssueComment has no outdated and no pull request in the schema.
+            if (c.Kind == CommentKind.Inline)
+            {
+                node["outdated"] = c.Outdated;
+                node["pullRequest"] = new JsonObject { ["id"] = PullRequestNodeId(c.RepoId, c.PrNumber) };
+            }
+            node["isMinimized"] = c.Minimized;
+            node["minimizedReason"] = c.MinimizedReason;
+        }
+        if (query.Contains("bodyText"))
+        {
+            node["bodyText"] = c.Body;
+            node["url"] = c.HtmlUrl;
+        }
+        return node;
+    }
+
+    /// <summary>A pull request the installation may see (it has a review comment, in a repository it reaches).</summary>
+    private (long RepoId, int Number)? ResolvePull(long? installation, string nodeId) =>
+        _pulls.TryGetValue(nodeId, out var pr) && Reaches(installation, _reposById[pr.RepoId]) ? pr : null;
+
+    /// <summary>
+    /// A page of a pull request's review threads (50 at most, cursor = offset), one per live review comment, in id order.
+    /// resolvedBy is a User: null when a bot resolved the thread. A thread's comments: the bot's root, then its replies.
+    /// </summary>
+    private JsonObject ThreadConnection((long RepoId, int Number) pr, string? after)
+    {
+        var all = _comments.Values.Where(c => c.Kind == CommentKind.Inline && c.RepoId == pr.RepoId && c.PrNumber == pr.Number && !c.Deleted)
+            .OrderBy(c => c.Id).ToList();
+        var offset = after is null ? 0 : int.Parse(after);
+        var page = all.Skip(offset).Take(Math.Min(GraphQlDocuments.ThreadsPerPage, MaxPageSize)).ToList();
+        var end = offset + page.Count;
+        return new JsonObject
+        {
+            ["pageInfo"] = new JsonObject { ["hasNextPage"] = end < all.Count, ["endCursor"] = end.ToString() },
+            ["nodes"] = new JsonArray(page.Select(c =>
+            {
+                List<FakeReply> replies;
+                lock (c.Replies) replies = [.. c.Replies];
+                var comments = new[] { new FakeReply(c.Id, "review-bot", true) }.Concat(replies).ToList();
+                return (JsonNode)new JsonObject
+                {
+                    ["id"] = $"PRRT_{c.Id}",
+                    ["isResolved"] = c.Resolved,
+                    ["isOutdated"] = c.Outdated,
+                    ["resolvedBy"] = c.Resolved && c.ResolvedBy is { } login ? new JsonObject { ["login"] = login } : null,
+                    ["comments"] = new JsonObject
+                    {
+                        ["totalCount"] = comments.Count,
+                        ["nodes"] = new JsonArray(comments.Take(GraphQlDocuments.ThreadComments).Select(r => (JsonNode)new JsonObject
+                        {
+                            ["fullDatabaseId"] = r.Id.ToString(),
+                            ["author"] = new JsonObject { ["login"] = r.IsBot ? $"{r.Login}[bot]" : r.Login, ["__typename"] = r.IsBot ? "Bot" : "User" },
+                        }).ToArray()),
+                    },
+                };
+            }).ToArray()),
+        };
+    }
 
     /// <summary>A page of 100 at most; the cursor is the offset. Reaction.user is a User: null for bots and deleted accounts.</summary>
     private JsonObject Connection(FakeComment c, string content, string? after)
@@ -739,7 +897,18 @@ public sealed record FakeComment(long RepoId, CommentKind Kind, long Id, string 
 {
     public List<FakeReaction> Reactions { get; } = [];
     public bool Deleted { get; set; }
+    public string Body { get; set; } = "";
+    public string HtmlUrl { get; set; } = "";
+    public bool Outdated { get; set; }
+    public bool Minimized { get; set; }
+    public string? MinimizedReason { get; set; }
+    /// <summary>Its review thread (inline comments): resolved, by whom (null login = a bot), and the replies after it.</summary>
+    public bool Resolved { get; set; }
+    public string? ResolvedBy { get; set; }
+    public List<FakeReply> Replies { get; } = [];
 }
+
+public sealed record FakeReply(long Id, string Login, bool IsBot);
 
 public enum FakeUserType { User, Bot, Ghost }
 

@@ -11,7 +11,7 @@ public static class AnalyticsApi
         var analytics = app.MapGroup("/api/analytics").WithTags("Analytics");
         analytics.MapGet("/feedback", GetAsync).RequireScope(Scopes.ReviewRead)
             .WithSummary("Acceptance, coverage, counts and a series, with the previous equal period")
-            .WithDescription("Scope review:read. acceptance = 👍/(👍+👎); coverage = comments that drew a 👍/👎 over all comments; bucketed by the comment's posting date. from/to default to the last 30 days and may span at most 400 days; bucket = day|week.");
+            .WithDescription("Scope review:read. acceptance = 👍/(👍+👎); coverage = comments that drew a 👍/👎 over all comments; addressed_rate = comments outdated or resolved by a person over all comments; role = all|maintainers|pr_author restricts whose reactions (and resolutions) count; bucketed by the comment's posting date. from/to default to the last 30 days and may span at most 400 days; bucket = day|week.");
         return app;
     }
 
@@ -31,9 +31,11 @@ public static class AnalyticsApi
             _ => (Bucket?)null,
         };
         if (bucket is null) q.Errors["bucket"] = ["must be day or week"];
+        var role = AnalyticsQueries.ParseRole(q.String("role"));
+        if (role is null) q.Errors["role"] = ["must be all, maintainers or pr_author"];
         if (q.Problem is { } problem) return problem;
         if (await KeyReach.Of(request.HttpContext.User).CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
 
-        return TypedResults.Ok(await analytics.GetAsync(repository, from, to, bucket!.Value, ct));
+        return TypedResults.Ok(await analytics.GetAsync(repository, from, to, bucket!.Value, ct, role!.Value));
     }
 }

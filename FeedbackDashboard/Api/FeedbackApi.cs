@@ -18,7 +18,7 @@ public static class FeedbackApi
             .RequireRateLimiting(ExportLimits.Key).WithMetadata(new ExportEndpoint())
             .Produces(200, contentType: "application/x-ndjson").ProducesProblem(429)
             .WithSummary("Stream every reaction as NDJSON")
-            .WithDescription("Scope review:read. One reaction a line: task, repository, PR, comment kind/id, file, line, reactor (role resolved now), content, reacted_at. Filters: repository, from, to (on reacted_at). Keyset-paged from the database, so any size streams in constant memory. At most 2 exports run per key and 4 in all; more answer 429 with Retry-After.");
+            .WithDescription("Scope review:read. One reaction a line: task, repository, PR, comment kind/id, file, line, reactor (role resolved now), content, reacted_at, and the comment's signals (html_url, outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies, addressed, disputed). Filters: repository, from, to (on reacted_at). Keyset-paged from the database, so any size streams in constant memory. At most 2 exports run per key and 4 in all; more answer 429 with Retry-After.");
         return app;
     }
 
@@ -52,6 +52,17 @@ public static class FeedbackApi
             writer.WriteString("reactor_association", row.ReactorAssociation);
             writer.WriteString("content", row.Content);
             writer.WriteString("reacted_at", row.ReactedAt);
+            // The comment's signals (CONTRACT.md names): null until read, thread fields null for reply comments.
+            WriteOrNull(writer, "html_url", row.HtmlUrl);
+            WriteOrNull(writer, "outdated", row.Signals.Outdated);
+            WriteOrNull(writer, "resolved", row.Signals.Resolved);
+            WriteOrNull(writer, "resolved_by", row.Signals.ResolvedBy);
+            WriteOrNull(writer, "resolved_by_bot", row.Signals.ResolvedByBot);
+            WriteOrNull(writer, "minimized", row.Signals.Minimized);
+            WriteOrNull(writer, "minimized_reason", row.Signals.MinimizedReason);
+            if (row.Signals.HumanReplies is { } replies) writer.WriteNumber("human_replies", replies); else writer.WriteNull("human_replies");
+            writer.WriteBoolean("addressed", row.Signals.Addressed);
+            writer.WriteBoolean("disputed", row.Disputed);
             writer.WriteEndObject();
             writer.Flush();
             writer.Reset();
@@ -64,6 +75,16 @@ public static class FeedbackApi
         }
         await http.Response.Body.WriteAsync(buffer.WrittenMemory, ct);
         return TypedResults.Empty;
+    }
+
+    private static void WriteOrNull(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is null) writer.WriteNull(name); else writer.WriteString(name, value);
+    }
+
+    private static void WriteOrNull(Utf8JsonWriter writer, string name, bool? value)
+    {
+        if (value is null) writer.WriteNull(name); else writer.WriteBoolean(name, value.Value);
     }
 }
 

@@ -91,8 +91,9 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
 
         Assert.Equal(1, report.CommentsUnchanged);
         Assert.Equal(0, report.ReactionsDeleted);
-        // The one point spent is the cycle's read of the installation's repositories; the 304 cost nothing.
-        Assert.Equal(points + 1, Fake.Points);
+        // The points spent are the cycle's read of the installation's repositories, the signals (REST has no outdated:
+        // GraphQL, one point per 100 comments) and the young run's review threads; the 304 cost nothing.
+        Assert.Equal(points + 3, Fake.Points);
         Assert.Equal(1, Fake.Requests.Count(r => r.Route == "reactions" && r.Status == 304));
         Assert.Contains("inline/3/99/user99/-1", await _db.FeedbackAsync());
         Assert.Equal(1, await _db.ScalarAsync<int>("select not_modified from poll_cycles order by id desc limit 1"));
@@ -155,7 +156,8 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
 
         Assert.Equal("PRRC_custom8", await _db.ScalarAsync<string>("select node_id from review_comments where github_comment_id = 8"));
         Assert.Equal(1, Fake.Count("comment"));
-        Assert.Equal(2, Fake.Count("graphql"));
+        // Each cycle: one nodes request (the first also asks the text and link) and the young run's threads.
+        Assert.Equal(4, Fake.Count("graphql"));
         Assert.Equal(["inline/8/10/user10/+1"], await _db.FeedbackAsync());
     }
 
@@ -194,7 +196,8 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
         Assert.NotEmpty(viaRest);
         Assert.Equal(viaRest, viaGraphQl);
         Assert.Equal(comments.Length, Fake.Count("reactions"));
-        Assert.Equal(1, Fake.Count("graphql"));
+        // REST: signals (40 comments in one request, REST has no outdated), threads; GraphQL: one nodes request, threads.
+        Assert.Equal(4, Fake.Count("graphql"));
     }
 
     [Fact]
@@ -237,7 +240,8 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
         Assert.Equal(1, report.CommentsChecked);
         Assert.Equal(["inline/50/10/user10/+1"], await _db.FeedbackAsync());
         var order = Fake.Requests.Select(r => r.Route).Where(r => r is "review-comments" or "graphql").ToList();
-        Assert.Equal(["review-comments", "graphql"], order);
+        // Then the pull request's review threads.
+        Assert.Equal(["review-comments", "graphql", "graphql"], order);
     }
 
     [Fact]

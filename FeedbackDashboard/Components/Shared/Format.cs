@@ -16,6 +16,15 @@ internal static class Format
             : $"{(int)span.TotalDays} days ago";
     }
 
+    /// <summary>The first <paramref name="lines"/> lines of a text (at most 400 characters), and whether there is more.</summary>
+    public static (string Preview, bool More) FirstLines(string text, int lines)
+    {
+        var end = 0;
+        for (var n = 0; n < lines && end >= 0; n++) end = text.IndexOf('\n', end == 0 && n == 0 ? 0 : end + 1);
+        var cut = Math.Min(end < 0 ? text.Length : end, 400);
+        return cut >= text.TrimEnd().Length ? (text, false) : (text[..cut].TrimEnd() + " …", true);
+    }
+
     public static string CommentUrl(string webUrl, string repository, int pr, string kind, long id) =>
         kind == "inline"
             ? $"{webUrl}/{repository}/pull/{pr}#discussion_r{id}"
