@@ -18,7 +18,7 @@ public sealed record TaskPage(IReadOnlyList<TaskSummary> Items, int Page, int Pa
 public enum TaskSort { CreatedAt, Repository, PrNumber, Comments, Up, Down }
 
 public sealed record TaskFilter(string? Repository = null, DateTimeOffset? From = null, DateTimeOffset? To = null,
-    bool HasDown = false, TaskSort Sort = TaskSort.CreatedAt, bool Descending = true);
+    bool HasDown = false, TaskSort Sort = TaskSort.CreatedAt, bool Descending = true, bool DownNotAddressed = false);
 
 public sealed record ReactionView(long ReactorId, string ReactorLogin, string ReactorAssociation, string Content, DateTimeOffset ReactedAt);
 
@@ -126,7 +126,9 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         // Comments carry their 👍/👎 counts (kept by triggers): one index range per run.
         const string counts = """
             cross join lateral (
-                select count(*)::int as comments, coalesce(sum(c.up), 0)::int as up, coalesce(sum(c.down), 0)::int as down
+                select count(*)::int as comments, coalesce(sum(c.up), 0)::int as up, coalesce(sum(c.down), 0)::int as down,
+                       count(*) filter (where c.down > 0
+                                          and not review_comments_is_addressed(c.outdated, c.resolved, c.resolved_by_bot)) as down_not_addressed
                 from review_comments c where c.task_id = t.id
             ) n
             """;
@@ -144,7 +146,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             """;
 
         string sql, countSql;
-        if (filter is { Sort: TaskSort.CreatedAt, HasDown: false })
+        if (filter is { Sort: TaskSort.CreatedAt, HasDown: false, DownNotAddressed: false })
         {
             // The page comes off the index in order; counts and roles only for its rows.
             sql = $"""
@@ -157,7 +159,11 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         }
         else
         {
-            var hasDown = filter.HasDown ? (conditions.Count == 0 ? "where" : "and") + " n.down > 0" : "";
+            var counted = new List<string>();
+            if (filter.HasDown) counted.Add("n.down > 0");
+            // A 👎 nobody acted on: the comments worth a second look.
+            if (filter.DownNotAddressed) counted.Add("n.down_not_addressed > 0");
+            var hasDown = counted.Count == 0 ? "" : (conditions.Count == 0 ? "where " : "and ") + string.Join(" and ", counted);
             sql = $"""
                 {select}
                 from tasks t

@@ -228,6 +228,19 @@ public sealed class TasksApiTests(PostgresDatabase db) : IClassFixture<PostgresD
         var hasDown = await (await _reader.GetAsync("/api/tasks?repository=acme/listing&has_down=true", ct)).JsonAsync();
         Assert.Equal([ids[1]], hasDown.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("id").GetGuid()));
 
+        // 👎 not addressed: the 👎 comment counts until it is outdated or a person resolves its thread (a bot's resolve does not count).
+        async Task<Guid[]> DownNotAddressedAsync() =>
+            (await (await _reader.GetAsync("/api/tasks?repository=acme/listing&down_not_addressed=true", ct)).JsonAsync())
+            .GetProperty("items").EnumerateArray().Select(t => t.GetProperty("id").GetGuid()).ToArray();
+        Assert.Equal([ids[1]], await DownNotAddressedAsync());
+        await db.ExecuteAsync("update review_comments set outdated = true where github_comment_id = 8202");
+        Assert.Empty(await DownNotAddressedAsync());
+        await db.ExecuteAsync("update review_comments set outdated = false, resolved = true, resolved_by_bot = true where github_comment_id = 8202");
+        Assert.Equal([ids[1]], await DownNotAddressedAsync());
+        await db.ExecuteAsync("update review_comments set resolved_by = 'ann', resolved_by_bot = false where github_comment_id = 8202");
+        Assert.Empty(await DownNotAddressedAsync());
+        await AssertProblemAsync(await _reader.GetAsync("/api/tasks?down_not_addressed=maybe", ct), HttpStatusCode.BadRequest, "down_not_addressed");
+
         await AssertProblemAsync(await _reader.GetAsync("/api/tasks?page_size=201", ct), HttpStatusCode.BadRequest, "page_size");
         await AssertProblemAsync(await _reader.GetAsync("/api/tasks?page=0", ct), HttpStatusCode.BadRequest, "page");
         await AssertProblemAsync(await _reader.GetAsync("/api/tasks?from=yesterday", ct), HttpStatusCode.BadRequest, "from");

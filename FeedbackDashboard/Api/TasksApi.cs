@@ -25,7 +25,7 @@ public static class TasksApi
             .WithDescription("Scope review:write. 202: the poller later reads the review's comments from GitHub and records them, matched to findings by (file, line).");
         tasks.MapGet("/", ListAsync).RequireScope(Scopes.ReviewRead)
             .WithSummary("List runs, newest first, with 👍/👎 counts")
-            .WithDescription("Scope review:read. Filters: repository, from, to (on the run's created_at), has_down; page, page_size (≤ 200).");
+            .WithDescription("Scope review:read. Filters: repository, from, to (on the run's created_at), has_down, down_not_addressed (a run with a 👎 comment that was not addressed); page, page_size (≤ 200).");
         tasks.MapGet("/{id}/feedback", FeedbackAsync).RequireScope(Scopes.ReviewRead).ProducesProblem(404)
             .WithSummary("A run's comments with 👍/👎 and who reacted")
             .WithDescription("Scope review:read. Roles are resolved at read time: the live maintainers row wins over the stored association.");
@@ -96,10 +96,11 @@ public static class TasksApi
         var page = q.Int("page", 1, 1, 1_000_000);
         var pageSize = q.Int("page_size", 50, 1, FeedbackQueries.MaxPageSize);
         var hasDown = q.Bool("has_down");
+        var downNotAddressed = q.Bool("down_not_addressed");
         if (q.Problem is { } problem) return problem;
         if (await KeyReach.Of(request.HttpContext.User).CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
 
-        return TypedResults.Ok(await queries.ListTasksAsync(new TaskFilter(repository, from, to, hasDown), page, pageSize, ct));
+        return TypedResults.Ok(await queries.ListTasksAsync(new TaskFilter(repository, from, to, hasDown, DownNotAddressed: downNotAddressed), page, pageSize, ct));
     }
 
     private static async Task<Results<Ok<TaskFeedback>, ProblemHttpResult>> FeedbackAsync(
