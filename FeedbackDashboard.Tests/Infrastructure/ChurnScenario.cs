@@ -13,12 +13,18 @@ public sealed class ChurnScenario(FakeGitHub fake, PostgresDatabase db, int seed
     private readonly Random _random = new(seed);
     public List<(CommentKind Kind, long Id)> Comments { get; } = [];
 
-    public async Task SeedAsync(int count, DateTimeOffset now, TimeSpan? spread = null)
+    /// <param name="commentsPerRun">
+    /// Comments a run (a pull request) holds at most: null puts each day's comments on one run; a number like a real
+    /// review's (about 10) gives as many pull requests as real traffic, which is what review-thread reads cost by.
+    /// </param>
+    public async Task SeedAsync(int count, DateTimeOffset now, TimeSpan? spread = null, int? commentsPerRun = null)
     {
         var span = spread ?? TimeSpan.FromDays(14);
         fake.Installations.Add(Installation);
-        // Runs one a day; a comment is posted shortly after its run.
-        var tasks = new Dictionary<int, Guid>();
+        // Runs one a day (or one per commentsPerRun comments of a day); a comment is posted shortly after its run.
+        var tasks = new Dictionary<(int Day, int Run), Guid>();
+        var perDay = new Dictionary<int, int>();
+        var pr = 0;
         var rows = new List<string>();
         for (var i = 0; i < count; i++)
         {
@@ -27,8 +33,11 @@ public sealed class ChurnScenario(FakeGitHub fake, PostgresDatabase db, int seed
             var age = TimeSpan.FromSeconds(_random.NextDouble() * (span.TotalSeconds - 3600) + 600);
             var posted = now - age;
             var day = (int)age.TotalDays;
-            if (!tasks.TryGetValue(day, out var task))
-                tasks[day] = task = await db.TaskAsync(Repo, now - TimeSpan.FromDays(day + 1) + TimeSpan.FromMinutes(30), pr: day + 1, installation: Installation);
+            var nth = perDay[day] = perDay.GetValueOrDefault(day) + 1;
+            var key = (day, commentsPerRun is { } per ? (nth - 1) / per : 0);
+            if (!tasks.TryGetValue(key, out var task))
+                tasks[key] = task = await db.TaskAsync(Repo, now - TimeSpan.FromDays(day + 1) + TimeSpan.FromMinutes(30),
+                    pr: commentsPerRun is null ? day + 1 : ++pr, installation: Installation);
             fake.AddComment(Repo, kind, id);
             for (var r = _random.Next(0, 6); r > 0; r--) fake.React(kind, id, 100 + _random.Next(40), _random.Next(4) == 0 ? "-1" : "+1");
             rows.Add($"('{kind.ToWire()}', {id}, '{task}', '{FakeGitHub.NodeIdFor(kind, id)}', 'src/f{i % 50}.cs', {i % 400 + 1}, '{posted:O}')");

@@ -366,7 +366,7 @@ public sealed partial class FakeGitHub : IAsyncDisposable
 
     /// <summary>Answers with GitHub's rate-limit headers for the bucket charged (x-ratelimit-resource: core or graphql).</summary>
     private async Task Answer(HttpContext ctx, string route, long? installation, int status, string? json, string? etag = null,
-        int? cost = null)
+        int? cost = null, string? operation = null)
     {
         ctx.Response.StatusCode = status;
         if (installation is { } inst && route != "token")
@@ -383,7 +383,9 @@ public sealed partial class FakeGitHub : IAsyncDisposable
             ctx.Response.Headers["x-ratelimit-resource"] = bucket == RateBucket.GraphQl ? "graphql" : "core";
         }
         if (etag is not null) ctx.Response.Headers.ETag = etag;
-        _log.Enqueue(new LoggedRequest(ctx.Request.Method, ctx.Request.Path + ctx.Request.QueryString, route, status, DateTimeOffset.UtcNow, installation));
+        var points = installation is null || route == "token" ? 0 : cost ?? (status == 304 ? 0 : 1);
+        _log.Enqueue(new LoggedRequest(ctx.Request.Method, ctx.Request.Path + ctx.Request.QueryString, route, status, DateTimeOffset.UtcNow,
+            installation, points, operation));
         if (json is not null && status != 304)
         {
             ctx.Response.ContentType = "application/json";
@@ -738,7 +740,7 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         var answer = new JsonObject { ["data"] = data };
         if (errors.Count > 0) answer["errors"] = errors;
         MutateGraphQl?.Invoke(answer, ids);
-        await Answer(ctx, "graphql", installation, 200, answer.ToJsonString(), cost: cost);
+        await Answer(ctx, "graphql", installation, 200, answer.ToJsonString(), cost: cost, operation: OperationOf(query));
     }
 
     private static JsonObject NotFoundError(string id, JsonArray path) => new()
@@ -884,7 +886,13 @@ public sealed partial class FakeGitHub : IAsyncDisposable
             .Select(o => (JsonNode)new JsonObject { ["login"] = o }).ToArray()).ToJsonString());
     }
 
-    public sealed record LoggedRequest(string Method, string Path, string Route, int Status, DateTimeOffset At, long? Installation);
+    /// <summary>A request as answered: the points it was charged and, for GraphQL, what it asked (<see cref="OperationOf"/>).</summary>
+    public sealed record LoggedRequest(string Method, string Path, string Route, int Status, DateTimeOffset At, long? Installation,
+        int Points = 0, string? Operation = null);
+
+    /// <summary>A GraphQL document's purpose: "threads" (review threads of pull requests), "reactions_page", or "nodes".</summary>
+    public static string OperationOf(string query) =>
+        query.Contains("reviewThreads") ? "threads" : query.Contains("$content") ? "reactions_page" : "nodes";
 
     private sealed record Fault(string Route, Func<HttpRequest, bool>? When, int Status, int? RetryAfterSeconds, string? Body, TimeSpan Delay)
     {
