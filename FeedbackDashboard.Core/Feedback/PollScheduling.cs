@@ -25,8 +25,8 @@ public sealed record CycleBudget(int Limit, double PointsAllowed, int Capacity, 
 public static class PollScheduling
 {
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(300);
-    /// <summary>GitHub's cost of nodes(ids: 100) with two reactions(first: 100): 200 connections / 100.</summary>
-    public const double GraphQlPointsPerComment = 0.02;
+    /// <summary>GitHub's cost of nodes(ids: 100) with one reactions(first: 100) each: 100 connections / 100.</summary>
+    public const double GraphQlPointsPerComment = 0.01;
     public const double RestPointsPerComment = 1;
     /// <summary>Retired comments are asked about again after this many cycles (a wrong verdict heals).</summary>
     public const int RecheckCycles = 72;

@@ -187,7 +187,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
                     : Failed($"node {ids[i]} answered null without NOT_FOUND");
                 continue;
             }
-            if (node.Up is null || node.Down is null)
+            if (node.Reactions is null)
             {
                 results[ids[i]] = new NodeReactions(node.TypeName, null, null, ReactionsResult.Fail($"node {ids[i]} is a {node.TypeName}, not a comment"));
                 continue;
@@ -202,8 +202,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
             try
             {
                 var reactions = new List<Reaction>();
-                var skipped = await CollectAsync(session, installationId, ids[i], "THUMBS_UP", "+1", node.Up, reactions, ct)
-                              + await CollectAsync(session, installationId, ids[i], "THUMBS_DOWN", "-1", node.Down, reactions, ct);
+                var skipped = await CollectAsync(session, installationId, ids[i], node.Reactions, reactions, ct);
                 results[ids[i]] = new NodeReactions(identity.TypeName, identity.Item2, identity.DatabaseId,
                     new ReactionsResult(FetchOutcome.Known, reactions, SkippedNonHuman: skipped), signals, TextOf(node));
             }
@@ -383,30 +382,46 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     };
 
     /// <summary>
-    /// Adds a connection's reactions, following pageInfo past 100 of one kind, and returns how many were skipped as not
-    /// human (GraphQL's Reaction.user is a User: null for a bot or a deleted account). Throws on anything incomplete.
+    /// Adds a comment's 👍 and 👎, following pageInfo past its first 100 reactions (of any kind), and returns how many
+    /// were skipped as not human (GraphQL's Reaction.user is a User: null for a bot or a deleted account). Throws on
+    /// anything incomplete.
     /// </summary>
-    private async Task<int> CollectAsync(GitHubSession session, long installationId, string id, string contentEnum, string content,
-        ReactionConnection connection, List<Reaction> into, CancellationToken ct)
+    private async Task<int> CollectAsync(GitHubSession session, long installationId, string id, ReactionConnection connection,
+        List<Reaction> into, CancellationToken ct)
     {
         var skipped = 0;
         while (true)
         {
-            foreach (var r in connection.Nodes ?? throw new GitHubRequestException(200, $"reactions of {id}: no list"))
-            {
-                if (r is null) throw new GitHubRequestException(200, $"reactions of {id}: a null item in the list");
-                if (r.User?.DatabaseId is { } userId) into.Add(new Reaction(userId, r.User.Login ?? "", content, r.CreatedAt));
-                else skipped++;
-            }
-            if (connection.PageInfo is null) throw new GitHubRequestException(200, $"reactions of {id}: no pageInfo");
-            if (connection.PageInfo is not { HasNextPage: true, EndCursor: { } cursor }) return skipped;
+            skipped += Add(id, connection, into);
+            var pageInfo = connection.PageInfo ?? throw new GitHubRequestException(200, $"reactions of {id}: no pageInfo");
+            if (pageInfo is not { HasNextPage: true, EndCursor: { } cursor }) return skipped;
 
-            var page = await PostGraphQlAsync<NodeData>(session, installationId, GraphQlDocuments.ReactionsPage,
-                new { id, content = contentEnum, after = cursor }, ct);
+            var page = await PostGraphQlAsync<NodeData>(session, installationId, GraphQlDocuments.ReactionsPage, new { id, after = cursor }, ct);
             if (page.Errors is { Length: > 0 } errors)
                 throw new GitHubRequestException(200, $"reactions page of {id}: {errors[0].Type}: {errors[0].Message}");
             connection = page.Data?.Node?.Reactions ?? throw new GitHubRequestException(200, $"reactions page of {id}: no data");
         }
+    }
+
+    /// <summary>Adds a page's 👍 and 👎 (other contents are dropped) and returns how many were not a person's.</summary>
+    private static int Add(string id, ReactionConnection connection, List<Reaction> into)
+    {
+        var skipped = 0;
+        foreach (var r in connection.Nodes ?? throw new GitHubRequestException(200, $"reactions of {id}: no list"))
+        {
+            if (r is null) throw new GitHubRequestException(200, $"reactions of {id}: a null item in the list");
+            var content = r.Content switch
+            {
+                "THUMBS_UP" => "+1",
+                "THUMBS_DOWN" => "-1",
+                null => throw new GitHubRequestException(200, $"reactions of {id}: a reaction without its content"),
+                _ => null,
+            };
+            if (content is null) continue;
+            if (r.User?.DatabaseId is { } userId) into.Add(new Reaction(userId, r.User.Login ?? "", content, r.CreatedAt));
+            else skipped++;
+        }
+        return skipped;
     }
 
     private async Task<GraphQlResponse<T>> PostGraphQlAsync<T>(GitHubSession session, long installationId, string query,
@@ -515,7 +530,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     private sealed record GraphQlNode(
         [property: JsonPropertyName("__typename")] string? TypeName,
         string? Id, JsonElement? FullDatabaseId, GraphQlRepository? Repository,
-        ReactionConnection? Up, ReactionConnection? Down, ReactionConnection? Reactions,
+        ReactionConnection? Reactions,
         bool? Outdated = null, bool? IsMinimized = null, string? MinimizedReason = null, GraphQlNodeRef? PullRequest = null,
         string? BodyText = null, string? Url = null, ThreadConnection? ReviewThreads = null);
     private sealed record GraphQlNodeRef(string? Id);
@@ -527,6 +542,6 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     private sealed record GraphQlAuthor(string? Login, [property: JsonPropertyName("__typename")] string? TypeName);
     private sealed record ReactionConnection(PageInfo? PageInfo, GraphQlReaction?[]? Nodes);
     private sealed record PageInfo(bool HasNextPage, string? EndCursor);
-    private sealed record GraphQlReaction(DateTimeOffset CreatedAt, GraphQlUser? User);
+    private sealed record GraphQlReaction(string? Content, DateTimeOffset CreatedAt, GraphQlUser? User);
     private sealed record GraphQlUser(long? DatabaseId, string? Login);
 }

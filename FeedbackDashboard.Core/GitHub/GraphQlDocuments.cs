@@ -8,7 +8,7 @@ public static class GraphQlDocuments
 {
     private const string RateLimit = "rateLimit{limit cost remaining resetAt}";
 
-    private const string ReactionPage = "fragment R on ReactionConnection{pageInfo{hasNextPage endCursor} nodes{createdAt user{databaseId login}}}";
+    private const string ReactionPage = "fragment R on ReactionConnection{pageInfo{hasNextPage endCursor} nodes{content createdAt user{databaseId login}}}";
 
     // The per-poll signals of a comment node: scalars and a plain object (pullRequest), which GitHub's formula does not
     // charge. IssueComment has no outdated (a conversation comment is not on a line).
@@ -25,9 +25,10 @@ public static class GraphQlDocuments
         "...on PullRequestReviewComment{fullDatabaseId repository{databaseId} " + InlineSignals + " ...T} " +
         "...on IssueComment{fullDatabaseId repository{databaseId} " + ReplySignals + " ...T}}} " + Reactions;
 
-    private const string Reactions =
-        "fragment T on Reactable{up:reactions(content:THUMBS_UP,first:100){...R} down:reactions(content:THUMBS_DOWN,first:100){...R}} " +
-        ReactionPage;
+    // One connection of every content, not one per 👍 and one per 👎: GitHub's formula charges a connection per parent
+    // (100 comments → 100 requests → 1 point), so this halves the points of a poll. Other reactions (❤️, 🚀…) are
+    // read and dropped; past 100 reactions the connection is followed page by page (ReactionsPage).
+    private const string Reactions = "fragment T on Reactable{reactions(first:100){...R}} " + ReactionPage;
 
     // A comment's text and link: scalars, free by the formula, but kilobytes each, so asked only in a batch with a
     // comment captured without them (once per comment), never on every poll.
@@ -75,8 +76,8 @@ public static class GraphQlDocuments
         "query($pr:ID!,$after:String){" + RateLimit + " node(id:$pr){__typename ...on PullRequest{reviewThreads(first:50,after:$after){...P}}}} " +
         ThreadPage;
 
-    /// <summary>The next page of one kind of reaction, for a comment with more than 100 of it.</summary>
+    /// <summary>The next page of a comment's reactions, for a comment with more than 100.</summary>
     public const string ReactionsPage =
-        "query($id:ID!,$content:ReactionContent!,$after:String){" + RateLimit + " node(id:$id){" +
-        "...on Reactable{reactions(content:$content,first:100,after:$after){...R}}}} " + ReactionPage;
+        "query($id:ID!,$after:String){" + RateLimit + " node(id:$id){...on Reactable{reactions(first:100,after:$after){...R}}}} " +
+        ReactionPage;
 }

@@ -91,7 +91,7 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
                     errors.Add(new JsonObject { ["message"] = "timeout" });
                     break;
                 case "null reaction":
-                    foreach (var n in nodes!) ((JsonArray)n!["up"]!["nodes"]!).Add(null);
+                    foreach (var n in nodes!) ((JsonArray)n!["reactions"]!["nodes"]!).Add(null);
                     break;
                 case "null node without error":
                     nodes![0] = null;
@@ -119,7 +119,7 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
     {
         await TwoPolledCommentsAsync();
         await RunAsync(Repo, [.. Enumerable.Range(100, 300).Select(i => (CommentKind.Inline, (long)i))]);
-        Fake.SetRemaining(Inst, RateBucket.GraphQl, 2); // one batch of 100 (2 points), then nothing
+        Fake.SetRemaining(Inst, RateBucket.GraphQl, 1); // one batch of 100 (1 point), then nothing
         Fake.ClearLog();
 
         var report = await CycleAsync();
@@ -130,7 +130,7 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
         Assert.Equal(302, report.CommentsFailed);
         Assert.Equal(2, (await _db.FeedbackAsync()).Count); // the un-reacts wait for a clear answer
         Assert.Contains(await new PollConditions(_db.DataSource, _gh.Time).OpenAsync(Ct), c => c.Kind == ConditionKind.RateLimited && c.InstallationId == Inst);
-        Assert.Equal(2, await _db.ScalarAsync<int>("select points_graphql from poll_cycles order by id desc limit 1"));
+        Assert.Equal(1, await _db.ScalarAsync<int>("select points_graphql from poll_cycles order by id desc limit 1"));
 
         Fake.ClearLog();
         await CycleAsync(); // five minutes later the reset is still far: not one GraphQL request
@@ -146,12 +146,12 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
 
         await CycleAsync();
 
-        // nodes(ids: 100) with two reactions(first: 100) connections: 200 requests / 100 = 2 points, by GitHub's formula;
+        // nodes(ids: 100) with one reactions(first: 100) connection each: 100 requests / 100 = 1 point, by GitHub's formula;
         // then the pull request's 100 review threads, two pages of 50: (1 + 50 × 1) / 100 rounds to 1 point each.
-        Assert.Equal(4, await _db.ScalarAsync<int>("select points_graphql from poll_cycles order by id desc limit 1"));
+        Assert.Equal(3, await _db.ScalarAsync<int>("select points_graphql from poll_cycles order by id desc limit 1"));
         // REST's core bucket: the installation's repository list, one page.
         Assert.Equal(1, await _db.ScalarAsync<int>("select points_core from poll_cycles order by id desc limit 1"));
-        Assert.Equal(4996, await _db.ScalarAsync<int>("select (rate_limits->'77'->'graphql'->>'remaining')::int from poll_cycles order by id desc limit 1"));
+        Assert.Equal(4997, await _db.ScalarAsync<int>("select (rate_limits->'77'->'graphql'->>'remaining')::int from poll_cycles order by id desc limit 1"));
         Assert.Equal(4999, await _db.ScalarAsync<int>("select (rate_limits->'77'->'core'->>'remaining')::int from poll_cycles order by id desc limit 1"));
     }
 

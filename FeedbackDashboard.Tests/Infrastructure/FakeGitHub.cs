@@ -729,11 +729,10 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         {
             var id = vars.GetProperty("id").GetString()!;
             ids = [id];
-            var contentEnum = vars.GetProperty("content").GetString()!;
             var after = vars.TryGetProperty("after", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
             JsonNode? node = null;
             if (Resolve(installation, id) is { } c)
-                node = new JsonObject { ["reactions"] = Connection(c, contentEnum == "THUMBS_UP" ? "+1" : "-1", after) };
+                node = new JsonObject { ["reactions"] = Connection(c, null, after) };
             else errors.Add(NotFoundError(id, new JsonArray("node")));
             data = new JsonObject { ["rateLimit"] = rateLimit, ["node"] = node };
         }
@@ -765,10 +764,7 @@ public sealed partial class FakeGitHub : IAsyncDisposable
             ["repository"] = new JsonObject { ["databaseId"] = c.RepoId },
         };
         if (query.Contains("reactions("))
-        {
-            node["up"] = Connection(c, "+1", null);
-            node["down"] = Connection(c, "-1", null);
-        }
+            node["reactions"] = Connection(c, null, null);
         if (query.Contains("isMinimized"))
         {
             // IssueComment has no outdated and no pull request in the schema.
@@ -832,10 +828,19 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     }
 
     /// <summary>A page of 100 at most; the cursor is the offset. Reaction.user is a User: null for bots and deleted accounts.</summary>
-    private JsonObject Connection(FakeComment c, string content, string? after)
+    /// <summary>GraphQL's ReactionContent for a REST reaction content ("+1" → THUMBS_UP, "heart" → HEART…).</summary>
+    private static string ReactionContentEnum(string content) => content switch
+    {
+        "+1" => "THUMBS_UP", "-1" => "THUMBS_DOWN",
+        "laugh" or "hooray" or "confused" or "heart" or "rocket" or "eyes" => content.ToUpperInvariant(),
+        _ => throw new ArgumentException($"not a GitHub reaction content: {content}"),
+    };
+
+    /// <summary>A page of a comment's reactions of one REST content, or of every content (null), oldest first.</summary>
+    private JsonObject Connection(FakeComment c, string? content, string? after)
     {
         List<FakeReaction> all;
-        lock (c.Reactions) all = c.Reactions.Where(r => r.Content == content).ToList();
+        lock (c.Reactions) all = c.Reactions.Where(r => content is null || r.Content == content).ToList();
         var offset = after is null ? 0 : int.Parse(after);
         var page = all.Skip(offset).Take(Math.Min(100, MaxPageSize)).ToList();
         var end = offset + page.Count;
@@ -844,6 +849,7 @@ public sealed partial class FakeGitHub : IAsyncDisposable
             ["pageInfo"] = new JsonObject { ["hasNextPage"] = end < all.Count, ["endCursor"] = end.ToString() },
             ["nodes"] = new JsonArray(page.Select(r => (JsonNode)new JsonObject
             {
+                ["content"] = ReactionContentEnum(r.Content),
                 ["createdAt"] = r.CreatedAt.ToString("O"),
                 ["user"] = r.Type == FakeUserType.User ? new JsonObject { ["databaseId"] = r.UserId, ["login"] = r.Login } : null,
             }).ToArray()),
@@ -892,7 +898,7 @@ public sealed partial class FakeGitHub : IAsyncDisposable
 
     /// <summary>A GraphQL document's purpose: "threads" (review threads of pull requests), "reactions_page", or "nodes".</summary>
     public static string OperationOf(string query) =>
-        query.Contains("reviewThreads") ? "threads" : query.Contains("$content") ? "reactions_page" : "nodes";
+        query.Contains("reviewThreads") ? "threads" : query.Contains("node(id:") ? "reactions_page" : "nodes";
 
     private sealed record Fault(string Route, Func<HttpRequest, bool>? When, int Status, int? RetryAfterSeconds, string? Body, TimeSpan Delay)
     {

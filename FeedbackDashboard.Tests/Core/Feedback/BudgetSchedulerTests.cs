@@ -31,10 +31,10 @@ public sealed class BudgetSchedulerTests : IAsyncLifetime
     public void A_cycle_spends_its_share_of_the_hour_and_less_when_others_spend_too()
     {
         var now = Start;
-        // 50 % of 5,000 an hour in 12 cycles: 208.3 points, 10,400 comments at 2 points per 100.
-        var fresh = PollScheduling.Plan(null, null, null, now, Interval, 0.5, PollScheduling.GraphQlPointsPerComment, 20_000);
+        // 50 % of 5,000 an hour in 12 cycles: 208.3 points, 20,800 comments at 1 point per 100 (whole requests).
+        var fresh = PollScheduling.Plan(null, null, null, now, Interval, 0.5, PollScheduling.GraphQlPointsPerComment, 40_000);
         Assert.Equal(208.33, fresh.PointsAllowed, 2);
-        Assert.Equal(10_400, fresh.Capacity);
+        Assert.Equal(20_800, fresh.Capacity);
         Assert.True(fresh.Limited);
         // Our own steady spending leaves exactly the share: 4 cycles into the hour, 5000 − 4 × 208.3 remain.
         var steady = PollScheduling.Plan(5000, 5000 - 833, now.AddMinutes(40), now, Interval, 0.5, PollScheduling.GraphQlPointsPerComment, 100);
@@ -43,7 +43,7 @@ public sealed class BudgetSchedulerTests : IAsyncLifetime
         // Another tool spent 2,000 early: what is left above the other half, over the 8 cycles to the reset.
         var shared = PollScheduling.Plan(5000, 2900, now.AddMinutes(40), now, Interval, 0.5, PollScheduling.GraphQlPointsPerComment, 20_000);
         Assert.Equal((2900 - 2500) / 8.0, shared.PointsAllowed, 2);
-        Assert.Equal(2_500, shared.Capacity);
+        Assert.Equal(5_000, shared.Capacity);
         // Nothing left above the others' half: nothing this cycle.
         Assert.Equal(0, PollScheduling.Plan(5000, 2400, now.AddMinutes(40), now, Interval, 0.5, 0.02, 10).Capacity);
         // REST: one point a comment.
@@ -87,17 +87,17 @@ public sealed class BudgetSchedulerTests : IAsyncLifetime
         var budget = Assert.Single(await new PollBudgets(_db.DataSource, new PollSelection(_db.DataSource),
             new PollConditions(_db.DataSource, _gh.Time), PollerHarness.Settings()).AllAsync(_gh.Time.GetUtcNow(), Ct));
         Assert.Equal((5000, 1_000), (budget.Limit, budget.CommentsInWindow));
-        // 3 cycles × 10 requests × 2 points, and the review threads' points: all that GitHub charged, all counted.
+        // 3 cycles × 10 requests × 1 point, and the review threads' points: all that GitHub charged, all counted.
         Assert.Equal(_gh.Fake.GraphQlPoints, budget.PointsPerHour);
-        Assert.InRange(budget.PointsPerHour, 61, 3 * 208);
+        Assert.InRange(budget.PointsPerHour, 31, 3 * 208);
         Assert.Equal(new ExpectedLag(300, 300, 300), budget.ExpectedLagS);
     }
 
     [Fact]
     public async Task With_too_little_the_youngest_keep_their_cadence_the_oldest_stretch_and_the_budget_holds()
     {
-        // 240 points an hour, half for us: 10 points a cycle = 500 comments of the 3,000.
-        _gh.Fake.GraphQlRateLimit = 240;
+        // 120 points an hour, half for us: 5 points a cycle = 500 comments of the 3,000 (1 point per 100).
+        _gh.Fake.GraphQlRateLimit = 120;
         var (_, poller) = await SeedAsync(3_000, 0.5);
         var young = await _db.ScalarAsync<long>($"select count(*) from review_comments where created_at > '{Start.AddDays(-1):O}'");
         Assert.InRange(young, 100, 400);
@@ -120,15 +120,15 @@ public sealed class BudgetSchedulerTests : IAsyncLifetime
 
         // Every young comment, every cycle: none under a day old was left out.
         Assert.True(youngPolls.All(n => n == 0), $"young left out: {string.Join(",", youngPolls)}; selected {string.Join(",", selectedCounts)}");
-        // Never above the share: 120 points in any hour (12 consecutive cycles).
-        for (var h = 0; h + 12 <= spent.Count; h++) Assert.True(spent.Skip(h).Take(12).Sum() <= 120, $"hour from cycle {h}: {spent.Skip(h).Take(12).Sum()}");
+        // Never above the share: 60 points in any hour (12 consecutive cycles).
+        for (var h = 0; h + 12 <= spent.Count; h++) Assert.True(spent.Skip(h).Take(12).Sum() <= 60, $"hour from cycle {h}: {spent.Skip(h).Take(12).Sum()}");
         // The older ones stretch but come round: every comment was polled within the two hours.
         Assert.Equal(0L, await _db.ScalarAsync<long>($"""
             select count(*) from review_comments c join tasks t on t.id = c.task_id
             where c.polled_at is null and t.created_at > '{_gh.Time.GetUtcNow().AddDays(-14):O}'
             """));
         var limited = Assert.Single(await new PollConditions(_db.DataSource, _gh.Time).OpenAsync(Ct), c => c.Kind == ConditionKind.BudgetLimited);
-        Assert.Matches(@"^10 points this cycle poll 500 of \d{4} comments; expected worst lag 5 min under a day old", limited.Detail);
+        Assert.Matches(@"^5 points this cycle poll 500 of \d{4} comments; expected worst lag 5 min under a day old", limited.Detail);
     }
 
     [Fact]

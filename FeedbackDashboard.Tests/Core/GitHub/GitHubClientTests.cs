@@ -110,19 +110,25 @@ public sealed class GitHubClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Graphql_follows_page_info_past_100_reactions_of_one_kind()
+    public async Task Graphql_follows_page_info_past_100_reactions_and_keeps_only_thumbs()
     {
         Fake.AddComment(Repo, CommentKind.Inline, 20);
-        for (var u = 1; u <= 230; u++) Fake.React(CommentKind.Inline, 20, u, "+1");
+        for (var u = 1; u <= 150; u++) Fake.React(CommentKind.Inline, 20, u, "+1");
+        for (var u = 1; u <= 40; u++) Fake.React(CommentKind.Inline, 20, u, u % 2 == 0 ? "heart" : "rocket");
         Fake.React(CommentKind.Inline, 20, 1, "-1");
+        for (var u = 151; u <= 180; u++) Fake.React(CommentKind.Inline, 20, u, "+1");
 
         var results = await _gh.Client.GetReactionsGraphQlAsync(new GitHubSession(), Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 20)], Ct);
 
         var r = results.Single().Value.Result;
         Assert.Equal(FetchOutcome.Known, r.Outcome);
-        Assert.Equal(230, r.Reactions.Count(x => x.Content == "+1"));
+        Assert.Equal(180, r.Reactions.Count(x => x.Content == "+1"));
+        Assert.Equal(180, r.Reactions.Where(x => x.Content == "+1").Select(x => x.UserId).Distinct().Count());
         Assert.Equal(1, r.Reactions.Count(x => x.Content == "-1"));
-        Assert.Equal(3, Fake.Count("graphql")); // the batch, then pages 2 and 3 of 👍
+        Assert.Equal(181, r.Reactions.Count); // ❤️ and 🚀 are read and dropped
+        // 221 reactions of every kind: the batch (1 point per 100 comments), then pages 2 and 3 of the one connection.
+        Assert.Equal(3, Fake.Count("graphql"));
+        Assert.Equal(["nodes", "reactions_page", "reactions_page"], Fake.Requests.Where(x => x.Route == "graphql").Select(x => x.Operation));
     }
 
     [Fact]
