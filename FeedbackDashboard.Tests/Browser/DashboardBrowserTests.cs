@@ -167,6 +167,17 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await Assertions.Expect(home.GetByTestId("role-row")).ToHaveCountAsync(3);
         await Assertions.Expect(home.GetByTestId("disputed")).ToContainTextAsync("Possible null dereference");
         await ShotAsync(home, "overview-signals");
+
+        // Runs: "👎 not addressed" keeps the runs whose 👎 comment is neither outdated nor resolved by a person.
+        Assert.Equal(1L, await _db.ScalarAsync<long>("""
+            select count(distinct task_id) from review_comments
+            where down > 0 and not review_comments_is_addressed(outdated, resolved, resolved_by_bot)
+            """));
+        var runs = await OpenAsync("/runs");
+        await Assertions.Expect(runs.GetByTestId("run-link")).ToHaveCountAsync(4);
+        await runs.GetByTestId("down-not-addressed").Locator("input").CheckAsync();
+        await Assertions.Expect(runs.GetByTestId("run-link")).ToHaveCountAsync(1);
+        await ShotAsync(runs, "runs-down-not-addressed");
     }
 
     [Fact]
