@@ -29,12 +29,12 @@ public sealed class ReactionsPoller(
     public const int ReconcileBatch = 500;
     private const int ParallelInstallations = 4;
 
-    public async Task<CycleReport> RunCycleAsync(CancellationToken ct)
+    public async Task<PollReport> RunCycleAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var cycle = PollSelection.CycleNumber(now, settings.PollerInterval);
         var cycleId = await recorder.StartAsync(Jobs.Reactions, ct);
-        var report = new CycleReport();
+        var report = new PollReport();
         var session = new GitHubSession();
         using var scope = log.BeginScope(new Dictionary<string, object> { ["CycleId"] = cycleId, ["Cycle"] = cycle });
         try
@@ -65,18 +65,18 @@ public sealed class ReactionsPoller(
                     budget ? null : [.. mine[installationId]], now, report, token));
             await RecordInstallationConditionsAsync(session, held.Owned, ct);
 
-            report.Status = report.ErrorCount == 0 ? "ok" : report.CommentsChecked + report.CommentsUnchanged > 0 ? "partial" : "failed";
+            report.Settle();
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            report.Status = "cancelled";
+            report.Status = CycleStatus.Cancelled;
         }
         catch (Exception e)
         {
             // Whatever it was, the cycle did not do its work: recorded as failed with the error, never as ok.
             log.LogError(e, "Reactions cycle {CycleId} failed", cycleId);
             report.Error($"cycle failed: {e.GetType().Name}: {e.Message}");
-            report.Status = "failed";
+            report.Status = CycleStatus.Failed;
         }
         finally
         {
@@ -93,7 +93,7 @@ public sealed class ReactionsPoller(
 
     /// <summary>Polls one installation: <paramref name="tiered"/> comments, or (budget) what its budget buys, by priority.</summary>
     private async Task PollInstallationAsync(GitHubSession session, long installationId, List<PollableComment>? tiered,
-        DateTimeOffset now, CycleReport report, CancellationToken ct)
+        DateTimeOffset now, PollReport report, CancellationToken ct)
     {
         using var scope = log.BeginScope(new Dictionary<string, object> { ["InstallationId"] = installationId });
         InstallationAccess? reach = null;
@@ -216,7 +216,7 @@ public sealed class ReactionsPoller(
     /// Review threads of the installation's due pull requests: resolved, by whom, human replies, written for our
     /// inline comments in them. A pull request answered incompletely is left as it was and asked again next cycle.
     /// </summary>
-    private async Task PollThreadsAsync(GitHubSession session, long installationId, DateTimeOffset now, CycleReport report, CancellationToken ct)
+    private async Task PollThreadsAsync(GitHubSession session, long installationId, DateTimeOffset now, PollReport report, CancellationToken ct)
     {
         if (session.IsUnavailable(installationId, RateBucket.GraphQl, out _) || session.IsUnavailable(installationId, out _)) return;
         try
@@ -263,7 +263,7 @@ public sealed class ReactionsPoller(
     }
 
     private async Task<List<Polled>> FetchGraphQlAsync(GitHubSession session,
-        long installationId, PollableComment[] batch, CycleReport report, CancellationToken ct)
+        long installationId, PollableComment[] batch, PollReport report, CancellationToken ct)
     {
         var results = new List<Polled>(batch.Length);
         var withNodes = new List<PollableComment>(batch.Length);
@@ -319,7 +319,7 @@ public sealed class ReactionsPoller(
         return ReactionsResult.Fail($"node {c.NodeId} {mismatch}: not polled with it");
     }
 
-    private async Task ApplyAsync(InstallationAccess? reach, List<Polled> results, CycleReport report, CancellationToken ct)
+    private async Task ApplyAsync(InstallationAccess? reach, List<Polled> results, PollReport report, CancellationToken ct)
     {
         var known = new List<KnownReactions>();
         // Signals only of nodes GitHub answered whole: a failed or unclear node keeps its previous signals.
@@ -380,7 +380,7 @@ public sealed class ReactionsPoller(
     /// <summary>One comment's answer this cycle: its reactions, and its signals when its node was answered whole.</summary>
     private sealed record Polled(PollableComment Comment, ReactionsResult Result, CommentSignals? Signals = null, CommentText? Text = null);
 
-    private static void Add(CycleReport report, int failed)
+    private static void Add(PollReport report, int failed)
     {
         lock (report) report.CommentsFailed += failed;
     }

@@ -40,7 +40,7 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
 
     private sealed record Repo(long Id, string FullName, long InstallationId, int Current, string? GuardHash);
 
-    public async Task<CycleReport?> RunAsync(CancellationToken ct)
+    public async Task<RefreshReport?> RunAsync(CancellationToken ct)
     {
         await using var runLock = await db.OpenConnectionAsync(ct);
         await using (var take = new NpgsqlCommand("select pg_try_advisory_lock(@k)", runLock))
@@ -54,7 +54,7 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
         }
 
         var cycleId = await recorder.StartAsync(Jobs.Maintainers, ct);
-        var report = new CycleReport();
+        var report = new RefreshReport();
         var session = new GitHubSession();
         try
         {
@@ -78,17 +78,17 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
                     await SetOutcomeAsync(repo, RefreshOutcomes.Failed, e.Message, repo.GuardHash, ct);
                 }
             }
-            report.Status = report.ReposFailed == 0 ? "ok" : report.ReposOk + report.ReposSkippedEmpty + report.ReposGuarded > 0 ? "partial" : "failed";
+            report.Settle();
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            report.Status = "cancelled";
+            report.Status = CycleStatus.Cancelled;
         }
         catch (NpgsqlException e)
         {
             log.LogError(e, "Maintainers refresh {CycleId} failed", cycleId);
             report.Error($"refresh failed: {e.Message}");
-            report.Status = "failed";
+            report.Status = CycleStatus.Failed;
         }
         finally
         {
@@ -100,7 +100,7 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
     }
 
     private async Task RefreshRepoAsync(GitHubSession session, Repo repo,
-        Dictionary<string, Task<IReadOnlyList<GitHubUser>>> orgMembers, CycleReport report, CancellationToken ct)
+        Dictionary<string, Task<IReadOnlyList<GitHubUser>>> orgMembers, RefreshReport report, CancellationToken ct)
     {
         // 1. Fetch every page of every list; any failure (caught by the caller) leaves the repository exactly as it was.
         var owner = await github.GetRepoOwnerAsync(session, repo.InstallationId, repo.FullName, ct);

@@ -10,30 +10,21 @@ public static class Jobs
     public const string Maintainers = "maintainers";
 }
 
-/// <summary>What one job run did; written to poll_cycles when it ends.</summary>
-public sealed class CycleReport
+/// <summary>How a job run ended; poll_cycles stores it in lower case (plus "running" while it runs).</summary>
+public enum CycleStatus { Ok, Partial, Failed, Cancelled }
+
+/// <summary>What one job run did; written to poll_cycles when it ends. Each job reports its own counters.</summary>
+public abstract class CycleReport
 {
     public const int MaxErrors = 50;
 
-    public string Status { get; set; } = "ok";
-    public int CommentsSelected { get; set; }
-    public int CommentsChecked { get; set; }
-    public int CommentsUnchanged { get; set; }
-    public int CommentsFailed { get; set; }
-    public int CommentsGone { get; set; }
-    public int ReactionsInserted { get; set; }
-    public int ReactionsDeleted { get; set; }
-    public int CapturesProcessed { get; set; }
-    public int ReposOk { get; set; }
-    public int ReposFailed { get; set; }
-    public int ReposSkippedEmpty { get; set; }
-    public int ReposGuarded { get; set; }
-    public int RowsChanged { get; set; }
-    public int InstallationsSkipped { get; set; }
-    /// <summary>Comments of repositories the installation no longer reaches: paused, not failed.</summary>
-    public int CommentsPaused { get; set; }
-    /// <summary>Reactions by bots and deleted accounts, which are not feedback and are stored by neither strategy.</summary>
-    public int SkippedNonHuman { get; set; }
+    public CycleStatus Status { get; set; } = CycleStatus.Ok;
+
+    /// <summary>The job's counters as poll_cycles columns (each job leaves the other's at their default).</summary>
+    public abstract IEnumerable<(string Column, int Value)> Counters();
+
+    /// <summary>Adds the run's counters to the job's metrics.</summary>
+    public abstract void RecordMetrics();
 
     private readonly List<string> _errors = [];
     private int _moreErrors;
@@ -50,6 +41,74 @@ public sealed class CycleReport
             if (_errors.Count < MaxErrors) _errors.Add(message);
             else _moreErrors++;
         }
+    }
+
+    /// <summary>ok when nothing failed, partial when some work still succeeded, else failed.</summary>
+    protected CycleStatus Settle(bool anyFailed, bool anySucceeded) =>
+        Status = !anyFailed ? CycleStatus.Ok : anySucceeded ? CycleStatus.Partial : CycleStatus.Failed;
+}
+
+/// <summary>A reactions poll cycle (and the review captures it processed).</summary>
+public sealed class PollReport : CycleReport
+{
+    public int CommentsSelected { get; set; }
+    public int CommentsChecked { get; set; }
+    public int CommentsUnchanged { get; set; }
+    public int CommentsFailed { get; set; }
+    public int CommentsGone { get; set; }
+    public int ReactionsInserted { get; set; }
+    public int ReactionsDeleted { get; set; }
+    public int CapturesProcessed { get; set; }
+    public int InstallationsSkipped { get; set; }
+    /// <summary>Comments of repositories the installation no longer reaches: paused, not failed.</summary>
+    public int CommentsPaused { get; set; }
+    /// <summary>Reactions by bots and deleted accounts, which are not feedback and are stored by neither strategy.</summary>
+    public int SkippedNonHuman { get; set; }
+
+    public CycleStatus Settle() => Settle(ErrorCount > 0, CommentsChecked + CommentsUnchanged > 0);
+
+    public override IEnumerable<(string Column, int Value)> Counters() =>
+    [
+        ("comments_selected", CommentsSelected), ("comments_checked", CommentsChecked), ("comments_unchanged", CommentsUnchanged),
+        ("comments_failed", CommentsFailed), ("comments_gone", CommentsGone), ("reactions_inserted", ReactionsInserted),
+        ("reactions_deleted", ReactionsDeleted), ("captures_processed", CapturesProcessed), ("skipped_non_human", SkippedNonHuman),
+    ];
+
+    public override void RecordMetrics()
+    {
+        Telemetry.CommentsChecked.Add(CommentsChecked, new KeyValuePair<string, object?>("outcome", "known"));
+        Telemetry.CommentsChecked.Add(CommentsUnchanged, new KeyValuePair<string, object?>("outcome", "unchanged"));
+        Telemetry.CommentsChecked.Add(CommentsFailed, new KeyValuePair<string, object?>("outcome", "failed"));
+        Telemetry.CommentsChecked.Add(CommentsGone, new KeyValuePair<string, object?>("outcome", "gone"));
+        Telemetry.ReactionsInserted.Add(ReactionsInserted);
+        Telemetry.ReactionsDeleted.Add(ReactionsDeleted);
+    }
+}
+
+/// <summary>A maintainers refresh.</summary>
+public sealed class RefreshReport : CycleReport
+{
+    public int ReposOk { get; set; }
+    public int ReposFailed { get; set; }
+    public int ReposSkippedEmpty { get; set; }
+    public int ReposGuarded { get; set; }
+    public int RowsChanged { get; set; }
+
+    /// <summary>A guarded repository is reported as an error but is not a failure.</summary>
+    public CycleStatus Settle() => Settle(ReposFailed > 0, ReposOk + ReposSkippedEmpty + ReposGuarded > 0);
+
+    public override IEnumerable<(string Column, int Value)> Counters() =>
+    [
+        ("repos_ok", ReposOk), ("repos_failed", ReposFailed), ("repos_skipped_empty", ReposSkippedEmpty),
+        ("repos_guarded", ReposGuarded), ("rows_changed", RowsChanged),
+    ];
+
+    public override void RecordMetrics()
+    {
+        Telemetry.MaintainersRefreshes.Add(ReposOk, new KeyValuePair<string, object?>("outcome", "ok"));
+        Telemetry.MaintainersRefreshes.Add(ReposFailed, new KeyValuePair<string, object?>("outcome", "failed"));
+        Telemetry.MaintainersRefreshes.Add(ReposSkippedEmpty, new KeyValuePair<string, object?>("outcome", "skipped_empty"));
+        Telemetry.MaintainersRefreshes.Add(ReposGuarded, new KeyValuePair<string, object?>("outcome", "guarded"));
     }
 }
 
@@ -73,16 +132,7 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
             if (_running.Remove(id, out var run))
                 Telemetry.CycleDuration.Record((time.GetUtcNow() - run.Started).TotalSeconds, new KeyValuePair<string, object?>("job", run.Job));
         }
-        Telemetry.CommentsChecked.Add(report.CommentsChecked, new KeyValuePair<string, object?>("outcome", "known"));
-        Telemetry.CommentsChecked.Add(report.CommentsUnchanged, new KeyValuePair<string, object?>("outcome", "unchanged"));
-        Telemetry.CommentsChecked.Add(report.CommentsFailed, new KeyValuePair<string, object?>("outcome", "failed"));
-        Telemetry.CommentsChecked.Add(report.CommentsGone, new KeyValuePair<string, object?>("outcome", "gone"));
-        Telemetry.ReactionsInserted.Add(report.ReactionsInserted);
-        Telemetry.ReactionsDeleted.Add(report.ReactionsDeleted);
-        Telemetry.MaintainersRefreshes.Add(report.ReposOk, new KeyValuePair<string, object?>("outcome", "ok"));
-        Telemetry.MaintainersRefreshes.Add(report.ReposFailed, new KeyValuePair<string, object?>("outcome", "failed"));
-        Telemetry.MaintainersRefreshes.Add(report.ReposSkippedEmpty, new KeyValuePair<string, object?>("outcome", "skipped_empty"));
-        Telemetry.MaintainersRefreshes.Add(report.ReposGuarded, new KeyValuePair<string, object?>("outcome", "guarded"));
+        report.RecordMetrics();
     }
 
     /// <summary>{installation: {core|graphql: {limit, remaining, reset_at}}}, as GitHub last reported them.</summary>
@@ -108,37 +158,23 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
     public async Task FinishAsync(long id, CycleReport report, GitHubSession session)
     {
         RecordMetrics(id, report);
-        await using var cmd = db.CreateCommand("""
+        var counters = report.Counters().ToList();
+        // Column names come from the report types above, never from input.
+        await using var cmd = db.CreateCommand($"""
             update poll_cycles set finished_at = @now, status = @status,
-                comments_selected = @selected, comments_checked = @checked, comments_unchanged = @unchanged,
-                comments_failed = @failed, comments_gone = @gone, reactions_inserted = @inserted, reactions_deleted = @deleted,
-                captures_processed = @captures, repos_ok = @repos_ok, repos_failed = @repos_failed,
-                repos_skipped_empty = @repos_empty, repos_guarded = @repos_guarded, rows_changed = @rows_changed,
+                {string.Join(", ", counters.Select(c => $"{c.Column} = @{c.Column}"))},
                 requests_made = @requests, not_modified = @not_modified,
-                points_core = @points_core, points_graphql = @points_graphql, skipped_non_human = @skipped,
+                points_core = @points_core, points_graphql = @points_graphql,
                 rate_limits = @rate::jsonb, errors = @errors::jsonb
             where id = @id
             """);
         cmd.Parameters.AddWithValue("now", time.GetUtcNow());
-        cmd.Parameters.AddWithValue("status", report.Status);
-        cmd.Parameters.AddWithValue("selected", report.CommentsSelected);
-        cmd.Parameters.AddWithValue("checked", report.CommentsChecked);
-        cmd.Parameters.AddWithValue("unchanged", report.CommentsUnchanged);
-        cmd.Parameters.AddWithValue("failed", report.CommentsFailed);
-        cmd.Parameters.AddWithValue("gone", report.CommentsGone);
-        cmd.Parameters.AddWithValue("inserted", report.ReactionsInserted);
-        cmd.Parameters.AddWithValue("deleted", report.ReactionsDeleted);
-        cmd.Parameters.AddWithValue("captures", report.CapturesProcessed);
-        cmd.Parameters.AddWithValue("repos_ok", report.ReposOk);
-        cmd.Parameters.AddWithValue("repos_failed", report.ReposFailed);
-        cmd.Parameters.AddWithValue("repos_empty", report.ReposSkippedEmpty);
-        cmd.Parameters.AddWithValue("repos_guarded", report.ReposGuarded);
-        cmd.Parameters.AddWithValue("rows_changed", report.RowsChanged);
+        cmd.Parameters.AddWithValue("status", report.Status.ToString().ToLowerInvariant());
+        foreach (var (column, value) in counters) cmd.Parameters.AddWithValue(column, value);
         cmd.Parameters.AddWithValue("requests", session.Requests);
         cmd.Parameters.AddWithValue("not_modified", session.NotModified);
         cmd.Parameters.AddWithValue("points_core", session.CorePoints);
         cmd.Parameters.AddWithValue("points_graphql", session.GraphQlPoints);
-        cmd.Parameters.AddWithValue("skipped", report.SkippedNonHuman);
         cmd.Parameters.AddWithValue("rate", JsonSerializer.Serialize(RateLimitsJson(session)));
         cmd.Parameters.AddWithValue("errors", JsonSerializer.Serialize(report.Errors));
         cmd.Parameters.AddWithValue("id", id);

@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Polling;
 using System.Diagnostics;
 using System.Text.Json.Serialization;
 using FeedbackDashboard.Core;
@@ -113,7 +114,7 @@ public sealed class FreshnessBenchmark
 
             var before = gh.Fake.GraphQlPoints;
             var report = await poller.RunCycleAsync(Ct);
-            Assert.NotEqual("failed", report.Status);
+            Assert.NotEqual(CycleStatus.Failed, report.Status);
             pointsByHour[(int)((now - Start).TotalHours)] += gh.Fake.GraphQlPoints - before;
 
             await using var cmd = db.DataSource.CreateCommand("select github_comment_id, created_at from review_comments where polled_at = @now");

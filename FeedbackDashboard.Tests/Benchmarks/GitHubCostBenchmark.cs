@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Polling;
 using System.Diagnostics;
 using System.Text.Json.Serialization;
 using FeedbackDashboard.Core;
@@ -126,7 +127,7 @@ public sealed class GitHubCostBenchmark
             gh.FakeTime.Advance(TimeSpan.FromSeconds(300));
             scenario.Churn(Math.Max(1, n / 200));
             var report = await PollerHarness.Poller(db, gh, PollerHarness.Settings(strategy)).RunCycleAsync(Ct);
-            Assert.NotEqual("failed", report.Status);
+            Assert.NotEqual(CycleStatus.Failed, report.Status);
         }
         var log = gh.Fake.Requests;
         var reactions = log.Where(r => r.Route == "reactions").ToList();
@@ -146,7 +147,7 @@ public sealed class GitHubCostBenchmark
         var clock = Stopwatch.StartNew();
         var report = await PollerHarness.Poller(db, gh, PollerHarness.Settings(strategy)).RunCycleAsync(Ct);
         clock.Stop();
-        Assert.NotEqual("failed", report.Status);
+        Assert.NotEqual(CycleStatus.Failed, report.Status);
         var requests = gh.Fake.Requests.Count(r => r.Route != "token");
         return new Measured(requests, gh.Fake.Points - points, clock.Elapsed.TotalSeconds);
     }

@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Polling;
 using Microsoft.Extensions.Time.Testing;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
@@ -94,7 +95,7 @@ public sealed class ChurnFidelityTests : IAsyncLifetime
             var now = gh.Time.GetUtcNow();
             var cycle = PollSelection.CycleNumber(now, Interval);
             var report = await poller.RunCycleAsync(ct);
-            Assert.Equal("ok", report.Status);
+            Assert.Equal(CycleStatus.Ok, report.Status);
 
             // Every comment polled this cycle must now match GitHub exactly.
             var polledNow = await PolledAtAsync(db, now);

@@ -45,7 +45,7 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
         return task;
     }
 
-    private async Task<CycleReport> CycleAsync(PollerStrategy strategy = PollerStrategy.GraphQl)
+    private async Task<PollReport> CycleAsync(PollerStrategy strategy = PollerStrategy.GraphQl)
     {
         var report = await PollerHarness.Poller(_db, _gh, PollerHarness.Settings(strategy)).RunCycleAsync(Ct);
         _gh.FakeTime.Advance(TimeSpan.FromSeconds(300));
@@ -60,7 +60,7 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
         await RunAsync(Repo, (CommentKind.Inline, 1), (CommentKind.Reply, 2));
         Fake.React(CommentKind.Inline, 1, 10, "+1", "ann");
         Fake.React(CommentKind.Reply, 2, 11, "+1", "bob");
-        Assert.Equal("ok", (await CycleAsync()).Status);
+        Assert.Equal(CycleStatus.Ok, (await CycleAsync()).Status);
         Assert.Equal(2, (await _db.FeedbackAsync()).Count);
         Fake.Unreact(CommentKind.Inline, 1, 10, "+1");
         Fake.Unreact(CommentKind.Reply, 2, 11, "+1");
@@ -106,7 +106,7 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
         Assert.Equal(2, (await _db.FeedbackAsync()).Count); // the un-reacts are not applied on an unclear answer
         Assert.Equal(0L, await RetiredAsync());
         Assert.Equal(2, report.CommentsFailed);
-        Assert.Equal("failed", report.Status);
+        Assert.Equal(CycleStatus.Failed, report.Status);
         Assert.Equal("failed", await _db.ScalarAsync<string>("select status from poll_cycles order by id desc limit 1"));
 
         Fake.MutateGraphQl = null;
@@ -263,7 +263,7 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
         Assert.Equal(["inline/1/10/ann/+1", "reply/2/11/bob/-1"], byGraphQl);
         Assert.Equal(byGraphQl, byRest);
         Assert.Equal((4, 4), (graphql.SkippedNonHuman, rest.SkippedNonHuman));
-        Assert.Equal("ok", rest.Status);
+        Assert.Equal(CycleStatus.Ok, rest.Status);
         Assert.Equal(4, await _db.ScalarAsync<int>("select skipped_non_human from poll_cycles order by id desc limit 1"));
     }
 
@@ -322,7 +322,7 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
         try
         {
             var report = await CycleAsync();
-            Assert.Equal("failed", report.Status);
+            Assert.Equal(CycleStatus.Failed, report.Status);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Tests.Infrastructure;
@@ -39,7 +40,7 @@ public sealed class WebhookPollOrderTests : IAsyncLifetime
 
     private async Task CycleAsync()
     {
-        Assert.Equal("ok", (await PollerHarness.Poller(_db, _gh, PollerHarness.Settings()).RunCycleAsync(Ct)).Status);
+        Assert.Equal(CycleStatus.Ok, (await PollerHarness.Poller(_db, _gh, PollerHarness.Settings()).RunCycleAsync(Ct)).Status);
         _gh.FakeTime.Advance(TimeSpan.FromSeconds(300));
     }
 

@@ -110,7 +110,7 @@ public sealed class BudgetSchedulerTests : IAsyncLifetime
             var before = _gh.Fake.GraphQlPoints;
             var now = _gh.Time.GetUtcNow();
             var report = await poller.RunCycleAsync(Ct);
-            Assert.Equal("ok", report.Status);
+            Assert.Equal(CycleStatus.Ok, report.Status);
             spent.Add(_gh.Fake.GraphQlPoints - before);
             selectedCounts.Add(report.CommentsSelected);
             youngPolls.Add(await _db.ScalarAsync<long>(

@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
@@ -41,7 +42,7 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
         return task;
     }
 
-    private async Task<FeedbackDashboard.Core.Polling.CycleReport> CycleAsync(PollerStrategy strategy = PollerStrategy.GraphQl)
+    private async Task<FeedbackDashboard.Core.Polling.PollReport> CycleAsync(PollerStrategy strategy = PollerStrategy.GraphQl)
     {
         var report = await PollerHarness.Poller(_db, _gh, PollerHarness.Settings(strategy)).RunCycleAsync(Ct);
         _gh.FakeTime.Advance(TimeSpan.FromSeconds(300)); // the next call is the next cycle
@@ -60,7 +61,7 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
         Fake.ReactOther(CommentKind.Reply, 2, 12, "heart");
 
         var first = await CycleAsync(strategy);
-        Assert.Equal("ok", first.Status);
+        Assert.Equal(CycleStatus.Ok, first.Status);
         Assert.Equal(2, first.CommentsChecked);
         Assert.Equal(3, first.ReactionsInserted);
         Assert.Equal(["inline/1/10/ann/+1", "inline/1/11/bob/-1", "reply/2/10/ann/+1"], await _db.FeedbackAsync());
@@ -121,7 +122,7 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
         Assert.Contains("inline/4/10/user10/+1", await _db.FeedbackAsync());
         Assert.True(report.CommentsFailed >= 1);
         Assert.NotEmpty(report.Errors);
-        Assert.Equal(report.CommentsChecked > 0 ? "partial" : "failed", report.Status);
+        Assert.Equal(report.CommentsChecked > 0 ? CycleStatus.Partial : CycleStatus.Failed, report.Status);
         var errors = await _db.ScalarAsync<string>("select errors::text from poll_cycles order by id desc limit 1");
         Assert.Contains("inline comment", errors);
     }
@@ -173,7 +174,7 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
 
         Assert.Equal(["inline/9/10/user10/+1"], await _db.FeedbackAsync());
         Assert.Equal(3, report.CommentsFailed);
-        Assert.Equal("partial", report.Status);
+        Assert.Equal(CycleStatus.Partial, report.Status);
         Assert.Single(report.Errors, e => e.StartsWith("installation 66:"));
         Assert.Equal(1, Fake.Requests.Count(r => r.Route == "token" && r.Path.Contains("/66/")));
     }
@@ -261,7 +262,7 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
         await cts.CancelAsync();
         var report = await run;
 
-        Assert.Equal("cancelled", report.Status);
+        Assert.Equal(CycleStatus.Cancelled, report.Status);
         var kept = await _db.ScalarAsync<long>("select count(*) from review_feedback");
         Assert.True(kept is >= ReactionsPoller.ReconcileBatch and < 1200, $"kept {kept}");
         Assert.Equal("cancelled", await _db.ScalarAsync<string>("select status from poll_cycles order by id desc limit 1"));

@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Polling;
 using System.Text.Json.Nodes;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Feedback;
@@ -46,7 +47,7 @@ public sealed class SignalsPollerTests : IAsyncLifetime
         return task;
     }
 
-    private async Task<FeedbackDashboard.Core.Polling.CycleReport> CycleAsync(PollerStrategy strategy = PollerStrategy.GraphQl,
+    private async Task<FeedbackDashboard.Core.Polling.PollReport> CycleAsync(PollerStrategy strategy = PollerStrategy.GraphQl,
         TimeSpan? advance = null)
     {
         var report = await PollerHarness.Poller(_db, _gh, PollerHarness.Settings(strategy)).RunCycleAsync(Ct);
@@ -238,7 +239,7 @@ public sealed class SignalsPollerTests : IAsyncLifetime
         // The old run's threads are not due again within the hour.
         Assert.EndsWith("| false - false 0", await SignalsAsync("inline", 1));
         Assert.Equal(Fake.GraphQlPoints - points, await _db.ScalarAsync<int>("select points_graphql from poll_cycles order by id desc limit 1"));
-        Assert.Equal("ok", report.Status);
+        Assert.Equal(CycleStatus.Ok, report.Status);
 
         _gh.FakeTime.Advance(TimeSpan.FromHours(1));
         points = Fake.GraphQlPoints;

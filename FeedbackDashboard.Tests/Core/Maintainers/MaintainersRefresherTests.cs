@@ -97,7 +97,7 @@ public sealed class MaintainersRefresherTests : IAsyncLifetime
 
         Assert.Equal(1, report!.ReposFailed);
         Assert.Equal(1, report.ReposOk);
-        Assert.Equal("partial", report.Status);
+        Assert.Equal(CycleStatus.Partial, report.Status);
         Assert.Equal(["5:old:MEMBER"], await RowsAsync("acme/broken"));
         Assert.Equal(DateTime.Parse("2026-01-01T00:00:00Z").ToUniversalTime(),
             await _db.ScalarAsync<DateTime>("select refreshed_at from maintainers where repo_full_name = 'acme/broken'"));
@@ -171,7 +171,7 @@ public sealed class MaintainersRefresherTests : IAsyncLifetime
 
         Assert.Equal(0, Fake.Count("repo"));
         Assert.Equal(1, report!.ReposFailed);
-        Assert.Equal("failed", report.Status);
+        Assert.Equal(CycleStatus.Failed, report.Status);
     }
 
     [Theory]
@@ -193,7 +193,7 @@ public sealed class MaintainersRefresherTests : IAsyncLifetime
 
         Assert.Equal(1, report!.ReposFailed);
         Assert.Equal(1, report.ReposOk);
-        Assert.Equal("partial", report.Status);
+        Assert.Equal(CycleStatus.Partial, report.Status);
         Assert.Equal(["5:old:COLLABORATOR"], await RowsAsync("acme/bad"));
         Assert.Equal("failed", await _db.ScalarAsync<string>("select maintainers_outcome from repositories where full_name = 'acme/bad'"));
         Assert.Contains("acme/bad", Assert.Single(report.Errors));
@@ -213,7 +213,7 @@ public sealed class MaintainersRefresherTests : IAsyncLifetime
         var report = await Refresher().RunAsync(Ct);
 
         Assert.Equal(2, report!.ReposFailed);
-        Assert.Equal("failed", report.Status);
+        Assert.Equal(CycleStatus.Failed, report.Status);
         Assert.Equal(1, Fake.Count("repo")); // the second repository was refused without asking GitHub
         Assert.All(report.Errors, e => Assert.Contains("rate limited (core)", e));
     }
