@@ -58,7 +58,7 @@ internal static class Cli
 
     private static string LocalUrl(IConfiguration config)
     {
-        var first = (config["ASPNETCORE_URLS"] ?? "http://127.0.0.1:5000").Split(';')[0];
+        var first = (config["ASPNETCORE_URLS"] ?? Hosting.DefaultUrl).Split(';')[0];
         return first.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1").Replace("://0.0.0.0", "://127.0.0.1");
     }
 

@@ -218,12 +218,12 @@ public static class DashboardAuth
         if (urls is not null) return urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).All(IsLoopbackUrl);
         string[] portKeys = ["http_ports", "https_ports", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_HTTP_PORTS", "DOTNET_HTTPS_PORTS"];
         if (portKeys.Any(k => !string.IsNullOrWhiteSpace(config[k]))) return false;
-        return true; // Hosting's default: http://127.0.0.1:5000
+        return true; // Hosting.DefaultUrl
     }
 
     private static string? NullIfBlank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
-    /// <summary>Whether the configuration names an address at all (else Hosting listens on 127.0.0.1:5000).</summary>
+    /// <summary>Whether the configuration names an address at all (else Hosting listens on Hosting.DefaultUrl).</summary>
     internal static bool NamesAnAddress(IConfiguration config) =>
         new[] { "urls", "ASPNETCORE_URLS", "http_ports", "https_ports", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_HTTP_PORTS", "DOTNET_HTTPS_PORTS" }
             .Any(k => !string.IsNullOrWhiteSpace(config[k]))

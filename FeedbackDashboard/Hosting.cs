@@ -15,13 +15,16 @@ namespace FeedbackDashboard;
 /// <summary>All registrations of the host, so Program.cs stays a page long.</summary>
 public static class Hosting
 {
+    /// <summary>Where the app listens when the configuration names no address (loopback only: safe by default).</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5000";
+
     public static WebApplicationBuilder AddFeedbackDashboard(this WebApplicationBuilder builder)
     {
         var settings = FeedbackSettings.From(builder.Configuration);
         var connectionString = DatabaseUrl.ToConnectionString(builder.Configuration["DATABASE_URL"]);
 
         if (!DashboardAuth.NamesAnAddress(builder.Configuration))
-            builder.WebHost.UseUrls("http://127.0.0.1:5000");
+            builder.WebHost.UseUrls(DefaultUrl);
 
         // Serve library assets (MudBlazor's CSS/JS) from the build output too, not only from a publish folder:
         // ./run.sh runs the build. A published app has no manifest for this, and it does nothing there.

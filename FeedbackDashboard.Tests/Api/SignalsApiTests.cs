@@ -7,8 +7,8 @@ using FeedbackDashboard.Tests.Infrastructure;
 namespace FeedbackDashboard.Tests.Api;
 
 /// <summary>
-/// The comment's text through capture (limits as CONTRACT.md says), and its signals through the feedback API and the
-/// NDJSON export, with the names CONTRACT.md fixes.
+/// The comment's text through capture (limits as the README says), and its signals through the feedback API and the
+/// NDJSON export, with the names the README's API section gives.
 /// </summary>
 public sealed class SignalsApiTests(PostgresDatabase db) : IClassFixture<PostgresDatabase>
 {

@@ -52,7 +52,7 @@ public static class FeedbackApi
             writer.WriteString("reactor_association", row.ReactorAssociation);
             writer.WriteString("content", row.Content);
             writer.WriteString("reacted_at", row.ReactedAt);
-            // The comment's signals (CONTRACT.md names): null until read, thread fields null for reply comments.
+            // The comment's signals (the names the README's API section gives): null until read, thread fields null for reply comments.
             WriteOrNull(writer, "html_url", row.HtmlUrl);
             WriteOrNull(writer, "outdated", row.Signals.Outdated);
             WriteOrNull(writer, "resolved", row.Signals.Resolved);
