@@ -26,13 +26,13 @@ public sealed class PollBudgets(NpgsqlDataSource db, PollSelection selection, Po
     /// GraphQL points the installation may still spend this cycle (budget schedule, GraphQL strategy), or null when the
     /// GraphQL bucket is not what the budget plans (tiers, or REST, whose budget is the core bucket).
     /// </summary>
-    public double? GraphQlPointsLeft(GitHubSession session, long installationId) =>
+    public double? GraphQlPointsLeft(GitHubUsage usage, long installationId) =>
         settings.PollerSchedule == PollerSchedule.Budget && Bucket == RateBucket.GraphQl && _allowed.TryGetValue(installationId, out var allowed)
-            ? allowed - session.PointsOf(installationId, RateBucket.GraphQl)
+            ? allowed - usage.PointsOf(installationId, RateBucket.GraphQl)
             : null;
     private double PointsPerComment => Bucket == RateBucket.GraphQl ? PollScheduling.GraphQlPointsPerComment : PollScheduling.RestPointsPerComment;
 
-    public async Task<List<PollableComment>> SelectAsync(GitHubSession session, GitHubClient github, long installationId, DateTimeOffset now,
+    public async Task<List<PollableComment>> SelectAsync(GitHubUsage usage, GitHubClient github, long installationId, DateTimeOffset now,
         CancellationToken ct)
     {
         var counts = await selection.CountAsync(installationId, now, settings.PollerWindowDays, ct);
@@ -42,7 +42,7 @@ public sealed class PollBudgets(NpgsqlDataSource db, PollSelection selection, Po
             // Never read: ask GitHub (free) rather than assume 5,000 and overspend a smaller limit in the first cycle.
             try
             {
-                if ((await github.GetRateLimitsAsync(session, installationId, ct)).TryGetValue(Bucket, out var state))
+                if ((await github.GetRateLimitsAsync(usage, installationId, ct)).TryGetValue(Bucket, out var state))
                     reading = new Reading(state.Limit, state.Remaining, state.ResetAt, reading?.Credit ?? 0);
             }
             catch (GitHubRequestException)
@@ -77,11 +77,11 @@ public sealed class PollBudgets(NpgsqlDataSource db, PollSelection selection, Po
     private static string Seconds(double s) => double.IsInfinity(s) ? "unbounded" : s < 120 ? $"{s:0} s" : $"{s / 60:0} min";
 
     /// <summary>Keeps GitHub's latest reading of the bucket and the points this cycle spent (both strategies).</summary>
-    public async Task RecordAsync(GitHubSession session, long installationId, DateTimeOffset now, CancellationToken ct)
+    public async Task RecordAsync(GitHubUsage usage, long installationId, DateTimeOffset now, CancellationToken ct)
     {
         var bucket = Bucket;
         await using var batch = db.CreateBatch();
-        if (session.RateLimits.TryGetValue((installationId, bucket), out var state) && state.Limit > 0)
+        if (usage.RateLimits.TryGetValue((installationId, bucket), out var state) && state.Limit > 0)
         {
             var save = new NpgsqlBatchCommand("""
                 insert into installation_budgets (installation_id, bucket, rate_limit, remaining, reset_at, read_at)
@@ -103,11 +103,11 @@ public sealed class PollBudgets(NpgsqlDataSource db, PollSelection selection, Po
             """);
         var spent = new NpgsqlBatchCommand("update installation_budgets set credit = credit - @points where installation_id = @inst");
         spent.Parameters.AddWithValue("inst", installationId);
-        spent.Parameters.AddWithValue("points", session.PointsOf(installationId, bucket));
+        spent.Parameters.AddWithValue("points", usage.PointsOf(installationId, bucket));
         batch.BatchCommands.Add(spent);
         spend.Parameters.AddWithValue("inst", installationId);
         spend.Parameters.AddWithValue("now", now);
-        spend.Parameters.AddWithValue("points", session.PointsOf(installationId, bucket));
+        spend.Parameters.AddWithValue("points", usage.PointsOf(installationId, bucket));
         batch.BatchCommands.Add(spend);
         var prune = new NpgsqlBatchCommand("delete from installation_spend where installation_id = @inst and cycle_at < @now - interval '1 day'");
         prune.Parameters.AddWithValue("inst", installationId);

@@ -35,7 +35,7 @@ public sealed class ReactionsPoller(
         var cycle = PollSelection.CycleNumber(now, settings.PollerInterval);
         var cycleId = await recorder.StartAsync(Jobs.Reactions, ct);
         var report = new PollReport();
-        var session = new GitHubSession();
+        var usage = new GitHubUsage();
         using var scope = log.BeginScope(new Dictionary<string, object> { ["CycleId"] = cycleId, ["Cycle"] = cycle });
         try
         {
@@ -51,7 +51,7 @@ public sealed class ReactionsPoller(
             if (report.InstallationsSkipped > 0)
                 log.LogInformation("{Skipped} installation(s) held by another poller this cycle", report.InstallationsSkipped);
 
-            var captureOutcome = await captures.ProcessPendingAsync(session, held.Owned.Contains, ct);
+            var captureOutcome = await captures.ProcessPendingAsync(usage, held.Owned.Contains, ct);
             report.CapturesProcessed = captureOutcome.Processed;
             foreach (var e in captureOutcome.Errors) report.Error(e);
 
@@ -61,9 +61,9 @@ public sealed class ReactionsPoller(
             if (budget) await selection.ParkOutOfWindowAsync(now, settings.PollerWindowDays, ct);
 
             await Parallel.ForEachAsync(held.Owned, new ParallelOptions { MaxDegreeOfParallelism = ParallelInstallations, CancellationToken = ct },
-                async (installationId, token) => await PollInstallationAsync(session, installationId,
+                async (installationId, token) => await PollInstallationAsync(usage, installationId,
                     budget ? null : [.. mine[installationId]], now, report, token));
-            await RecordInstallationConditionsAsync(session, held.Owned, ct);
+            await RecordInstallationConditionsAsync(usage, held.Owned, ct);
 
             report.Settle();
         }
@@ -80,32 +80,32 @@ public sealed class ReactionsPoller(
         }
         finally
         {
-            await recorder.FinishAsync(cycleId, report, session);
+            await recorder.FinishAsync(cycleId, report, usage);
         }
         log.LogInformation(
             "Reactions cycle {CycleId} {Status}: {Selected} selected, {Checked} checked, {Unchanged} unchanged, {Failed} failed, {Gone} gone, +{Inserted} -{Deleted}, {Requests} requests",
             cycleId, report.Status, report.CommentsSelected, report.CommentsChecked, report.CommentsUnchanged, report.CommentsFailed,
-            report.CommentsGone, report.ReactionsInserted, report.ReactionsDeleted, session.Requests);
+            report.CommentsGone, report.ReactionsInserted, report.ReactionsDeleted, usage.Requests);
         return report;
     }
 
     private RateBucket Bucket => settings.PollerStrategy == PollerStrategy.GraphQl ? RateBucket.GraphQl : RateBucket.Core;
 
     /// <summary>Polls one installation: <paramref name="tiered"/> comments, or (budget) what its budget buys, by priority.</summary>
-    private async Task PollInstallationAsync(GitHubSession session, long installationId, List<PollableComment>? tiered,
+    private async Task PollInstallationAsync(GitHubUsage usage, long installationId, List<PollableComment>? tiered,
         DateTimeOffset now, PollReport report, CancellationToken ct)
     {
         using var scope = log.BeginScope(new Dictionary<string, object> { ["InstallationId"] = installationId });
         InstallationAccess? reach = null;
         try
         {
-            reach = await access.RefreshAsync(session, installationId, ct);
+            reach = await access.RefreshAsync(usage, installationId, ct);
         }
         catch (InstallationUnavailableException e)
         {
             log.LogWarning("Installation {InstallationId}: repositories not read: {Reason}", installationId, e.Message);
         }
-        var comments = tiered ?? await budgets.SelectAsync(session, github, installationId, now, ct);
+        var comments = tiered ?? await budgets.SelectAsync(usage, github, installationId, now, ct);
         lock (report) report.CommentsSelected += comments.Count;
         if (reach is not null)
         {
@@ -116,7 +116,7 @@ public sealed class ReactionsPoller(
 
         foreach (var batch in comments.Chunk(ReconcileBatch))
         {
-            if (session.IsUnavailable(installationId, Bucket, out _))
+            if (usage.IsUnavailable(installationId, Bucket, out _))
             {
                 // Counted, not retried comment by comment: the installation is out for this cycle.
                 Add(report, failed: batch.Length);
@@ -125,8 +125,8 @@ public sealed class ReactionsPoller(
             try
             {
                 var results = settings.PollerStrategy == PollerStrategy.GraphQl
-                    ? await FetchGraphQlAsync(session, installationId, batch, report, ct)
-                    : await AddSignalsAsync(session, installationId, await FetchRestAsync(session, installationId, batch, ct), ct);
+                    ? await FetchGraphQlAsync(usage, installationId, batch, report, ct)
+                    : await AddSignalsAsync(usage, installationId, await FetchRestAsync(usage, installationId, batch, ct), ct);
                 await ApplyAsync(reach, results, report, ct);
                 await store.SetTextsAsync([.. results.Where(p => p is { Comment.NeedsText: true, Text: not null })
                     .Select(p => (p.Comment.Key, p.Text!.Body, p.Text.Url))], ct);
@@ -137,18 +137,18 @@ public sealed class ReactionsPoller(
                 Add(report, failed: batch.Length);
             }
         }
-        if (session.IsUnavailable(installationId, Bucket, out var why))
+        if (usage.IsUnavailable(installationId, Bucket, out var why))
             report.Error($"installation {installationId}: {why}");
         // Thread reads spend the same installation's points, before the cycle's spend is recorded: the budget sees them.
-        await PollThreadsAsync(session, installationId, now, report, ct);
-        await budgets.RecordAsync(session, installationId, now, ct);
+        await PollThreadsAsync(usage, installationId, now, report, ct);
+        await budgets.RecordAsync(usage, installationId, now, ct);
     }
 
-    private async Task<List<Polled>> FetchRestAsync(GitHubSession session,
+    private async Task<List<Polled>> FetchRestAsync(GitHubUsage usage,
         long installationId, PollableComment[] batch, CancellationToken ct)
     {
         // GitHubApi bounds the requests in flight per installation; start them all.
-        var tasks = batch.Select(async c => new Polled(c, await github.GetReactionsRestAsync(session, installationId, c.Ref, ct)));
+        var tasks = batch.Select(async c => new Polled(c, await github.GetReactionsRestAsync(usage, installationId, c.Ref, ct)));
         return [.. await Task.WhenAll(tasks)];
     }
 
@@ -157,20 +157,20 @@ public sealed class ReactionsPoller(
     /// comments that still exist. A node id missing is looked up once (as the GraphQL strategy does); a node that is
     /// not this comment, or any unclear answer, leaves the comment's signals as they were.
     /// </summary>
-    private async Task<List<Polled>> AddSignalsAsync(GitHubSession session, long installationId, List<Polled> polled, CancellationToken ct)
+    private async Task<List<Polled>> AddSignalsAsync(GitHubUsage usage, long installationId, List<Polled> polled, CancellationToken ct)
     {
-        if (session.IsUnavailable(installationId, RateBucket.GraphQl, out _)) return polled;
+        if (usage.IsUnavailable(installationId, RateBucket.GraphQl, out _)) return polled;
         var alive = polled.Where(p => p.Result.Outcome is FetchOutcome.Known or FetchOutcome.NotModified).ToList();
         var nodeIds = new List<(CommentKey, string?)>();
         var lookups = await Task.WhenAll(alive.Where(p => p.Comment.NodeId is null)
-            .Select(async p => (p, await github.GetNodeIdAsync(session, installationId, p.Comment.Ref, ct))));
+            .Select(async p => (p, await github.GetNodeIdAsync(usage, installationId, p.Comment.Ref, ct))));
         var withNodes = new Dictionary<CommentKey, string>();
         foreach (var (p, (outcome, nodeId)) in lookups)
             if (outcome == FetchOutcome.Known && nodeId is not null) { withNodes[p.Comment.Key] = nodeId; nodeIds.Add((p.Comment.Key, nodeId)); }
         foreach (var p in alive) if (p.Comment.NodeId is { } n) withNodes[p.Comment.Key] = n;
 
         var wantText = alive.Where(p => p.Comment.NeedsText && withNodes.ContainsKey(p.Comment.Key)).Select(p => withNodes[p.Comment.Key]).ToHashSet();
-        var answers = await github.GetSignalsGraphQlAsync(session, installationId, [.. withNodes.Values], ct, wantText);
+        var answers = await github.GetSignalsGraphQlAsync(usage, installationId, [.. withNodes.Values], ct, wantText);
         var result = new List<Polled>(polled.Count);
         foreach (var p in polled)
         {
@@ -216,15 +216,15 @@ public sealed class ReactionsPoller(
     /// Review threads of the installation's due pull requests: resolved, by whom, human replies, written for our
     /// inline comments in them. A pull request answered incompletely is left as it was and asked again next cycle.
     /// </summary>
-    private async Task PollThreadsAsync(GitHubSession session, long installationId, DateTimeOffset now, PollReport report, CancellationToken ct)
+    private async Task PollThreadsAsync(GitHubUsage usage, long installationId, DateTimeOffset now, PollReport report, CancellationToken ct)
     {
-        if (session.IsUnavailable(installationId, RateBucket.GraphQl, out _) || session.IsUnavailable(installationId, out _)) return;
+        if (usage.IsUnavailable(installationId, RateBucket.GraphQl, out _) || usage.IsUnavailable(installationId, out _)) return;
         try
         {
             // Under the budget schedule threads spend only what the comments left of the cycle's points: reactions
             // first, and the share holds. A pull request costs about half a point (GraphQlDocuments.Threads).
             var max = ThreadsPerCycle;
-            var left = budgets.GraphQlPointsLeft(session, installationId);
+            var left = budgets.GraphQlPointsLeft(usage, installationId);
             if (left is { } l) max = Math.Min(max, (int)Math.Floor(l / ThreadPointsPerPullRequest));
             if (max < 1) return;
             var due = await store.DueThreadsAsync(installationId, now, settings.PollerWindowDays, max, ct);
@@ -232,7 +232,7 @@ public sealed class ReactionsPoller(
             // Pages past a pull request's first 50 threads cost a point each: what the budget has left over, and never
             // more than ExtraThreadPages a cycle (a pull request with hundreds of threads is read in part).
             var extra = Math.Min(ExtraThreadPages, left is { } rest ? (int)Math.Floor(rest - due.Count * ThreadPointsPerPullRequest) : ExtraThreadPages);
-            var answers = await github.GetThreadsAsync(session, installationId, due, Math.Max(0, extra), ct);
+            var answers = await github.GetThreadsAsync(usage, installationId, due, Math.Max(0, extra), ct);
             var read = new List<string>();
             var states = new List<ThreadState>();
             foreach (var (pr, answer) in answers)
@@ -262,7 +262,7 @@ public sealed class ReactionsPoller(
         }
     }
 
-    private async Task<List<Polled>> FetchGraphQlAsync(GitHubSession session,
+    private async Task<List<Polled>> FetchGraphQlAsync(GitHubUsage usage,
         long installationId, PollableComment[] batch, PollReport report, CancellationToken ct)
     {
         var results = new List<Polled>(batch.Length);
@@ -271,7 +271,7 @@ public sealed class ReactionsPoller(
 
         // Node ids come from capture; the few missing are looked up once by REST and stored.
         var missing = batch.Where(c => c.NodeId is null).ToList();
-        var lookups = await Task.WhenAll(missing.Select(async c => (c, await github.GetNodeIdAsync(session, installationId, c.Ref, ct))));
+        var lookups = await Task.WhenAll(missing.Select(async c => (c, await github.GetNodeIdAsync(usage, installationId, c.Ref, ct))));
         foreach (var (c, (outcome, nodeId)) in lookups)
         {
             if (outcome == FetchOutcome.Known) { nodeIds.Add((c.Key, nodeId)); withNodes.Add(c with { NodeId = nodeId }); }
@@ -280,11 +280,11 @@ public sealed class ReactionsPoller(
         withNodes.AddRange(batch.Where(c => c.NodeId is not null));
 
         var wantText = withNodes.Where(c => c.NeedsText).Select(c => c.NodeId!).ToHashSet();
-        var byNode = await github.GetReactionsGraphQlAsync(session, installationId, [.. withNodes.Select(c => c.NodeId!)], ct, wantText);
+        var byNode = await github.GetReactionsGraphQlAsync(usage, installationId, [.. withNodes.Select(c => c.NodeId!)], ct, wantText);
         foreach (var c in withNodes)
         {
             var answer = byNode.TryGetValue(c.NodeId!, out var r) ? r : new NodeReactions(null, null, null, ReactionsResult.Fail("no answer for node"));
-            var verified = await VerifyAsync(session, installationId, c, answer, nodeIds, ct);
+            var verified = await VerifyAsync(usage, installationId, c, answer, nodeIds, ct);
             var whole = ReferenceEquals(verified, answer.Result) && verified.Outcome == FetchOutcome.Known;
             results.Add(new Polled(c, verified, whole ? answer.Signals : null, whole ? answer.Text : null));
         }
@@ -297,12 +297,12 @@ public sealed class ReactionsPoller(
     /// run's repository. A wrong one is forgotten, so the comment's own id is looked up again. A NOT_FOUND node is
     /// asked about by REST before anyone calls the comment deleted.
     /// </summary>
-    private async Task<ReactionsResult> VerifyAsync(GitHubSession session, long installationId, PollableComment c, NodeReactions answer,
+    private async Task<ReactionsResult> VerifyAsync(GitHubUsage usage, long installationId, PollableComment c, NodeReactions answer,
         List<(CommentKey, string?)> nodeIds, CancellationToken ct)
     {
         if (answer.Result.Outcome == FetchOutcome.Gone)
         {
-            var (outcome, actual) = await github.GetNodeIdAsync(session, installationId, c.Ref with { NodeId = null }, ct);
+            var (outcome, actual) = await github.GetNodeIdAsync(usage, installationId, c.Ref with { NodeId = null }, ct);
             if (outcome == FetchOutcome.Gone) return ReactionsResult.Gone;
             if (outcome == FetchOutcome.Known && actual != c.NodeId) nodeIds.Add((c.Key, actual));
             return ReactionsResult.Fail(outcome == FetchOutcome.Known
@@ -365,12 +365,12 @@ public sealed class ReactionsPoller(
     }
 
     /// <summary>Installation-wide conditions as this cycle saw them: a token GitHub won't mint, a rate-limited bucket.</summary>
-    private async Task RecordInstallationConditionsAsync(GitHubSession session, IEnumerable<long> owned, CancellationToken ct)
+    private async Task RecordInstallationConditionsAsync(GitHubUsage usage, IEnumerable<long> owned, CancellationToken ct)
     {
-        var limited = session.RateLimited.GroupBy(x => x.Installation).ToDictionary(g => g.Key, g => string.Join("; ", g.Select(x => x.Reason)));
+        var limited = usage.RateLimited.GroupBy(x => x.Installation).ToDictionary(g => g.Key, g => string.Join("; ", g.Select(x => x.Reason)));
         foreach (var installationId in owned)
         {
-            if (session.IsUnavailable(installationId, out var why)) await conditions.SetAsync(installationId, null, ConditionKind.TokenFailed, why, ct);
+            if (usage.IsUnavailable(installationId, out var why)) await conditions.SetAsync(installationId, null, ConditionKind.TokenFailed, why, ct);
             else await conditions.ClearAsync(installationId, null, ConditionKind.TokenFailed, ct);
             if (limited.TryGetValue(installationId, out var reason)) await conditions.SetAsync(installationId, null, ConditionKind.RateLimited, reason, ct);
             else await conditions.ClearAsync(installationId, null, ConditionKind.RateLimited, ct);

@@ -20,12 +20,12 @@ public sealed class RepositoryAccess(NpgsqlDataSource db, GitHubClient github, P
     private sealed record Registered(long Id, string FullName, long? GitHubId, bool Lost);
 
     /// <summary>Null when the list could not be read: no verdict on any repository this cycle.</summary>
-    public async Task<InstallationAccess?> RefreshAsync(GitHubSession session, long installationId, CancellationToken ct)
+    public async Task<InstallationAccess?> RefreshAsync(GitHubUsage usage, long installationId, CancellationToken ct)
     {
         IReadOnlyList<InstalledRepository> listed;
         try
         {
-            listed = await github.GetInstallationRepositoriesAsync(session, installationId, ct);
+            listed = await github.GetInstallationRepositoriesAsync(usage, installationId, ct);
         }
         catch (GitHubRequestException e)
         {

@@ -24,24 +24,24 @@ public sealed class ReviewCaptureProcessor(NpgsqlDataSource db, CaptureService c
 
     private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public async Task<CaptureOutcome> ProcessPendingAsync(GitHubSession session, Func<long, bool> ownsInstallation, CancellationToken ct)
+    public async Task<CaptureOutcome> ProcessPendingAsync(GitHubUsage usage, Func<long, bool> ownsInstallation, CancellationToken ct)
     {
         var pending = await LoadPendingAsync(ct);
         var outcome = new CaptureOutcome(0, 0, 0, 0, []);
         foreach (var p in pending.Where(p => ownsInstallation(p.InstallationId)))
         {
             ct.ThrowIfCancellationRequested();
-            outcome = await ProcessOneAsync(session, p, outcome, ct);
+            outcome = await ProcessOneAsync(usage, p, outcome, ct);
         }
         return outcome;
     }
 
-    private async Task<CaptureOutcome> ProcessOneAsync(GitHubSession session, Pending p, CaptureOutcome o, CancellationToken ct)
+    private async Task<CaptureOutcome> ProcessOneAsync(GitHubUsage usage, Pending p, CaptureOutcome o, CancellationToken ct)
     {
         IReadOnlyList<PostedReviewComment> comments;
         try
         {
-            comments = await github.GetReviewCommentsAsync(session, p.InstallationId, p.Repository, p.PrNumber, p.ReviewId, ct);
+            comments = await github.GetReviewCommentsAsync(usage, p.InstallationId, p.Repository, p.PrNumber, p.ReviewId, ct);
         }
         catch (Exception e) when (e is GitHubRequestException or InstallationUnavailableException)
         {

@@ -39,18 +39,18 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
 
     public Uri BaseAddress => http.BaseAddress!;
 
-    public async Task<GitHubResponse> SendAsync(GitHubSession session, long installationId, HttpMethod method, string url,
+    public async Task<GitHubResponse> SendAsync(GitHubUsage usage, long installationId, HttpMethod method, string url,
         string? jsonBody = null, string? ifNoneMatch = null, CancellationToken ct = default, string? etagToken = null)
     {
         var bucket = jsonBody is not null && method == HttpMethod.Post ? RateBucket.GraphQl : RateBucket.Core;
-        ThrowIfUnavailable(session, installationId, bucket);
+        ThrowIfUnavailable(usage, installationId, bucket);
 
         var gate = _inFlight.GetOrAdd(installationId, _ => new SemaphoreSlim(MaxInFlightPerInstallation));
         await gate.WaitAsync(ct);
         try
         {
-            using var metering = GitHubMeteringHandler.Scope(session, installationId);
-            return await SendWithRulesAsync(session, installationId, bucket, method, url, jsonBody, ifNoneMatch, etagToken, ct);
+            using var metering = GitHubMeteringHandler.Scope(usage, installationId);
+            return await SendWithRulesAsync(usage, installationId, bucket, method, url, jsonBody, ifNoneMatch, etagToken, ct);
         }
         finally
         {
@@ -66,26 +66,26 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
     /// <see cref="GitHubRequestException"/> with GitHub's status (404 for Octokit's NotFoundException, 0 for no answer).
     /// <paramref name="what"/> names the call in messages.
     /// </summary>
-    public async Task<T> CallAsync<T>(GitHubSession session, long installationId, string what, Func<IGitHubClient, Task<T>> call,
+    public async Task<T> CallAsync<T>(GitHubUsage usage, long installationId, string what, Func<IGitHubClient, Task<T>> call,
         CancellationToken ct)
     {
         const RateBucket bucket = RateBucket.Core;
-        ThrowIfUnavailable(session, installationId, bucket);
+        ThrowIfUnavailable(usage, installationId, bucket);
 
         var gate = _inFlight.GetOrAdd(installationId, _ => new SemaphoreSlim(MaxInFlightPerInstallation));
         await gate.WaitAsync(ct);
         try
         {
             // Octokit builds its own requests: the ambient scope is how the metering handler under it knows the run.
-            using var metering = GitHubMeteringHandler.Scope(session, installationId);
+            using var metering = GitHubMeteringHandler.Scope(usage, installationId);
             var client = _octokit.GetOrAdd(installationId, id => transport.CreateOctokit(new InstallationCredentials(auth, id)));
             var rateLimitRetries = 0;
             var reauthenticated = false;
             while (true)
             {
-                await WaitIfBlockedAsync(session, installationId, bucket, ct);
+                await WaitIfBlockedAsync(usage, installationId, bucket, ct);
                 // Minted here, so a failed mint is remembered for the run; Octokit's credential store then reads it from the cache.
-                var token = await TokenAsync(session, installationId, ct);
+                var token = await TokenAsync(usage, installationId, ct);
                 try
                 {
                     // Octokit's clients take no CancellationToken: a cancelled run stops waiting, the request ends by its timeout.
@@ -93,12 +93,12 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
                 }
                 catch (AuthorizationException)
                 {
-                    Unauthorized(session, installationId, token, ref reauthenticated);
+                    Unauthorized(usage, installationId, token, ref reauthenticated);
                 }
                 catch (ApiException e) when (RateLimitWait((int)e.StatusCode, graphQlLimited: false, name => Header(e.HttpResponse, name),
                                                  () => e.HttpResponse?.Body as string ?? e.Message, rateLimitRetries) is { } wait)
                 {
-                    RateLimited(session, installationId, bucket, wait, rateLimitRetries++);
+                    RateLimited(usage, installationId, bucket, wait, rateLimitRetries++);
                 }
                 catch (ApiException e)
                 {
@@ -107,7 +107,7 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
                 catch (InstallationUnavailableException e)
                 {
                     // The token expired between our read and Octokit's, and its re-mint failed.
-                    session.MarkUnavailable(installationId, e.Reason);
+                    usage.MarkUnavailable(installationId, e.Reason);
                     throw;
                 }
                 catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException || (e is OperationCanceledException && !ct.IsCancellationRequested))
@@ -130,22 +130,22 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
         }
     }
 
-    private void ThrowIfUnavailable(GitHubSession session, long installationId, RateBucket bucket)
+    private void ThrowIfUnavailable(GitHubUsage usage, long installationId, RateBucket bucket)
     {
-        if (session.IsUnavailable(installationId, bucket, out var why))
-            throw new InstallationUnavailableException(installationId, why, session.IsUnavailable(installationId, out _) ? null : bucket);
+        if (usage.IsUnavailable(installationId, bucket, out var why))
+            throw new InstallationUnavailableException(installationId, why, usage.IsUnavailable(installationId, out _) ? null : bucket);
     }
 
     /// <summary>
     /// GitHub refused the token: forget it and let the caller try once more with a fresh one; a second 401 puts the
     /// installation out for the run.
     /// </summary>
-    private void Unauthorized(GitHubSession session, long installationId, string token, ref bool reauthenticated)
+    private void Unauthorized(GitHubUsage usage, long installationId, string token, ref bool reauthenticated)
     {
         auth.Invalidate(installationId, token);
         if (reauthenticated)
         {
-            session.MarkUnavailable(installationId, "GitHub refused a fresh installation token (401)");
+            usage.MarkUnavailable(installationId, "GitHub refused a fresh installation token (401)");
             throw new InstallationUnavailableException(installationId, "401 after a fresh token");
         }
         reauthenticated = true;
@@ -155,27 +155,27 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
     /// A rate-limited answer blocks the installation's bucket until the reset: a short block is waited out before the
     /// caller's next try, a long or repeated one gives the bucket up for the run.
     /// </summary>
-    private void RateLimited(GitHubSession session, long installationId, RateBucket bucket, TimeSpan wait, int retriesSoFar)
+    private void RateLimited(GitHubUsage usage, long installationId, RateBucket bucket, TimeSpan wait, int retriesSoFar)
     {
         var until = time.GetUtcNow() + wait;
         _blockedUntil[(installationId, bucket)] = until;
         if (wait > MaxRateLimitWait || retriesSoFar >= MaxRateLimitRetries)
         {
             var reason = $"rate limited ({bucket.ToString().ToLowerInvariant()}) until {until:u}";
-            session.MarkUnavailable(installationId, bucket, reason);
+            usage.MarkUnavailable(installationId, bucket, reason);
             throw new InstallationUnavailableException(installationId, reason, bucket);
         }
         log.LogWarning("GitHub rate limit ({Bucket}) on installation {InstallationId}: waiting {Seconds} s", bucket, installationId, wait.TotalSeconds);
     }
 
     /// <summary>Stops every request of this installation and bucket until the reset (GitHub's RATE_LIMITED, an empty bucket).</summary>
-    public void Block(GitHubSession session, long installationId, RateBucket bucket, DateTimeOffset until, string reason)
+    public void Block(GitHubUsage usage, long installationId, RateBucket bucket, DateTimeOffset until, string reason)
     {
         _blockedUntil[(installationId, bucket)] = until;
-        if (until - time.GetUtcNow() > MaxRateLimitWait) session.MarkUnavailable(installationId, bucket, reason);
+        if (until - time.GetUtcNow() > MaxRateLimitWait) usage.MarkUnavailable(installationId, bucket, reason);
     }
 
-    private async Task<GitHubResponse> SendWithRulesAsync(GitHubSession session, long installationId, RateBucket bucket,
+    private async Task<GitHubResponse> SendWithRulesAsync(GitHubUsage usage, long installationId, RateBucket bucket,
         HttpMethod method, string url, string? jsonBody, string? ifNoneMatch, string? etagToken, CancellationToken ct)
     {
         var rateLimitRetries = 0;
@@ -183,8 +183,8 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
         var reauthenticated = false;
         while (true)
         {
-            await WaitIfBlockedAsync(session, installationId, bucket, ct);
-            var token = await TokenAsync(session, installationId, ct);
+            await WaitIfBlockedAsync(usage, installationId, bucket, ct);
+            var token = await TokenAsync(usage, installationId, ct);
             var tokenId = GitHubAppAuth.TokenId(token);
 
             using var request = new HttpRequestMessage(method, url);
@@ -210,7 +210,7 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
 
                 if (status == 401)
                 {
-                    Unauthorized(session, installationId, token, ref reauthenticated);
+                    Unauthorized(usage, installationId, token, ref reauthenticated);
                     continue;
                 }
 
@@ -226,7 +226,7 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
                 var graphQlLimited = bucket == RateBucket.GraphQl && status == 200 && body.AsSpan().IndexOf("\"RATE_LIMITED\""u8) >= 0;
                 if (RateLimitWait(status, graphQlLimited, name => Header(response, name), () => Encoding.UTF8.GetString(body), rateLimitRetries) is { } wait)
                 {
-                    RateLimited(session, installationId, bucket, wait, rateLimitRetries++);
+                    RateLimited(usage, installationId, bucket, wait, rateLimitRetries++);
                     continue;
                 }
 
@@ -244,7 +244,7 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
         return target.Scheme == home.Scheme && target.Host == home.Host && target.Port == home.Port ? target.ToString() : null;
     }
 
-    private async Task<string> TokenAsync(GitHubSession session, long installationId, CancellationToken ct)
+    private async Task<string> TokenAsync(GitHubUsage usage, long installationId, CancellationToken ct)
     {
         try
         {
@@ -254,12 +254,12 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
                                       || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             // Remembered for the rest of the run: every later call for it fails at once, without a request.
-            session.MarkUnavailable(installationId, e.Message);
+            usage.MarkUnavailable(installationId, e.Message);
             throw e as InstallationUnavailableException ?? new InstallationUnavailableException(installationId, e.Message);
         }
     }
 
-    private async Task WaitIfBlockedAsync(GitHubSession session, long installationId, RateBucket bucket, CancellationToken ct)
+    private async Task WaitIfBlockedAsync(GitHubUsage usage, long installationId, RateBucket bucket, CancellationToken ct)
     {
         if (!_blockedUntil.TryGetValue((installationId, bucket), out var until)) return;
         var wait = until - time.GetUtcNow();
@@ -267,7 +267,7 @@ public sealed class GitHubApi(GitHubTransport transport, GitHubAppAuth auth, Tim
         if (wait > MaxRateLimitWait)
         {
             var reason = $"rate limited ({bucket.ToString().ToLowerInvariant()}) until {until:u}";
-            session.MarkUnavailable(installationId, bucket, reason);
+            usage.MarkUnavailable(installationId, bucket, reason);
             throw new InstallationUnavailableException(installationId, reason, bucket);
         }
         await Task.Delay(wait, time, ct);

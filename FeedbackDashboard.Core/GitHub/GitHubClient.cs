@@ -28,7 +28,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     // no headers; its only ETag support is a client-wide response cache keyed by URL), nor tell us which token an
     // answer's ETag belongs to. The node-id lookup stays with it: same hot path, same gate and rate-limit waits.
 
-    public async Task<ReactionsResult> GetReactionsRestAsync(GitHubSession session, long installationId, CommentRef comment,
+    public async Task<ReactionsResult> GetReactionsRestAsync(GitHubUsage usage, long installationId, CommentRef comment,
         CancellationToken ct)
     {
         var url = $"repos/{RepoPath(comment.RepoFullName)}/{comment.Kind.RestSegment()}/{comment.CommentId}/reactions?per_page={PageSize}";
@@ -40,7 +40,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         {
             while (url is not null)
             {
-                var response = await api.SendAsync(session, installationId, HttpMethod.Get, url,
+                var response = await api.SendAsync(usage, installationId, HttpMethod.Get, url,
                     ifNoneMatch: first ? comment.ETag : null, ct: ct, etagToken: comment.ETagToken);
                 if (first && response.Status == 304) return ReactionsResult.NotModified;
                 if (first && GitHubApi.IsNotFound(response)) return ReactionsResult.Gone;
@@ -74,13 +74,13 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     }
 
     /// <summary>The comment's GraphQL node id, looked up once by REST; Gone when the comment is not found.</summary>
-    public async Task<(FetchOutcome Outcome, string? NodeId)> GetNodeIdAsync(GitHubSession session, long installationId,
+    public async Task<(FetchOutcome Outcome, string? NodeId)> GetNodeIdAsync(GitHubUsage usage, long installationId,
         CommentRef comment, CancellationToken ct)
     {
         var url = $"repos/{RepoPath(comment.RepoFullName)}/{comment.Kind.RestSegment()}/{comment.CommentId}";
         try
         {
-            var response = await api.SendAsync(session, installationId, HttpMethod.Get, url, ct: ct);
+            var response = await api.SendAsync(usage, installationId, HttpMethod.Get, url, ct: ct);
             if (GitHubApi.IsNotFound(response)) return (FetchOutcome.Gone, null);
             if (!response.IsSuccess) return (FetchOutcome.Failed, null);
             var node = JsonSerializer.Deserialize<RestComment>(response.Body, Json)?.NodeId;
@@ -97,11 +97,11 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     /// lost access). Tells a repository removed from the installation from a deleted comment, and gives each
     /// repository's numeric id and current name (renames and transfers).
     /// </summary>
-    public async Task<IReadOnlyList<InstalledRepository>> GetInstallationRepositoriesAsync(GitHubSession session, long installationId,
+    public async Task<IReadOnlyList<InstalledRepository>> GetInstallationRepositoriesAsync(GitHubUsage usage, long installationId,
         CancellationToken ct)
     {
         const string what = "GET installation/repositories";
-        var answer = await api.CallAsync(session, installationId, what,
+        var answer = await api.CallAsync(usage, installationId, what,
             gh => gh.GitHubApps.Installation.GetAllRepositoriesForCurrent(AllPages), ct);
         return Complete(answer?.Repositories, what, r => r.Id > 0 && !string.IsNullOrEmpty(r.FullName)).Select(r => new InstalledRepository(r.Id, r.FullName)).ToList();
     }
@@ -110,10 +110,10 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     /// The installation's budgets as GitHub reports them (GET /rate_limit, which GitHub does not charge): what the
     /// budget scheduler plans with before any answer of its own has told it.
     /// </summary>
-    public async Task<IReadOnlyDictionary<RateBucket, RateLimitState>> GetRateLimitsAsync(GitHubSession session, long installationId,
+    public async Task<IReadOnlyDictionary<RateBucket, RateLimitState>> GetRateLimitsAsync(GitHubUsage usage, long installationId,
         CancellationToken ct)
     {
-        var response = await api.SendAsync(session, installationId, HttpMethod.Get, "rate_limit", ct: ct);
+        var response = await api.SendAsync(usage, installationId, HttpMethod.Get, "rate_limit", ct: ct);
         if (!response.IsSuccess) throw new GitHubRequestException(response.Status, $"GET rate_limit answered {response.Status}");
         try
         {
@@ -145,27 +145,27 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     /// null list item make it unknown this cycle. Gone is GitHub's own NOT_FOUND for that node.
     /// </summary>
     /// <remarks>A batch with an id in <paramref name="wantText"/> asks every node's text and link too (same points).</remarks>
-    public async Task<IReadOnlyDictionary<string, NodeReactions>> GetReactionsGraphQlAsync(GitHubSession session,
+    public async Task<IReadOnlyDictionary<string, NodeReactions>> GetReactionsGraphQlAsync(GitHubUsage usage,
         long installationId, IReadOnlyList<string> nodeIds, CancellationToken ct, IReadOnlySet<string>? wantText = null)
     {
         var results = new Dictionary<string, NodeReactions>(nodeIds.Count);
         foreach (var batch in nodeIds.Distinct().Chunk(GraphQlBatch))
         {
             var document = wantText is not null && batch.Any(wantText.Contains) ? GraphQlDocuments.NodesWithText : GraphQlDocuments.Nodes;
-            await FetchBatchAsync(session, installationId, document, batch, results, ct);
+            await FetchBatchAsync(usage, installationId, document, batch, results, ct);
         }
         return results;
     }
 
     private static NodeReactions Failed(string error) => new(null, null, null, ReactionsResult.Fail(error));
 
-    private async Task FetchBatchAsync(GitHubSession session, long installationId, string document, string[] ids,
+    private async Task FetchBatchAsync(GitHubUsage usage, long installationId, string document, string[] ids,
         Dictionary<string, NodeReactions> results, CancellationToken ct)
     {
         GraphQlResponse<NodesData> answer;
         try
         {
-            answer = await PostGraphQlAsync<NodesData>(session, installationId, document, new { ids }, ct);
+            answer = await PostGraphQlAsync<NodesData>(usage, installationId, document, new { ids }, ct);
         }
         catch (Exception e) when (e is GitHubRequestException or JsonException)
         {
@@ -202,7 +202,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
             try
             {
                 var reactions = new List<Reaction>();
-                var skipped = await CollectAsync(session, installationId, ids[i], node.Reactions, reactions, ct);
+                var skipped = await CollectAsync(usage, installationId, ids[i], node.Reactions, reactions, ct);
                 results[ids[i]] = new NodeReactions(identity.TypeName, identity.Item2, identity.DatabaseId,
                     new ReactionsResult(FetchOutcome.Known, reactions, SkippedNonHuman: skipped), signals, TextOf(node));
             }
@@ -257,14 +257,14 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     /// The signals alone (the REST strategy reads reactions by REST, which has no outdated). Each answer's Result says
     /// only whether the node was Known, Gone or Failed; its reactions are not read.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, NodeReactions>> GetSignalsGraphQlAsync(GitHubSession session, long installationId,
+    public async Task<IReadOnlyDictionary<string, NodeReactions>> GetSignalsGraphQlAsync(GitHubUsage usage, long installationId,
         IReadOnlyList<string> nodeIds, CancellationToken ct, IReadOnlySet<string>? wantText = null)
     {
         var results = new Dictionary<string, NodeReactions>(nodeIds.Count);
         foreach (var ids in nodeIds.Distinct().Chunk(GraphQlBatch))
         {
             var document = wantText is not null && ids.Any(wantText.Contains) ? GraphQlDocuments.SignalsWithText : GraphQlDocuments.Signals;
-            await ForEachNodeAsync(session, installationId, document, ids, (id, node, error, gone) =>
+            await ForEachNodeAsync(usage, installationId, document, ids, (id, node, error, gone) =>
             {
                 results[id] = node is null ? new NodeReactions(null, null, null, gone ? ReactionsResult.Gone : ReactionsResult.Fail(error!))
                     : SignalsOf(node) is { } signals
@@ -281,14 +281,14 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     /// request's further pages read on their own while <paramref name="extraPages"/> lasts (each costs a point). Every
     /// thread returned was answered whole; Truncated says the pull request has more, left for a later read.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, PullRequestThreads>> GetThreadsAsync(GitHubSession session, long installationId,
+    public async Task<IReadOnlyDictionary<string, PullRequestThreads>> GetThreadsAsync(GitHubUsage usage, long installationId,
         IReadOnlyList<string> pullRequestIds, int extraPages, CancellationToken ct)
     {
         var results = new Dictionary<string, PullRequestThreads>(pullRequestIds.Count);
         foreach (var prs in pullRequestIds.Distinct().Chunk(GraphQlDocuments.ThreadsBatch))
         {
             var pages = new List<(string Id, ThreadConnection Connection)>();
-            await ForEachNodeAsync(session, installationId, GraphQlDocuments.Threads, prs, (id, node, error, gone) =>
+            await ForEachNodeAsync(usage, installationId, GraphQlDocuments.Threads, prs, (id, node, error, gone) =>
             {
                 if (node?.ReviewThreads is { } connection) pages.Add((id, connection));
                 else results[id] = new PullRequestThreads(gone ? FetchOutcome.Gone : FetchOutcome.Failed, [],
@@ -298,7 +298,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
             {
                 try
                 {
-                    var (threads, truncated, spent) = await CollectThreadsAsync(session, installationId, id, first, extraPages, ct);
+                    var (threads, truncated, spent) = await CollectThreadsAsync(usage, installationId, id, first, extraPages, ct);
                     extraPages -= spent;
                     results[id] = new PullRequestThreads(FetchOutcome.Known, threads) { Truncated = truncated };
                 }
@@ -311,7 +311,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         return results;
     }
 
-    private async Task<(List<ReviewThread> Threads, bool Truncated, int Pages)> CollectThreadsAsync(GitHubSession session,
+    private async Task<(List<ReviewThread> Threads, bool Truncated, int Pages)> CollectThreadsAsync(GitHubUsage usage,
         long installationId, string pr, ThreadConnection connection, int extraPages, CancellationToken ct)
     {
         var threads = new List<ReviewThread>();
@@ -338,7 +338,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
             if (pages >= extraPages) return (threads, true, pages);
 
             pages++;
-            var page = await PostGraphQlAsync<NodeData>(session, installationId, GraphQlDocuments.ThreadsPage, new { pr, after = cursor }, ct);
+            var page = await PostGraphQlAsync<NodeData>(usage, installationId, GraphQlDocuments.ThreadsPage, new { pr, after = cursor }, ct);
             if (page.Errors is { Length: > 0 } errors)
                 throw new GitHubRequestException(200, $"threads page of {pr}: {errors[0].Type}: {errors[0].Message}");
             connection = page.Data?.Node?.ReviewThreads ?? throw new GitHubRequestException(200, $"threads page of {pr}: no data");
@@ -349,13 +349,13 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     /// Posts a nodes(ids:) document and hands each id its node, or null with the error (or gone: GitHub's own
     /// NOT_FOUND), by the same strict rules as the reactions answer.
     /// </summary>
-    private async Task ForEachNodeAsync(GitHubSession session, long installationId, string document, string[] ids,
+    private async Task ForEachNodeAsync(GitHubUsage usage, long installationId, string document, string[] ids,
         Action<string, GraphQlNode?, string?, bool> each, CancellationToken ct, string variable = "ids")
     {
         GraphQlResponse<NodesData> answer;
         try
         {
-            answer = await PostGraphQlAsync<NodesData>(session, installationId, document,
+            answer = await PostGraphQlAsync<NodesData>(usage, installationId, document,
                 new Dictionary<string, object> { [variable] = ids }, ct);
         }
         catch (Exception e) when (e is GitHubRequestException or JsonException)
@@ -386,7 +386,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     /// were skipped as not human (GraphQL's Reaction.user is a User: null for a bot or a deleted account). Throws on
     /// anything incomplete.
     /// </summary>
-    private async Task<int> CollectAsync(GitHubSession session, long installationId, string id, ReactionConnection connection,
+    private async Task<int> CollectAsync(GitHubUsage usage, long installationId, string id, ReactionConnection connection,
         List<Reaction> into, CancellationToken ct)
     {
         var skipped = 0;
@@ -396,7 +396,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
             var pageInfo = connection.PageInfo ?? throw new GitHubRequestException(200, $"reactions of {id}: no pageInfo");
             if (pageInfo is not { HasNextPage: true, EndCursor: { } cursor }) return skipped;
 
-            var page = await PostGraphQlAsync<NodeData>(session, installationId, GraphQlDocuments.ReactionsPage, new { id, after = cursor }, ct);
+            var page = await PostGraphQlAsync<NodeData>(usage, installationId, GraphQlDocuments.ReactionsPage, new { id, after = cursor }, ct);
             if (page.Errors is { Length: > 0 } errors)
                 throw new GitHubRequestException(200, $"reactions page of {id}: {errors[0].Type}: {errors[0].Message}");
             connection = page.Data?.Node?.Reactions ?? throw new GitHubRequestException(200, $"reactions page of {id}: no data");
@@ -424,59 +424,59 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         return skipped;
     }
 
-    private async Task<GraphQlResponse<T>> PostGraphQlAsync<T>(GitHubSession session, long installationId, string query,
+    private async Task<GraphQlResponse<T>> PostGraphQlAsync<T>(GitHubUsage usage, long installationId, string query,
         object variables, CancellationToken ct) where T : IHasRateLimit
     {
         var body = JsonSerializer.Serialize(new { query, variables });
-        var response = await api.SendAsync(session, installationId, HttpMethod.Post, graphQlUrl.ToString(), body, ct: ct);
+        var response = await api.SendAsync(usage, installationId, HttpMethod.Post, graphQlUrl.ToString(), body, ct: ct);
         if (!response.IsSuccess) throw new GitHubRequestException(response.Status, $"GraphQL answered {response.Status}");
         var answer = JsonSerializer.Deserialize<GraphQlResponse<T>>(response.Body, GraphJson)
                      ?? throw new GitHubRequestException(response.Status, "GraphQL answered an empty body");
         if (answer.Data?.RateLimit is { } rl)
-            session.RecordGraphQlCost(installationId, rl.Cost, new RateLimitState(rl.Limit, rl.Remaining, rl.ResetAt));
+            usage.RecordGraphQlCost(installationId, rl.Cost, new RateLimitState(rl.Limit, rl.Remaining, rl.ResetAt));
         return answer;
     }
 
     // ---- Review capture ----
 
-    public async Task<IReadOnlyList<PostedReviewComment>> GetReviewCommentsAsync(GitHubSession session, long installationId,
+    public async Task<IReadOnlyList<PostedReviewComment>> GetReviewCommentsAsync(GitHubUsage usage, long installationId,
         string repoFullName, int prNumber, long reviewId, CancellationToken ct)
     {
         var what = $"GET repos/{repoFullName}/pulls/{prNumber}/reviews/{reviewId}/comments";
         // Octokit's connection and pagination with our own wire type: its PullRequestReviewComment (14.0.0) carries the
         // diff position but not line/original_line, which capture matches findings on.
-        var items = await api.CallAsync(session, installationId, what, gh => new ApiConnection(gh.Connection).GetAll<RestReviewComment>(
+        var items = await api.CallAsync(usage, installationId, what, gh => new ApiConnection(gh.Connection).GetAll<RestReviewComment>(
             new Uri($"repos/{RepoPath(repoFullName)}/pulls/{prNumber}/reviews/{reviewId}/comments", UriKind.Relative), AllPages), ct);
         return Complete(items, what, c => c.Id > 0).Select(c => new PostedReviewComment(c.Id, c.NodeId, c.Path, c.Line ?? c.OriginalLine, c.CreatedAt)).ToList();
     }
 
     // ---- Maintainers ----
 
-    public async Task<RepoOwner> GetRepoOwnerAsync(GitHubSession session, long installationId, string repoFullName, CancellationToken ct)
+    public async Task<RepoOwner> GetRepoOwnerAsync(GitHubUsage usage, long installationId, string repoFullName, CancellationToken ct)
     {
         var (owner, name) = Split(repoFullName);
         var what = $"GET repos/{repoFullName}";
-        var repo = await api.CallAsync(session, installationId, what, gh => gh.Repository.Get(owner, name), ct);
+        var repo = await api.CallAsync(usage, installationId, what, gh => gh.Repository.Get(owner, name), ct);
         var o = repo?.Owner is { } found && Valid(found) ? found : throw new GitHubRequestException(200, $"{what}: no owner");
         return new RepoOwner(o.Id, o.Login, o.Type is AccountType.Organization ? "Organization" : o.Type?.ToString() ?? "User");
     }
 
     /// <summary>Direct collaborators with their role_name (Octokit's Collaborator carries it), every page.</summary>
-    public async Task<IReadOnlyList<GitHubUser>> GetDirectCollaboratorsAsync(GitHubSession session, long installationId,
+    public async Task<IReadOnlyList<GitHubUser>> GetDirectCollaboratorsAsync(GitHubUsage usage, long installationId,
         string repoFullName, CancellationToken ct)
     {
         var (owner, name) = Split(repoFullName);
         var what = $"GET repos/{repoFullName}/collaborators";
         var direct = new RepositoryCollaboratorListRequest { Affiliation = CollaboratorAffiliation.Direct };
-        var users = await api.CallAsync(session, installationId, what, gh => gh.Repository.Collaborator.GetAll(owner, name, direct, AllPages), ct);
+        var users = await api.CallAsync(usage, installationId, what, gh => gh.Repository.Collaborator.GetAll(owner, name, direct, AllPages), ct);
         return Complete(users, what, u => u.Id > 0 && !string.IsNullOrEmpty(u.Login)).Select(u => new GitHubUser(u.Id, u.Login, u.RoleName)).ToList();
     }
 
-    public async Task<IReadOnlyList<GitHubUser>> GetOrgMembersAsync(GitHubSession session, long installationId, string org,
+    public async Task<IReadOnlyList<GitHubUser>> GetOrgMembersAsync(GitHubUsage usage, long installationId, string org,
         CancellationToken ct)
     {
         var what = $"GET orgs/{org}/members";
-        var users = await api.CallAsync(session, installationId, what, gh => gh.Organization.Member.GetAll(org, AllPages), ct);
+        var users = await api.CallAsync(usage, installationId, what, gh => gh.Organization.Member.GetAll(org, AllPages), ct);
         return Complete(users, what, Valid).Select(u => new GitHubUser(u.Id, u.Login)).ToList();
     }
 

@@ -10,12 +10,12 @@ namespace FeedbackDashboard.Core.GitHub;
 /// </summary>
 public sealed class GitHubMeteringHandler : DelegatingHandler
 {
-    private static readonly AsyncLocal<(GitHubSession Session, long Installation)?> Current = new();
+    private static readonly AsyncLocal<(GitHubUsage Usage, long Installation)?> Current = new();
 
-    public static IDisposable Scope(GitHubSession session, long installationId)
+    public static IDisposable Scope(GitHubUsage usage, long installationId)
     {
         var previous = Current.Value;
-        Current.Value = (session, installationId);
+        Current.Value = (usage, installationId);
         return new Restore(previous);
     }
 
@@ -37,10 +37,10 @@ public sealed class GitHubMeteringHandler : DelegatingHandler
         }
         catch (Exception) when (scope is not null)
         {
-            scope.Value.Session.Record(scope.Value.Installation, 0, BucketOf(request, null), null);
+            scope.Value.Usage.Record(scope.Value.Installation, 0, BucketOf(request, null), null);
             throw;
         }
-        if (scope is { } s) s.Session.Record(s.Installation, (int)response.StatusCode, BucketOf(request, response), RateLimitOf(response));
+        if (scope is { } s) s.Usage.Record(s.Installation, (int)response.StatusCode, BucketOf(request, response), RateLimitOf(response));
         return response;
     }
 
@@ -60,7 +60,7 @@ public sealed class GitHubMeteringHandler : DelegatingHandler
         response.Headers.TryGetValues(name, out var values) &&
         long.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
 
-    private sealed class Restore((GitHubSession, long)? previous) : IDisposable
+    private sealed class Restore((GitHubUsage, long)? previous) : IDisposable
     {
         public void Dispose() => Current.Value = previous;
     }

@@ -55,7 +55,7 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
 
         var cycleId = await recorder.StartAsync(Jobs.Maintainers, ct);
         var report = new RefreshReport();
-        var session = new GitHubSession();
+        var usage = new GitHubUsage();
         try
         {
             // Members of one org are fetched once per run, however many of its repositories are registered.
@@ -65,7 +65,7 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
                 ct.ThrowIfCancellationRequested();
                 try
                 {
-                    await RefreshRepoAsync(session, repo, orgMembers, report, ct);
+                    await RefreshRepoAsync(usage, repo, orgMembers, report, ct);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
@@ -92,24 +92,24 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
         }
         finally
         {
-            await recorder.FinishAsync(cycleId, report, session);
+            await recorder.FinishAsync(cycleId, report, usage);
         }
         log.LogInformation("Maintainers refresh {CycleId} {Status}: {Ok} ok, {Failed} failed, {Empty} skipped empty, {Guarded} guarded, {Rows} rows changed",
             cycleId, report.Status, report.ReposOk, report.ReposFailed, report.ReposSkippedEmpty, report.ReposGuarded, report.RowsChanged);
         return report;
     }
 
-    private async Task RefreshRepoAsync(GitHubSession session, Repo repo,
+    private async Task RefreshRepoAsync(GitHubUsage usage, Repo repo,
         Dictionary<string, Task<IReadOnlyList<GitHubUser>>> orgMembers, RefreshReport report, CancellationToken ct)
     {
         // 1. Fetch every page of every list; any failure (caught by the caller) leaves the repository exactly as it was.
-        var owner = await github.GetRepoOwnerAsync(session, repo.InstallationId, repo.FullName, ct);
-        var collaborators = await github.GetDirectCollaboratorsAsync(session, repo.InstallationId, repo.FullName, ct);
+        var owner = await github.GetRepoOwnerAsync(usage, repo.InstallationId, repo.FullName, ct);
+        var collaborators = await github.GetDirectCollaboratorsAsync(usage, repo.InstallationId, repo.FullName, ct);
         IReadOnlyList<GitHubUser> members = [];
         if (owner.Type == "Organization")
         {
             if (!orgMembers.TryGetValue(owner.Login, out var fetch))
-                orgMembers[owner.Login] = fetch = github.GetOrgMembersAsync(session, repo.InstallationId, owner.Login, ct);
+                orgMembers[owner.Login] = fetch = github.GetOrgMembersAsync(usage, repo.InstallationId, owner.Login, ct);
             members = await fetch;
         }
         var answer = Combine(owner, members, collaborators);

@@ -136,8 +136,8 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
     }
 
     /// <summary>{installation: {core|graphql: {limit, remaining, reset_at}}}, as GitHub last reported them.</summary>
-    private static Dictionary<string, Dictionary<string, BucketView>> RateLimitsJson(GitHubSession session) =>
-        session.RateLimits.GroupBy(kv => kv.Key.Installation).ToDictionary(
+    private static Dictionary<string, Dictionary<string, BucketView>> RateLimitsJson(GitHubUsage usage) =>
+        usage.RateLimits.GroupBy(kv => kv.Key.Installation).ToDictionary(
             g => g.Key.ToString(),
             g => g.ToDictionary(kv => kv.Key.Bucket == RateBucket.GraphQl ? "graphql" : "core",
                 kv => new BucketView(kv.Value.Limit, kv.Value.Remaining, kv.Value.ResetAt)));
@@ -155,7 +155,7 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
     }
 
     /// <summary>Completes the row. Runs even when the cycle was cancelled, so it takes no cancellation token.</summary>
-    public async Task FinishAsync(long id, CycleReport report, GitHubSession session)
+    public async Task FinishAsync(long id, CycleReport report, GitHubUsage usage)
     {
         RecordMetrics(id, report);
         var counters = report.Counters().ToList();
@@ -171,11 +171,11 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
         cmd.Parameters.AddWithValue("now", time.GetUtcNow());
         cmd.Parameters.AddWithValue("status", report.Status.ToString().ToLowerInvariant());
         foreach (var (column, value) in counters) cmd.Parameters.AddWithValue(column, value);
-        cmd.Parameters.AddWithValue("requests", session.Requests);
-        cmd.Parameters.AddWithValue("not_modified", session.NotModified);
-        cmd.Parameters.AddWithValue("points_core", session.CorePoints);
-        cmd.Parameters.AddWithValue("points_graphql", session.GraphQlPoints);
-        cmd.Parameters.AddWithValue("rate", JsonSerializer.Serialize(RateLimitsJson(session)));
+        cmd.Parameters.AddWithValue("requests", usage.Requests);
+        cmd.Parameters.AddWithValue("not_modified", usage.NotModified);
+        cmd.Parameters.AddWithValue("points_core", usage.CorePoints);
+        cmd.Parameters.AddWithValue("points_graphql", usage.GraphQlPoints);
+        cmd.Parameters.AddWithValue("rate", JsonSerializer.Serialize(RateLimitsJson(usage)));
         cmd.Parameters.AddWithValue("errors", JsonSerializer.Serialize(report.Errors));
         cmd.Parameters.AddWithValue("id", id);
         await cmd.ExecuteNonQueryAsync(CancellationToken.None);

@@ -44,7 +44,7 @@ public sealed class ReviewCaptureTests : IAsyncLifetime
             new FindingInput("src/z.cs", 99, "F-3"), // no comment
         ]), Ct);
 
-        var outcome = await _processor.ProcessPendingAsync(new GitHubSession(), _ => true, Ct);
+        var outcome = await _processor.ProcessPendingAsync(new GitHubUsage(), _ => true, Ct);
 
         Assert.Equal(1, outcome.Done);
         Assert.Equal(2, _gh.Fake.Count("review-comments")); // 3 comments, 2 a page
@@ -63,7 +63,7 @@ public sealed class ReviewCaptureTests : IAsyncLifetime
         Assert.Equal("F-3", unmatched.GetProperty("finding_id").GetString());
 
         // Done captures are not read again.
-        await _processor.ProcessPendingAsync(new GitHubSession(), _ => true, Ct);
+        await _processor.ProcessPendingAsync(new GitHubUsage(), _ => true, Ct);
         Assert.Equal(2, _gh.Fake.Count("review-comments"));
     }
 
@@ -74,7 +74,7 @@ public sealed class ReviewCaptureTests : IAsyncLifetime
         await _capture.AddReviewCaptureAsync(task, new ReviewCaptureInput(902, []), Ct);
         _gh.Fake.Fail("review-comments", 404);
 
-        var outcome = await _processor.ProcessPendingAsync(new GitHubSession(), inst => inst == 77, Ct);
+        var outcome = await _processor.ProcessPendingAsync(new GitHubUsage(), inst => inst == 77, Ct);
         Assert.Equal(1, outcome.Failed);
         Assert.Equal("failed", await db.ScalarAsync<string>($"select status from review_captures where task_id = '{task}'"));
         Assert.Equal("review not found on GitHub", await db.ScalarAsync<string>($"select reason from review_captures where task_id = '{task}'"));
@@ -82,7 +82,7 @@ public sealed class ReviewCaptureTests : IAsyncLifetime
         var task2 = await db.TaskAsync("Acme/Flaky", DateTimeOffset.UtcNow, pr: 9);
         await _capture.AddReviewCaptureAsync(task2, new ReviewCaptureInput(903, []), Ct);
         _gh.Fake.Fail("review-comments", 502, times: 3);
-        var retry = await _processor.ProcessPendingAsync(new GitHubSession(), inst => inst == 77, Ct);
+        var retry = await _processor.ProcessPendingAsync(new GitHubUsage(), inst => inst == 77, Ct);
         Assert.Equal(1, retry.Retrying);
         Assert.Equal("pending", await db.ScalarAsync<string>($"select status from review_captures where task_id = '{task2}'"));
         Assert.Equal(1, await db.ScalarAsync<int>($"select attempts from review_captures where task_id = '{task2}'"));
@@ -93,7 +93,7 @@ public sealed class ReviewCaptureTests : IAsyncLifetime
     {
         var task = await db.TaskAsync("Acme/Elsewhere", DateTimeOffset.UtcNow, pr: 10, installation: 55);
         await _capture.AddReviewCaptureAsync(task, new ReviewCaptureInput(904, []), Ct);
-        var outcome = await _processor.ProcessPendingAsync(new GitHubSession(), inst => inst != 55, Ct);
+        var outcome = await _processor.ProcessPendingAsync(new GitHubUsage(), inst => inst != 55, Ct);
         Assert.Equal(0, outcome.Processed);
         Assert.Equal("pending", await db.ScalarAsync<string>($"select status from review_captures where task_id = '{task}'"));
     }

@@ -7,7 +7,7 @@ namespace FeedbackDashboard.Core.GitHub;
 /// GitHub last reported per installation) and which installations, or which of their buckets, are unusable for the
 /// rest of the run.
 /// </summary>
-public sealed class GitHubSession
+public sealed class GitHubUsage
 {
     private readonly ConcurrentDictionary<long, string> _unavailable = new();
     private readonly ConcurrentDictionary<(long, RateBucket), string> _bucketUnavailable = new();
