@@ -8,7 +8,7 @@ namespace FeedbackDashboard.Core.Feedback;
 public sealed record PollableComment(CommentKey Key, string Repository, long RepositoryId, long? RepositoryGitHubId,
     long InstallationId, string? NodeId, string? ETag, string? ETagToken = null, bool Retired = false, bool NeedsText = false)
 {
-    public CommentKind Kind => Key.Kind == CommentKinds.Inline ? CommentKind.Inline : CommentKind.Reply;
+    public CommentKind Kind => Key.Kind;
     public CommentRef Ref => new(Repository, Kind, Key.Id, NodeId, ETag, ETagToken);
 }
 
@@ -149,7 +149,7 @@ public sealed class PollSelection(NpgsqlDataSource db)
         while (await r.ReadAsync(ct))
         {
             list.Add(new PollableComment(
-                new CommentKey(r.Get<string>("kind"), r.Get<long>("github_comment_id")),
+                new CommentKey(CommentKinds.Parse(r.Get<string>("kind")) ?? throw new InvalidDataException("review_comments.kind"), r.Get<long>("github_comment_id")),
                 r.Get<string>("full_name"), r.Get<long>("repository_id"),
                 r.Get<long?>("github_id"), r.Get<long>("installation_id"),
                 r.GetOrNull<string>("node_id"), r.GetOrNull<string>("etag"), r.GetOrNull<string>("etag_token"),

@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.GitHub;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Feedback;
@@ -19,7 +20,7 @@ public sealed class PollStore(NpgsqlDataSource db)
             """);
         cmd.Parameters.AddWithValue("now", now);
         cmd.Parameters.AddWithValue("recheck", recheckAfter);
-        cmd.Parameters.AddWithValue("kinds", gone.Select(g => g.Kind).ToArray());
+        cmd.Parameters.AddWithValue("kinds", gone.Select(g => g.Kind.ToWire()).ToArray());
         cmd.Parameters.AddWithValue("ids", gone.Select(g => g.Id).ToArray());
         await cmd.ExecuteNonQueryAsync(ct);
     }
@@ -32,7 +33,7 @@ public sealed class PollStore(NpgsqlDataSource db)
             update review_comments c set node_id = n.node_id
             from unnest(@kinds, @ids, @nodes) as n(kind, id, node_id) where c.kind = n.kind and c.github_comment_id = n.id
             """);
-        cmd.Parameters.AddWithValue("kinds", nodes.Select(l => l.Key.Kind).ToArray());
+        cmd.Parameters.AddWithValue("kinds", nodes.Select(l => l.Key.Kind.ToWire()).ToArray());
         cmd.Parameters.AddWithValue("ids", nodes.Select(l => l.Key.Id).ToArray());
         cmd.Parameters.AddWithValue("nodes", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text,
             nodes.Select(l => (object?)l.NodeId ?? DBNull.Value).ToArray());
@@ -48,7 +49,7 @@ public sealed class PollStore(NpgsqlDataSource db)
             from unnest(@kinds, @ids, @bodies, @urls) as x(kind, id, body, url)
             where c.kind = x.kind and c.github_comment_id = x.id and (c.body is null or c.html_url is null)
             """);
-        cmd.Parameters.AddWithValue("kinds", texts.Select(t => t.Key.Kind).ToArray());
+        cmd.Parameters.AddWithValue("kinds", texts.Select(t => t.Key.Kind.ToWire()).ToArray());
         cmd.Parameters.AddWithValue("ids", texts.Select(t => t.Key.Id).ToArray());
         cmd.Parameters.AddWithValue("bodies", texts.Select(t => t.Body.Length <= BodyChars ? t.Body : t.Body[..BodyChars]).ToArray());
         cmd.Parameters.AddWithValue("urls", texts.Select(t => t.Url).ToArray());

@@ -343,8 +343,8 @@ public sealed class ReactionsPoller(
                 default:
                     failed++;
                     log.LogWarning("Reactions of {Kind} comment {CommentId} in {Repository} unknown this cycle: {Error}",
-                        c.Key.Kind, c.Key.Id, c.Repository, r.Error);
-                    report.Error($"{c.Key.Kind} comment {c.Key.Id} ({c.Repository}): {r.Error}");
+                        c.Key.Kind.ToWire(), c.Key.Id, c.Repository, r.Error);
+                    report.Error($"{c.Key} ({c.Repository}): {r.Error}");
                     break;
             }
         }

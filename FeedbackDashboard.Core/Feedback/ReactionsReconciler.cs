@@ -5,7 +5,11 @@ using FeedbackDashboard.Core.Data;
 
 namespace FeedbackDashboard.Core.Feedback;
 
-public readonly record struct CommentKey(string Kind, long Id);
+/// <summary>A comment as the poll path knows it; its kind becomes "inline"/"reply" only in SQL (ToWire).</summary>
+public readonly record struct CommentKey(CommentKind Kind, long Id)
+{
+    public override string ToString() => $"{Kind.ToWire()} comment {Id}";
+}
 
 /// <summary>A comment whose full reaction list is known this cycle (an empty list means: no 👍/👎 at all).</summary>
 public sealed record KnownReactions(CommentKey Comment, IReadOnlyList<Reaction> Reactions, string? ETag = null, string? ETagToken = null);
@@ -99,9 +103,9 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
         CancellationToken ct)
     {
         if (signals.Count == 0) return;
-        var unique = signals.DistinctBy(s => s.Comment).OrderBy(s => s.Comment.Kind, StringComparer.Ordinal).ThenBy(s => s.Comment.Id).ToList();
+        var unique = signals.DistinctBy(s => s.Comment).OrderBy(s => s.Comment.Kind.ToWire(), StringComparer.Ordinal).ThenBy(s => s.Comment.Id).ToList();
         await using var cmd = db.CreateCommand(SignalsSql);
-        cmd.Parameters.AddWithValue("kinds", unique.Select(s => s.Comment.Kind).ToArray());
+        cmd.Parameters.AddWithValue("kinds", unique.Select(s => s.Comment.Kind.ToWire()).ToArray());
         cmd.Parameters.AddWithValue("ids", unique.Select(s => s.Comment.Id).ToArray());
         cmd.Parameters.AddWithValue("outdated", NpgsqlDbType.Array | NpgsqlDbType.Boolean, unique.Select(s => (object?)s.Signals.Outdated ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("minimized", unique.Select(s => s.Signals.Minimized).ToArray());
@@ -122,12 +126,12 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
             .ToList();
 
         await using var cmd = db.CreateCommand(Sql.Replace("/*TARGET*/", PollScheduling.TargetSql));
-        cmd.Parameters.AddWithValue("k_kinds", comments.Select(k => k.Comment.Kind).ToArray());
+        cmd.Parameters.AddWithValue("k_kinds", comments.Select(k => k.Comment.Kind.ToWire()).ToArray());
         cmd.Parameters.AddWithValue("k_ids", comments.Select(k => k.Comment.Id).ToArray());
         cmd.Parameters.AddWithValue("k_etags", NpgsqlDbType.Array | NpgsqlDbType.Text, comments.Select(k => (object?)k.ETag ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("k_etag_tokens", NpgsqlDbType.Array | NpgsqlDbType.Text,
             comments.Select(k => k.ETag is null ? DBNull.Value : (object?)k.ETagToken ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("r_kinds", reactions.Select(x => x.Comment.Kind).ToArray());
+        cmd.Parameters.AddWithValue("r_kinds", reactions.Select(x => x.Comment.Kind.ToWire()).ToArray());
         cmd.Parameters.AddWithValue("r_ids", reactions.Select(x => x.Comment.Id).ToArray());
         cmd.Parameters.AddWithValue("r_users", reactions.Select(x => x.r.UserId).ToArray());
         cmd.Parameters.AddWithValue("r_logins", reactions.Select(x => x.r.Login).ToArray());

@@ -29,7 +29,7 @@ public sealed class ReconcileBenchmark
         var at = DateTimeOffset.UtcNow;
 
         List<KnownReactions> BatchOf(int start, int generation) => Enumerable.Range(start, Batch).Select(c => new KnownReactions(
-            new CommentKey("inline", c),
+            new CommentKey(CommentKind.Inline, c),
             Enumerable.Range(0, PerComment).Select(u => new Reaction(1000 + u + (u < generation ? 500 : 0), $"u{u}", u % 3 == 0 ? "-1" : "+1", at)).ToList()))
             .ToList();
 

@@ -23,7 +23,7 @@ public sealed class ReactionsReconcilerTests : IAsyncLifetime
 
     private static Reaction R(long user, string content) => new(user, $"u{user}", content, Now.AddMinutes(-user));
 
-    private static KnownReactions Known(string kind, long id, params Reaction[] reactions) => new(new CommentKey(kind, id), reactions);
+    private static KnownReactions Known(string kind, long id, params Reaction[] reactions) => new(new CommentKey(CommentKinds.Parse(kind)!.Value, id), reactions);
 
     private Task<string> Rows() => _db.ScalarAsync<string>(
         "select coalesce(string_agg(kind || ':' || github_comment_id || ':' || reactor_id || content, ' ' order by kind, github_comment_id, reactor_id, content), '') from review_feedback");
