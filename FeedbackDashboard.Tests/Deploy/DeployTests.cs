@@ -93,6 +93,9 @@ public sealed partial class DeployTests
         // The App key Secret is referenced by the poller alone.
         var referencing = docs.Where(d => Text(d).Contains("feedback-dashboard-github-app")).Select(d => Scalar(d, "metadata", "name")).ToList();
         Assert.Equal(["feedback-dashboard-poller"], referencing);
+        // The webhook secret reaches serve (deliveries arrive there) and the poller (redelivery at start).
+        Assert.Equal("(from secret)", Env(Containers(serve).Single(), "GITHUB_WEBHOOK_SECRET"));
+        Assert.Equal("(from secret)", Env(Containers(poller).Single(), "GITHUB_WEBHOOK_SECRET"));
 
         // Probes on every long-running container.
         foreach (var (name, deployment) in deployments)
