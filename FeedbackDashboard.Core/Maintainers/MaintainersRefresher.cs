@@ -25,7 +25,8 @@ public static class RefreshOutcomes
     public const string Guarded = "guarded";
 }
 
-public sealed record MaintainerEntry(long GithubId, string Login, string Association);
+/// <summary>A maintainer of a repository: the strongest association, and whether they are a direct collaborator too.</summary>
+public sealed record MaintainerEntry(long GithubId, string Login, string Association, bool Collaborator = false);
 
 /// <summary>
 /// Keeps the live maintainers table: per registered and installed repository, the user owner (OWNER), the org's
@@ -151,6 +152,7 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
         if (owner.Type == "User") Add(owner.Id, owner.Login, Associations.Owner);
         foreach (var m in members) Add(m.Id, m.Login, Associations.Member);
         foreach (var c in collaborators) Add(c.Id, c.Login, Associations.Collaborator);
+        foreach (var c in collaborators) result[c.Id] = result[c.Id] with { Collaborator = true };
         return result;
     }
 
@@ -173,16 +175,19 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await using var upsert = new NpgsqlCommand("""
-            insert into maintainers (repo_full_name, github_id, login, association, refreshed_at)
-            select @repo, id, login, association, @now from unnest(@ids, @logins, @associations) as x(id, login, association)
+            insert into maintainers (repo_full_name, github_id, login, association, collaborator, refreshed_at)
+            select @repo, id, login, association, collaborator, @now
+            from unnest(@ids, @logins, @associations, @collaborators) as x(id, login, association, collaborator)
             on conflict (repo_full_name, github_id) do update
-                set login = excluded.login, association = excluded.association, refreshed_at = excluded.refreshed_at
+                set login = excluded.login, association = excluded.association, collaborator = excluded.collaborator,
+                    refreshed_at = excluded.refreshed_at
             """, conn, tx);
         upsert.Parameters.AddWithValue("repo", repo.FullName);
         upsert.Parameters.AddWithValue("now", now);
         upsert.Parameters.AddWithValue("ids", entries.Select(e => e.GithubId).ToArray());
         upsert.Parameters.AddWithValue("logins", entries.Select(e => e.Login).ToArray());
         upsert.Parameters.AddWithValue("associations", entries.Select(e => e.Association).ToArray());
+        upsert.Parameters.AddWithValue("collaborators", entries.Select(e => e.Collaborator).ToArray());
 
         // Rows changed = new people, people whose login or role changed, people removed.
         await using var changed = new NpgsqlCommand("""

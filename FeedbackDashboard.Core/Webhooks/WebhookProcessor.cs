@@ -270,21 +270,28 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
             ("login", Require(Str(root, "member", "login"), "member.login")),
             ("now", now),
         };
+        // Removed: a collaborator-only row goes; a member's or owner's row stays and is no longer a collaborator's.
         return removed
             ? ExecAsync(conn, tx, """
-                delete from maintainers m using repositories r
-                where m.repo_full_name = r.full_name and m.github_id = @uid and m.association = 'COLLABORATOR'
-                  and (r.github_id = @gid or (r.github_id is null and r.full_name = @name))
+                with repo as (select full_name from repositories r
+                              where r.github_id = @gid or (r.github_id is null and r.full_name = @name)),
+                gone as (delete from maintainers m using repo
+                         where m.repo_full_name = repo.full_name and m.github_id = @uid and m.association = 'COLLABORATOR')
+                update maintainers m set collaborator = false from repo
+                where m.repo_full_name = repo.full_name and m.github_id = @uid and m.association <> 'COLLABORATOR'
                 """, ct, args)
             : ExecAsync(conn, tx, $"""
-                insert into maintainers (repo_full_name, github_id, login, association, refreshed_at)
-                select r.full_name, @uid, @login, '{Associations.Collaborator}', @now from repositories r
+                insert into maintainers (repo_full_name, github_id, login, association, collaborator, refreshed_at)
+                select r.full_name, @uid, @login, '{Associations.Collaborator}', true, @now from repositories r
                 where r.installed and (r.github_id = @gid or (r.github_id is null and r.full_name = @name))
-                on conflict (repo_full_name, github_id) do update set login = excluded.login
+                on conflict (repo_full_name, github_id) do update set login = excluded.login, collaborator = true
                 """, ct, args);
     }
 
-    /// <summary>An org member: a MEMBER row on every registered repository of the org (an OWNER row stays), or those rows removed.</summary>
+    /// <summary>
+    /// An org member: a MEMBER row on every registered repository of the org (an OWNER row stays), or, removed, their
+    /// MEMBER rows go, except where they are a direct collaborator too: those become COLLABORATOR.
+    /// </summary>
     private static Task OrgMemberAsync(NpgsqlConnection conn, NpgsqlTransaction tx, JsonElement root, bool removed, DateTimeOffset now,
         CancellationToken ct)
     {
@@ -297,8 +304,12 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
         };
         return removed
             ? ExecAsync(conn, tx, """
-                delete from maintainers m using repositories r
-                where m.repo_full_name = r.full_name and lower(r.owner) = @org and m.github_id = @uid and m.association = 'MEMBER'
+                with rows as (select m.repo_full_name from maintainers m join repositories r on r.full_name = m.repo_full_name
+                              where lower(r.owner) = @org and m.github_id = @uid and m.association = 'MEMBER'),
+                gone as (delete from maintainers m using rows
+                         where m.repo_full_name = rows.repo_full_name and m.github_id = @uid and not m.collaborator)
+                update maintainers m set association = 'COLLABORATOR' from rows
+                where m.repo_full_name = rows.repo_full_name and m.github_id = @uid and m.collaborator
                 """, ct, args)
             : ExecAsync(conn, tx, """
                 insert into maintainers (repo_full_name, github_id, login, association, refreshed_at)

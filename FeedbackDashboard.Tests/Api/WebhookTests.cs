@@ -262,6 +262,19 @@ public sealed class WebhookTests(PostgresDatabase db) : IClassFixture<PostgresDa
             async () => await db.ScalarAsync<string>(rows) == "guild/one:MEMBER guild/two:OWNER");
         await DeliverAsync("organization", WebhookPayloads.OrgMember("member_removed", "guild", 9201, "dave"),
             async () => await db.ScalarAsync<string>(rows) == "guild/two:OWNER");
+
+        // A member who is a direct collaborator too stays one when they leave the org; removed as a collaborator
+        // after that, their row goes.
+        await DeliverAsync("organization", WebhookPayloads.OrgMember("member_added", "guild", 9202, "erin"),
+            async () => await db.ScalarAsync<long>("select count(*) from maintainers where github_id = 9202") == 2);
+        await DeliverAsync("member", WebhookPayloads.Member("added", 890001, "guild/one", 9202, "erin"),
+            async () => await db.ScalarAsync<bool>("select collaborator from maintainers where github_id = 9202 and repo_full_name = 'guild/one'"));
+        const string erin = "select coalesce(string_agg(repo_full_name || ':' || association, ' ' order by repo_full_name), '') from maintainers where github_id = 9202";
+        Assert.Equal("guild/one:MEMBER guild/two:MEMBER", await db.ScalarAsync<string>(erin));
+        await DeliverAsync("organization", WebhookPayloads.OrgMember("member_removed", "guild", 9202, "erin"),
+            async () => await db.ScalarAsync<string>(erin) == "guild/one:COLLABORATOR");
+        await DeliverAsync("member", WebhookPayloads.Member("removed", 890001, "guild/one", 9202, "erin"),
+            async () => await db.ScalarAsync<string>(erin) == "");
     }
 
     [Fact]

@@ -52,6 +52,9 @@ public sealed class MaintainersRefresherTests : IAsyncLifetime
         Assert.Equal(2, report!.ReposOk);
         Assert.Equal(["1:solo:OWNER", "2:u2:COLLABORATOR"], await RowsAsync("solo/tool"));
         Assert.Equal(["10:u10:MEMBER", "11:u11:MEMBER", "20:u20:COLLABORATOR"], await RowsAsync("acme/widgets"));
+        // Listed collaborators keep that they are one under a stronger role too (the owner solo, the member u10).
+        Assert.Equal("1 2 10 20", await _db.ScalarAsync<string>(
+            "select string_agg(github_id::text, ' ' order by github_id) from maintainers where collaborator"));
         Assert.Equal("Organization", await _db.ScalarAsync<string>("select owner_type from repositories where full_name = 'acme/widgets'"));
         Assert.Equal("ok", await _db.ScalarAsync<string>("select maintainers_outcome from repositories where full_name = 'solo/tool'"));
         Assert.Equal(5, report.RowsChanged);
