@@ -54,10 +54,7 @@ public static class Hosting
         builder.Services.AddApiDocs();
         builder.Services.AddApiKeyAuth();
         builder.Services.AddExportLimits();
-        builder.Services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
-        });
+        builder.Services.ConfigureHttpJsonOptions(o => Core.SnakeCaseJson.Configure(o.SerializerOptions));
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -122,6 +119,7 @@ public static class Hosting
         app.MapPollerApi();
         app.MapMaintainersApi();
         app.MapAnalyticsApi();
+        app.MapRulesApi();
         app.MapWebhooksApi();
         if (settings.Role == Role.Poller) app.Services.UsePollerJobs(settings);
 
