@@ -189,13 +189,16 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
             FillBuckets(points, from, to, bucket), repos, topFiles) { Role = RoleName(filter.Role), Groups = groups };
     }
 
-    /// <summary>Sums per group, largest (most comments) first; a repository group is named by its full name.</summary>
+    /// <summary>
+    /// Sums per group, largest (most comments) first; a repository group is named by its full name. Groups whose comments all
+    /// moved away (a run relabelled) leave zero rows in the rollup: they are not groups any more.
+    /// </summary>
     private static string GroupsSql(string window, string groupBy) => groupBy == GroupDims.Repository
         ? $"""
             select r.full_name as key, x.comments, x.reacted, x.up, x.down, x.addressed
             from (select w.repository_id, sum(comments)::int as comments, sum(reacted)::int as reacted, sum(up)::int as up,
                          sum(down)::int as down, sum(addressed)::int as addressed
-                  from ({window}) w group by 1) x
+                  from ({window}) w group by 1 having sum(comments) > 0) x
             join repositories r on r.id = x.repository_id
             order by x.comments desc, 1
             """
@@ -203,7 +206,7 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
             select w.g as key, sum(comments)::int as comments, sum(reacted)::int as reacted, sum(up)::int as up, sum(down)::int as down,
                    sum(addressed)::int as addressed
             from ({window}) w where w.g is not null
-            group by 1 order by 2 desc, 1
+            group by 1 having sum(comments) > 0 order by 2 desc, 1
             """;
 
     private static string SeriesSql(string window, string bucketName, bool grouped) => $"""
