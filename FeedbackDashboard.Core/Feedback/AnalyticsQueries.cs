@@ -63,6 +63,12 @@ public sealed record FileFigures(string Repository, string File, int Comments, i
 
 public sealed record Period(DateTimeOffset From, DateTimeOffset To);
 
+/// <summary>What the comments carry, for filter pickers: label keys with their values, rules, categories.</summary>
+public sealed record Facets(IReadOnlyDictionary<string, IReadOnlyList<string>> Labels, IReadOnlyList<string> Rules, IReadOnlyList<string> Categories)
+{
+    public static Facets None { get; } = new(new Dictionary<string, IReadOnlyList<string>>(), [], []);
+}
+
 public sealed record FeedbackAnalytics(string? Repository, Period Period, Period PreviousPeriod, Figures Current, Figures Previous,
     string Bucket, IReadOnlyList<SeriesPoint> Series, IReadOnlyList<RepositoryFigures> TopRepositories,
     IReadOnlyList<FileFigures> MostDownvotedFiles)
@@ -405,6 +411,30 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
     /// <summary>Comments of the period that drew 👍 and 👎 from different people, most reactions first.</summary>
     public async Task<IReadOnlyList<DisputedComment>> MostDisputedAsync(string? repository, DateTimeOffset from, DateTimeOffset to, int top,
         CancellationToken ct) => (await OverviewSignalsAsync(repository, from, to, top, ct)).MostDisputed;
+
+    /// <summary>The labels (key → values), rules and categories comments carry, to offer in filters (from the group rollup).</summary>
+    public async Task<Facets> FacetsAsync(CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            select dim, value from analytics_daily_groups where dim <> 'severity' group by 1, 2 having sum(comments) > 0 order by 1, 2
+            """);
+        var labels = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        List<string> rules = [], categories = [];
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var (dim, value) = (r.Get<string>("dim"), r.Get<string>("value"));
+            if (dim == GroupDims.Rule) rules.Add(value);
+            else if (dim == GroupDims.Category) categories.Add(value);
+            else if (dim.StartsWith(GroupDims.LabelPrefix, StringComparison.Ordinal))
+            {
+                var key = dim[GroupDims.LabelPrefix.Length..];
+                if (!labels.TryGetValue(key, out var values)) labels[key] = values = [];
+                values.Add(value);
+            }
+        }
+        return new Facets(labels.ToDictionary(l => l.Key, l => (IReadOnlyList<string>)l.Value), rules, categories);
+    }
 
     /// <summary>The repositories to offer in filters.</summary>
     public async Task<IReadOnlyList<string>> RepositoriesAsync(CancellationToken ct)

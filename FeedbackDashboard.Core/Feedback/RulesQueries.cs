@@ -30,8 +30,43 @@ public sealed record RuleFigures(string Rule, int Comments, int Up, int Down, in
     internal (int, double, int) SortKey => (Verdict == Noisy ? 0 : Verdict == Keep ? 1 : 2, AcceptanceHigh ?? 1, -(MaintainerDown + Down));
 }
 
+/// <summary>A comment behind a rule, as the Rules page lists it.</summary>
+public sealed record RuleComment(Guid TaskId, string Repository, int PrNumber, string Kind, long GithubCommentId, string? File, int? Line,
+    string? Body, string? HtmlUrl, int Up, int Down, DateTimeOffset CreatedAt);
+
 public sealed class RulesQueries(NpgsqlDataSource db)
 {
+    /// <summary>The period's comments of one rule (in one repository, or all), most 👎 first.</summary>
+    public async Task<IReadOnlyList<RuleComment>> CommentsAsync(string rule, string? repository, DateTimeOffset from, DateTimeOffset to, int limit,
+        CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            select c.task_id, r.full_name as repository, t.pr_number, c.kind, c.github_comment_id, c.file, c.line, c.body, c.html_url,
+                   c.up, c.down, c.created_at
+            from review_comments c
+            join tasks t on t.id = c.task_id
+            join repositories r on r.id = c.repository_id
+            where c.rule = @rule and c.created_at >= @from and c.created_at < @to
+              and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
+            order by c.down desc, c.up + c.down desc, c.created_at desc
+            limit @limit
+            """);
+        cmd.Parameters.AddWithValue("rule", rule);
+        cmd.Parameters.Add(new NpgsqlParameter("repo", NpgsqlDbType.Text) { Value = (object?)repository?.ToLowerInvariant() ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = from });
+        cmd.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = to });
+        cmd.Parameters.AddWithValue("limit", limit);
+        var list = new List<RuleComment>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new RuleComment(r.Get<Guid>("task_id"), r.Get<string>("repository"), r.Get<int>("pr_number"), r.Get<string>("kind"),
+                r.Get<long>("github_comment_id"), r.GetOrNull<string>("file"), r.Get<int?>("line"), r.GetOrNull<string>("body"),
+                r.GetOrNull<string>("html_url"), r.Get<int>("up"), r.Get<int>("down"), r.Get<DateTimeOffset>("created_at")));
+        }
+        return list;
+    }
+
     /// <summary>Each rule of the period's comments (in one repository, or all), noisiest first.</summary>
     public async Task<IReadOnlyList<RuleFigures>> RankAsync(string? repository, DateTimeOffset from, DateTimeOffset to, int minReactions,
         CancellationToken ct)
