@@ -217,18 +217,16 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
 
     private static string SeriesSql(string window, string bucketName, bool grouped) => $"""
         select date_trunc('{bucketName}', w.at, 'UTC') as bucket, {(grouped ? "w.g" : "null::text")} as key, sum(comments)::int as comments,
-               sum(up)::int as up, sum(down)::int as down, sum(addressed)::int as addressed
+               sum(reacted)::int as reacted, sum(up)::int as up, sum(down)::int as down, sum(addressed)::int as addressed
         from ({window}) w
         group by 1, 2 order by 1
         """;
 
-    private static async Task<Dictionary<DateTimeOffset, SeriesPoint>> ReadSeriesAsync(NpgsqlDataReader r, CancellationToken ct,
-        string? key = null)
+    private static async Task<Dictionary<DateTimeOffset, SeriesPoint>> ReadSeriesAsync(NpgsqlDataReader r, CancellationToken ct)
     {
         var points = new Dictionary<DateTimeOffset, SeriesPoint>();
         while (await r.ReadAsync(ct))
         {
-            if (key is not null && r.GetOrNull<string>("key") != key) continue;
             var at = r.Get<DateTimeOffset>("bucket");
             points[at] = new SeriesPoint(at, r.Get<int>("comments"), r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"));
         }
@@ -255,51 +253,52 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         filter = filter with { Repository = filter.Repository?.ToLowerInvariant() };
         var repository = filter.Repository;
         var bucketName = bucket == Bucket.Week ? "week" : "day";
+        // Each side is read once, as its series: the side's figures are the sums of its buckets (they cover the period).
         await using var batch = db.CreateBatch();
         if (sides.LabelKey is { } key)
         {
-            // Both values in one pass over the label's rollup: the groups, then both series.
+            // Both values in one pass over the label's rollup.
             var window = AnalyticsWindow.For(filter, GroupDims.Label(key), [sides.A, sides.B]);
-            batch.BatchCommands.Add(Command(GroupsSql(window.Sql, GroupDims.Label(key)), repository, sides.AFrom, sides.ATo, window));
             batch.BatchCommands.Add(Command(SeriesSql(window.Sql, bucketName, grouped: true), repository, sides.AFrom, sides.ATo, window));
-            await using var r = await batch.ExecuteReaderAsync(ct);
-            var groups = (await ReadGroupsAsync(r, ct)).ToDictionary(g => g.Key);
-            await r.NextResultAsync(ct);
-            var rows = new List<(DateTimeOffset At, string Key, SeriesPoint Point)>();
-            while (await r.ReadAsync(ct))
-            {
-                var at = r.Get<DateTimeOffset>("bucket");
-                rows.Add((at, r.Get<string>("key"), new SeriesPoint(at, r.Get<int>("comments"), r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"))));
-            }
-            List<SeriesPoint> SeriesOf(string value) =>
-                FillBuckets(rows.Where(x => x.Key == value).ToDictionary(x => x.At, x => x.Point), sides.AFrom, sides.ATo, bucket);
-            return Comparison.Of(groups.GetValueOrDefault(sides.A) ?? Empty(sides.A), groups.GetValueOrDefault(sides.B) ?? Empty(sides.B),
-                SeriesOf(sides.A), SeriesOf(sides.B));
         }
         else
         {
             var window = AnalyticsWindow.For(filter, null);
-            batch.BatchCommands.Add(Command(Totals(window.Sql), repository, sides.AFrom, sides.ATo, window));
             batch.BatchCommands.Add(Command(SeriesSql(window.Sql, bucketName, grouped: false), repository, sides.AFrom, sides.ATo, window));
-            batch.BatchCommands.Add(Command(Totals(window.Sql), repository, sides.BFrom, sides.BTo, window));
             batch.BatchCommands.Add(Command(SeriesSql(window.Sql, bucketName, grouped: false), repository, sides.BFrom, sides.BTo, window));
-            await using var r = await batch.ExecuteReaderAsync(ct);
-            await r.ReadAsync(ct);
-            var a = FiguresOf(r);
-            await r.NextResultAsync(ct);
-            var aSeries = FillBuckets(await ReadSeriesAsync(r, ct), sides.AFrom, sides.ATo, bucket);
-            await r.NextResultAsync(ct);
-            await r.ReadAsync(ct);
-            var b = FiguresOf(r);
-            await r.NextResultAsync(ct);
-            var bSeries = FillBuckets(await ReadSeriesAsync(r, ct), sides.BFrom, sides.BTo, bucket);
-            return Comparison.Of(Named(sides.A, a), Named(sides.B, b), aSeries, bSeries);
         }
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        var aRows = await ReadBucketsAsync(r, ct);
+        var bRows = aRows;
+        if (sides.LabelKey is null)
+        {
+            await r.NextResultAsync(ct);
+            bRows = await ReadBucketsAsync(r, ct);
+        }
+        else
+        {
+            aRows = aRows.Where(x => x.Key == sides.A).ToList();
+            bRows = bRows.Where(x => x.Key == sides.B).ToList();
+        }
+        return Comparison.Of(Sum(sides.A, aRows), Sum(sides.B, bRows),
+            FillBuckets(aRows.ToDictionary(x => x.Point.Bucket, x => x.Point), sides.AFrom, sides.ATo, bucket),
+            FillBuckets(bRows.ToDictionary(x => x.Point.Bucket, x => x.Point), sides.BFrom, sides.BTo, bucket));
     }
 
-    private static GroupFigures Empty(string key) => new(key, 0, 0, 0, 0);
+    private static async Task<List<(string? Key, int Reacted, SeriesPoint Point)>> ReadBucketsAsync(NpgsqlDataReader r, CancellationToken ct)
+    {
+        var rows = new List<(string?, int, SeriesPoint)>();
+        while (await r.ReadAsync(ct))
+        {
+            rows.Add((r.GetOrNull<string>("key"), r.Get<int>("reacted"), new SeriesPoint(r.Get<DateTimeOffset>("bucket"), r.Get<int>("comments"),
+                r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"))));
+        }
+        return rows;
+    }
 
-    private static GroupFigures Named(string key, Figures f) => new(key, f.Comments, f.Reacted, f.Up, f.Down, f.Addressed);
+    private static GroupFigures Sum(string key, List<(string? Key, int Reacted, SeriesPoint Point)> rows) => new(key,
+        rows.Sum(x => x.Point.Comments), rows.Sum(x => x.Reacted), rows.Sum(x => x.Point.Up), rows.Sum(x => x.Point.Down),
+        rows.Sum(x => x.Point.Addressed));
 
     private static async Task<List<FileFigures>> ReadFilesAsync(NpgsqlBatch batch, CancellationToken ct)
     {
