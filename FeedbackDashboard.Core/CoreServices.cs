@@ -43,6 +43,7 @@ public static class CoreServices
         services.AddSingleton<PollBudgets>();
         services.AddSingleton<MaintainersQueries>();
         services.AddSingleton<AnalyticsQueries>();
+        services.AddSingleton<RulesQueries>();
         services.AddSingleton<DemoData>();
         services.AddSingleton<PollCycleNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<PollCycleNotifier>());

@@ -57,10 +57,7 @@ public static class Hosting
         builder.Services.AddApiDocs();
         builder.Services.AddApiKeyAuth();
         builder.Services.AddExportLimits();
-        builder.Services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
-        });
+        builder.Services.ConfigureHttpJsonOptions(o => Core.SnakeCaseJson.Configure(o.SerializerOptions));
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -125,6 +122,7 @@ public static class Hosting
         app.MapPollerApi();
         app.MapMaintainersApi();
         app.MapAnalyticsApi();
+        app.MapRulesApi();
         app.MapWebhooksApi();
         if (settings.Role == Role.Poller) app.Services.UsePollerJobs(settings);
 

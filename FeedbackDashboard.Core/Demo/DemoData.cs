@@ -52,6 +52,13 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
                 sql.AppendLine($"insert into maintainers (repo_full_name, github_id, login, association, refreshed_at) values ('{repo}', {p.Id}, '{p.Login}', '{(p.Role == "OWNER" ? "MEMBER" : p.Role)}', '{now.AddMinutes(-20):O}');");
         }
 
+        // What produced each comment (issue 16): the bot moved from 2.3.0 to 2.4.0 twenty days ago, and its naming rule
+        // is the one maintainers keep rejecting, so Compare and Rules have something to say.
+        (string Rule, string Category, string Severity, double Up)[] rules =
+        [
+            ("null-check", "correctness", "high", 0.85), ("sql-injection", "security", "high", 0.9), ("naming", "style", "low", 0.25),
+            ("unused-import", "style", "low", 0.6),
+        ];
         long commentId = 500_000;
         for (var i = 0; i < 60; i++)
         {
@@ -59,18 +66,20 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
             var created = now.AddHours(-random.Next(1, 24 * 45));
             var author = people[random.Next(people.Length)];
             var task = Guid.CreateVersion7(created);
-            sql.AppendLine($"insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at) select '{task}', id, {Installation}, {100 + i}, {author.Id}, '{author.Login}', '{(author.Role == "OWNER" ? "MEMBER" : author.Role)}', '{created:O}' from repositories where full_name = '{repo}';");
+            var version = created < now.AddDays(-20) ? "2.3.0" : "2.4.0";
+            sql.AppendLine($"insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at, labels) select '{task}', id, {Installation}, {100 + i}, {author.Id}, '{author.Login}', '{(author.Role == "OWNER" ? "MEMBER" : author.Role)}', '{created:O}', '{{\"bot_version\": \"{version}\", \"model\": \"demo-model\"}}' from repositories where full_name = '{repo}';");
             for (var c = 0; c < random.Next(1, 7); c++)
             {
                 var id = ++commentId;
                 var kind = c % 4 == 3 ? "reply" : "inline";
                 var posted = created.AddMinutes(random.Next(1, 30));
-                sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at) values ('{kind}', {id}, '{task}', '{(kind == "inline" ? "PRRC_" : "IC_")}{id}', '{files[random.Next(files.Length)]}', {random.Next(1, 400)}, '{posted:O}');");
+                var rule = rules[(int)(id % rules.Length)];
+                sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, rule, category, severity) values ('{kind}', {id}, '{task}', '{(kind == "inline" ? "PRRC_" : "IC_")}{id}', '{files[random.Next(files.Length)]}', {random.Next(1, 400)}, '{posted:O}', '{rule.Rule}', '{rule.Category}', '{rule.Severity}');");
                 // Most comments draw nothing; the rest lean 👍, as a useful bot's should.
                 if (random.NextDouble() < 0.45) continue;
                 foreach (var p in people.OrderBy(_ => random.Next()).Take(random.Next(1, 4)))
                 {
-                    var content = random.NextDouble() < 0.72 ? "+1" : "-1";
+                    var content = random.NextDouble() < rule.Up + (version == "2.4.0" ? 0.1 : 0) ? "+1" : "-1";
                     sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('{kind}', {id}, {p.Id}, '{p.Login}', '{content}', '{posted.AddMinutes(random.Next(5, 600)):O}', '{posted.AddMinutes(random.Next(600, 900)):O}');");
                 }
             }

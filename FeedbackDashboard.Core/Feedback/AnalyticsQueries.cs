@@ -15,10 +15,21 @@ public enum Bucket { Day, Week }
 /// </summary>
 public enum AnalyticsRole { All, Maintainers, PrAuthor }
 
-public sealed record Figures(int Comments, int Reacted, int Up, int Down, int Addressed = 0)
+public record Figures(int Comments, int Reacted, int Up, int Down, int Addressed = 0)
 {
     /// <summary>👍 / (👍 + 👎): the share of judged comments' reactions that approve — never divided by all comments.</summary>
     public double? Acceptance => Up + Down == 0 ? null : (double)Up / (Up + Down);
+
+    /// <summary>Wilson 95 % interval of the acceptance.</summary>
+    public double? AcceptanceLow => Statistics.Wilson(Up, Up + Down)?.Low;
+    public double? AcceptanceHigh => Statistics.Wilson(Up, Up + Down)?.High;
+
+    /// <summary>Wilson 95 % interval of the addressed rate.</summary>
+    public double? AddressedLow => Statistics.Wilson(Addressed, Comments)?.Low;
+    public double? AddressedHigh => Statistics.Wilson(Addressed, Comments)?.High;
+
+    /// <summary>At least <see cref="Statistics.MinimumReactions"/> reactions: below that a rate is shown but judged "not enough data".</summary>
+    public bool EnoughData => Up + Down >= Statistics.MinimumReactions;
 
     /// <summary>Share of comments that drew at least one 👍/👎.</summary>
     public double? Coverage => Comments == 0 ? null : (double)Reacted / Comments;
@@ -27,26 +38,46 @@ public sealed record Figures(int Comments, int Reacted, int Up, int Down, int Ad
     public double? AddressedRate => Comments == 0 ? null : (double)Addressed / Comments;
 }
 
+/// <summary>One group of a group_by (a repository, rule, category, severity or label value) — the API's group shape.</summary>
+public sealed record GroupFigures(string Key, int Comments, int Reacted, int Up, int Down, int Addressed = 0)
+    : Figures(Comments, Reacted, Up, Down, Addressed);
+
 public sealed record SeriesPoint(DateTimeOffset Bucket, int Comments, int Up, int Down, int Addressed = 0)
 {
     public double? Acceptance => Up + Down == 0 ? null : (double)Up / (Up + Down);
+    public double? AcceptanceLow => Statistics.Wilson(Up, Up + Down)?.Low;
+    public double? AcceptanceHigh => Statistics.Wilson(Up, Up + Down)?.High;
     public double? AddressedRate => Comments == 0 ? null : (double)Addressed / Comments;
+    public double? AddressedLow => Statistics.Wilson(Addressed, Comments)?.Low;
+    public double? AddressedHigh => Statistics.Wilson(Addressed, Comments)?.High;
 }
 
 public sealed record RepositoryFigures(string Repository, int Comments, int Up, int Down)
 {
     public double? Acceptance => Up + Down == 0 ? null : (double)Up / (Up + Down);
+    public double? AcceptanceLow => Statistics.Wilson(Up, Up + Down)?.Low;
+    public double? AcceptanceHigh => Statistics.Wilson(Up, Up + Down)?.High;
 }
 
 public sealed record FileFigures(string Repository, string File, int Comments, int Up, int Down);
 
 public sealed record Period(DateTimeOffset From, DateTimeOffset To);
 
+/// <summary>What the comments carry, for filter pickers: label keys with their values, rules, categories.</summary>
+public sealed record Facets(IReadOnlyDictionary<string, IReadOnlyList<string>> Labels, IReadOnlyList<string> Rules, IReadOnlyList<string> Categories)
+{
+    public static Facets None { get; } = new(new Dictionary<string, IReadOnlyList<string>>(), [], []);
+}
+
 public sealed record FeedbackAnalytics(string? Repository, Period Period, Period PreviousPeriod, Figures Current, Figures Previous,
     string Bucket, IReadOnlyList<SeriesPoint> Series, IReadOnlyList<RepositoryFigures> TopRepositories,
     IReadOnlyList<FileFigures> MostDownvotedFiles)
 {
     public string Role { get; init; } = "all";
+
+    /// <summary>With group_by: the groups, largest first; absent otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<GroupFigures>? Groups { get; init; }
 }
 
 /// <summary>The Overview's judgement by role (all is <see cref="FeedbackAnalytics.Current"/>) and its most disputed comments.</summary>
@@ -64,51 +95,6 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
 {
     public const int MaxDays = 400;
     private const int TopN = 5;
-
-    /// <summary>
-    /// Rows of (at, repository, comments, reacted, up, down) covering [from, to): whole UTC days from the daily rollup,
-    /// the partial days at either edge from the comments themselves. Parameters: @from, @to, @d0, @d1, @repo.
-    /// </summary>
-    private const string Window = """
-        select d.day::timestamp at time zone 'UTC' as at, d.repository_id, d.comments, d.reacted, d.up, d.down, d.addressed
-        from analytics_daily d
-        where d.day >= @d0 and d.day < @d1 and (@repo::text is null or d.repository_id = (select id from repositories where full_name = @repo))
-        union all
-        select c.created_at, c.repository_id, 1, (c.up + c.down > 0)::int, c.up, c.down,
-               review_comments_is_addressed(c.outdated, c.resolved, c.resolved_by_bot)::int
-        from review_comments c
-        where ((c.created_at >= @from and c.created_at < least(@d0::timestamp at time zone 'UTC', @to))
-               or (c.created_at >= greatest(@d1::timestamp at time zone 'UTC', @from) and c.created_at < @to))
-          and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
-        """;
-
-    /// <summary>
-    /// The same rows for one role, from the comments and their reactions (a role's figures can't come from the daily
-    /// rollup, which counts everyone): reactions by that role only, and what the role counts as addressed.
-    /// </summary>
-    private static string RoleWindow(AnalyticsRole role)
-    {
-        var maintainer = $"{RoleResolution.Resolved("m", "f.reactor_association")} in ('OWNER', 'MEMBER', 'COLLABORATOR')";
-        var (reactor, join, addressed) = role == AnalyticsRole.Maintainers
-            ? (maintainer, RoleResolution.Join("m", "r.full_name", "f.reactor_id"),
-               "(coalesce(c.resolved, false) and not coalesce(c.resolved_by_bot, false) and exists (select 1 from maintainers rm " +
-               "where rm.repo_full_name = r.full_name and lower(rm.login) = lower(c.resolved_by)))")
-            : ("f.reactor_id = t.pr_author_id", "",
-               "(coalesce(c.outdated, false) or (coalesce(c.resolved, false) and lower(c.resolved_by) = lower(t.pr_author_login)))");
-        return $"""
-            select c.created_at as at, c.repository_id, 1 as comments, (x.up + x.down > 0)::int as reacted, x.up, x.down, coalesce({addressed}, false)::int as addressed
-            from review_comments c
-            join tasks t on t.id = c.task_id
-            join repositories r on r.id = c.repository_id
-            cross join lateral (
-                select count(*) filter (where f.content = '+1')::int as up, count(*) filter (where f.content = '-1')::int as down
-                from review_feedback f {join}
-                where f.kind = c.kind and f.github_comment_id = c.github_comment_id and {reactor}
-            ) x
-            where c.created_at >= @from and c.created_at < @to
-              and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
-            """;
-    }
 
     /// <summary>One row: the sums over a window.</summary>
     private static string Totals(string window) => $"""
@@ -135,41 +121,49 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         _ => null,
     };
 
-    public async Task<FeedbackAnalytics> GetAsync(string? repository, DateTimeOffset from, DateTimeOffset to, Bucket bucket,
-        CancellationToken ct, AnalyticsRole role = AnalyticsRole.All)
+    public Task<FeedbackAnalytics> GetAsync(string? repository, DateTimeOffset from, DateTimeOffset to, Bucket bucket,
+        CancellationToken ct, AnalyticsRole role = AnalyticsRole.All) =>
+        QueryAsync(new AnalyticsFilter(repository, role), from, to, bucket, ct);
+
+    /// <param name="groupBy">A <see cref="GroupDims"/> value: adds the groups, largest first.</param>
+    public async Task<FeedbackAnalytics> QueryAsync(AnalyticsFilter filter, DateTimeOffset from, DateTimeOffset to, Bucket bucket,
+        CancellationToken ct, string? groupBy = null)
     {
-        var window = role == AnalyticsRole.All ? Window : RoleWindow(role);
-        repository = repository?.ToLowerInvariant();
+        filter = filter with { Repository = filter.Repository?.ToLowerInvariant() };
+        var repository = filter.Repository;
+        var window = AnalyticsWindow.For(filter, null);
         var previous = new Period(from - (to - from), from);
         var bucketName = bucket == Bucket.Week ? "week" : "day";
 
         await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(Command(Totals(window), repository, from, to));
-        batch.BatchCommands.Add(Command(Totals(window), repository, previous.From, previous.To));
-        batch.BatchCommands.Add(Command($"""
-            select date_trunc('{bucketName}', w.at, 'UTC') as bucket, sum(comments)::int as comments, sum(up)::int as up, sum(down)::int as down,
-                   sum(addressed)::int as addressed
-            from ({window}) w
-            group by 1 order by 1
-            """, repository, from, to));
+        batch.BatchCommands.Add(Command(Totals(window.Sql), repository, from, to, window));
+        batch.BatchCommands.Add(Command(Totals(window.Sql), repository, previous.From, previous.To, window));
+        batch.BatchCommands.Add(Command(SeriesSql(window.Sql, bucketName, grouped: false), repository, from, to, window));
         batch.BatchCommands.Add(Command($"""
             select r.full_name as repository, x.comments, x.up, x.down
             from (select repository_id, sum(comments)::int as comments, sum(up)::int as up, sum(down)::int as down
-                  from ({window}) w group by 1) x
+                  from ({window.Sql}) w group by 1) x
             join repositories r on r.id = x.repository_id
             order by x.up + x.down desc, 1 limit {TopN}
-            """, repository, from, to));
+            """, repository, from, to, window));
+        AnalyticsWindow? grouped = groupBy is null ? null : AnalyticsWindow.For(filter, groupBy);
+        if (grouped is not null) batch.BatchCommands.Add(Command(GroupsSql(grouped.Sql, groupBy!), repository, from, to, grouped));
+
+        var fileParameters = new List<NpgsqlParameter>();
+        var filePredicates = AnalyticsWindow.ConstraintPredicates(filter, fileParameters);
         await using var filesCommand = db.CreateBatch();
-        filesCommand.BatchCommands.Add(Command($"""
+        var files = Command($"""
             select r.full_name as repository, x.file, x.comments, x.up, x.down
             from (select c.repository_id, c.file, count(*)::int as comments, sum(c.up)::int as up, sum(c.down)::int as down
                   from review_comments c
                   where c.created_at >= @from and c.created_at < @to and c.down > 0 and c.file is not null
-                    and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
+                    and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo)){filePredicates}
                   group by 1, 2) x
             join repositories r on r.id = x.repository_id
             order by x.down desc, 1, 2 limit {TopN}
-            """, repository, from, to));
+            """, repository, from, to);
+        files.Parameters.AddRange(fileParameters.ToArray());
+        filesCommand.BatchCommands.Add(files);
 
         // The files need comment-level rows; they run beside the rollup queries on a second connection.
         var filesTask = ReadFilesAsync(filesCommand, ct);
@@ -182,22 +176,129 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         var before = FiguresOf(r);
 
         await r.NextResultAsync(ct);
-        var points = new Dictionary<DateTimeOffset, SeriesPoint>();
-        while (await r.ReadAsync(ct))
-        {
-            var at = r.Get<DateTimeOffset>("bucket");
-            points[at] = new SeriesPoint(at, r.Get<int>("comments"), r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"));
-        }
+        var points = await ReadSeriesAsync(r, ct);
 
         await r.NextResultAsync(ct);
         var repos = new List<RepositoryFigures>();
         while (await r.ReadAsync(ct))
             repos.Add(new RepositoryFigures(r.Get<string>("repository"), r.Get<int>("comments"), r.Get<int>("up"), r.Get<int>("down")));
 
-        var files = await filesTask;
+        List<GroupFigures>? groups = null;
+        if (grouped is not null)
+        {
+            await r.NextResultAsync(ct);
+            groups = await ReadGroupsAsync(r, ct);
+        }
+
+        var topFiles = await filesTask;
         return new FeedbackAnalytics(repository, new Period(from, to), previous, current, before, bucketName,
-            FillBuckets(points, from, to, bucket), repos, files) { Role = RoleName(role) };
+            FillBuckets(points, from, to, bucket), repos, topFiles) { Role = RoleName(filter.Role), Groups = groups };
     }
+
+    /// <summary>
+    /// Sums per group, largest (most comments) first; a repository group is named by its full name. Groups whose comments all
+    /// moved away (a run relabelled) leave zero rows in the rollup: they are not groups any more.
+    /// </summary>
+    private static string GroupsSql(string window, string groupBy) => groupBy == GroupDims.Repository
+        ? $"""
+            select r.full_name as key, x.comments, x.reacted, x.up, x.down, x.addressed
+            from (select w.repository_id, sum(comments)::int as comments, sum(reacted)::int as reacted, sum(up)::int as up,
+                         sum(down)::int as down, sum(addressed)::int as addressed
+                  from ({window}) w group by 1 having sum(comments) > 0) x
+            join repositories r on r.id = x.repository_id
+            order by x.comments desc, 1
+            """
+        : $"""
+            select w.g as key, sum(comments)::int as comments, sum(reacted)::int as reacted, sum(up)::int as up, sum(down)::int as down,
+                   sum(addressed)::int as addressed
+            from ({window}) w where w.g is not null
+            group by 1 having sum(comments) > 0 order by 2 desc, 1
+            """;
+
+    private static string SeriesSql(string window, string bucketName, bool grouped) => $"""
+        select date_trunc('{bucketName}', w.at, 'UTC') as bucket, {(grouped ? "w.g" : "null::text")} as key, sum(comments)::int as comments,
+               sum(reacted)::int as reacted, sum(up)::int as up, sum(down)::int as down, sum(addressed)::int as addressed
+        from ({window}) w
+        group by 1, 2 order by 1
+        """;
+
+    private static async Task<Dictionary<DateTimeOffset, SeriesPoint>> ReadSeriesAsync(NpgsqlDataReader r, CancellationToken ct)
+    {
+        var points = new Dictionary<DateTimeOffset, SeriesPoint>();
+        while (await r.ReadAsync(ct))
+        {
+            var at = r.Get<DateTimeOffset>("bucket");
+            points[at] = new SeriesPoint(at, r.Get<int>("comments"), r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"));
+        }
+        return points;
+    }
+
+    private static async Task<List<GroupFigures>> ReadGroupsAsync(NpgsqlDataReader r, CancellationToken ct)
+    {
+        var groups = new List<GroupFigures>();
+        while (await r.ReadAsync(ct))
+        {
+            groups.Add(new GroupFigures(r.Get<string>("key"), r.Get<int>("comments"), r.Get<int>("reacted"), r.Get<int>("up"),
+                r.Get<int>("down"), r.Get<int>("addressed")));
+        }
+        return groups;
+    }
+
+    /// <summary>
+    /// Two groups side by side: two values of a label over one period, or two periods. Each side's figures and its
+    /// series; the differences, p-values and verdict come from <see cref="Comparison"/>.
+    /// </summary>
+    public async Task<Comparison> CompareAsync(AnalyticsFilter filter, CompareSides sides, Bucket bucket, CancellationToken ct)
+    {
+        filter = filter with { Repository = filter.Repository?.ToLowerInvariant() };
+        var repository = filter.Repository;
+        var bucketName = bucket == Bucket.Week ? "week" : "day";
+        // Each side is read once, as its series: the side's figures are the sums of its buckets (they cover the period).
+        await using var batch = db.CreateBatch();
+        if (sides.LabelKey is { } key)
+        {
+            // Both values in one pass over the label's rollup.
+            var window = AnalyticsWindow.For(filter, GroupDims.Label(key), [sides.A, sides.B]);
+            batch.BatchCommands.Add(Command(SeriesSql(window.Sql, bucketName, grouped: true), repository, sides.AFrom, sides.ATo, window));
+        }
+        else
+        {
+            var window = AnalyticsWindow.For(filter, null);
+            batch.BatchCommands.Add(Command(SeriesSql(window.Sql, bucketName, grouped: false), repository, sides.AFrom, sides.ATo, window));
+            batch.BatchCommands.Add(Command(SeriesSql(window.Sql, bucketName, grouped: false), repository, sides.BFrom, sides.BTo, window));
+        }
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        var aRows = await ReadBucketsAsync(r, ct);
+        var bRows = aRows;
+        if (sides.LabelKey is null)
+        {
+            await r.NextResultAsync(ct);
+            bRows = await ReadBucketsAsync(r, ct);
+        }
+        else
+        {
+            aRows = aRows.Where(x => x.Key == sides.A).ToList();
+            bRows = bRows.Where(x => x.Key == sides.B).ToList();
+        }
+        return Comparison.Of(Sum(sides.A, aRows), Sum(sides.B, bRows),
+            FillBuckets(aRows.ToDictionary(x => x.Point.Bucket, x => x.Point), sides.AFrom, sides.ATo, bucket),
+            FillBuckets(bRows.ToDictionary(x => x.Point.Bucket, x => x.Point), sides.BFrom, sides.BTo, bucket));
+    }
+
+    private static async Task<List<(string? Key, int Reacted, SeriesPoint Point)>> ReadBucketsAsync(NpgsqlDataReader r, CancellationToken ct)
+    {
+        var rows = new List<(string?, int, SeriesPoint)>();
+        while (await r.ReadAsync(ct))
+        {
+            rows.Add((r.GetOrNull<string>("key"), r.Get<int>("reacted"), new SeriesPoint(r.Get<DateTimeOffset>("bucket"), r.Get<int>("comments"),
+                r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"))));
+        }
+        return rows;
+    }
+
+    private static GroupFigures Sum(string key, List<(string? Key, int Reacted, SeriesPoint Point)> rows) => new(key,
+        rows.Sum(x => x.Point.Comments), rows.Sum(x => x.Reacted), rows.Sum(x => x.Point.Up), rows.Sum(x => x.Point.Down),
+        rows.Sum(x => x.Point.Addressed));
 
     private static async Task<List<FileFigures>> ReadFilesAsync(NpgsqlBatch batch, CancellationToken ct)
     {
@@ -223,6 +324,13 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         return list;
     }
 
+    private static NpgsqlBatchCommand Command(string sql, string? repository, DateTimeOffset from, DateTimeOffset to, AnalyticsWindow window)
+    {
+        var command = Command(sql, repository, from, to);
+        foreach (var parameter in window.Parameters) command.Parameters.Add(parameter.Clone());
+        return command;
+    }
+
     private static NpgsqlBatchCommand Command(string sql, string? repository, DateTimeOffset from, DateTimeOffset to)
     {
         // Whole UTC days inside [from, to): [d0, d1). When there are none, d1 = d0 and the edges cover everything.
@@ -246,24 +354,32 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
     /// The Overview's signals in one round trip: the period's figures as maintainers and as PR authors judged, and the
     /// most disputed comments.
     /// </summary>
-    public async Task<OverviewSignals> OverviewSignalsAsync(string? repository, DateTimeOffset from, DateTimeOffset to, int top,
+    public Task<OverviewSignals> OverviewSignalsAsync(string? repository, DateTimeOffset from, DateTimeOffset to, int top,
+        CancellationToken ct) => OverviewSignalsAsync(new AnalyticsFilter(repository), from, to, top, ct);
+
+    public async Task<OverviewSignals> OverviewSignalsAsync(AnalyticsFilter filter, DateTimeOffset from, DateTimeOffset to, int top,
         CancellationToken ct)
     {
-        repository = repository?.ToLowerInvariant();
+        var repository = filter.Repository?.ToLowerInvariant();
+        var maintainers = AnalyticsWindow.For(filter with { Role = AnalyticsRole.Maintainers }, null);
+        var authors = AnalyticsWindow.For(filter with { Role = AnalyticsRole.PrAuthor }, null);
+        var disputedParameters = new List<NpgsqlParameter>();
+        var predicates = AnalyticsWindow.ConstraintPredicates(filter, disputedParameters);
         await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(Command(Totals(RoleWindow(AnalyticsRole.Maintainers)), repository, from, to));
-        batch.BatchCommands.Add(Command(Totals(RoleWindow(AnalyticsRole.PrAuthor)), repository, from, to));
-        var disputed = Command(DisputedSql, repository, from, to);
+        batch.BatchCommands.Add(Command(Totals(maintainers.Sql), repository, from, to, maintainers));
+        batch.BatchCommands.Add(Command(Totals(authors.Sql), repository, from, to, authors));
+        var disputed = Command(DisputedSql.Replace("/*filters*/", predicates), repository, from, to);
+        disputed.Parameters.AddRange(disputedParameters.ToArray());
         disputed.Parameters.AddWithValue("top", top);
         batch.BatchCommands.Add(disputed);
         await using var r = await batch.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        var maintainers = FiguresOf(r);
+        var byMaintainers = FiguresOf(r);
         await r.NextResultAsync(ct);
         await r.ReadAsync(ct);
-        var author = FiguresOf(r);
+        var byAuthor = FiguresOf(r);
         await r.NextResultAsync(ct);
-        return new OverviewSignals(maintainers, author, await ReadDisputedAsync(r, ct));
+        return new OverviewSignals(byMaintainers, byAuthor, await ReadDisputedAsync(r, ct));
     }
 
     // Only comments with both counts can be disputed: the partial index on down > 0 narrows the scan.
@@ -273,7 +389,7 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         join tasks t on t.id = c.task_id
         join repositories r on r.id = c.repository_id
         where c.created_at >= @from and c.created_at < @to and c.down > 0 and c.up > 0
-          and (@repo::text is null or r.full_name = @repo)
+          and (@repo::text is null or r.full_name = @repo) /*filters*/
           and {Signal.DisputedSql("c")}
         order by least(c.up, c.down) desc, c.up + c.down desc, c.github_comment_id
         limit @top
@@ -294,6 +410,30 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
     /// <summary>Comments of the period that drew 👍 and 👎 from different people, most reactions first.</summary>
     public async Task<IReadOnlyList<DisputedComment>> MostDisputedAsync(string? repository, DateTimeOffset from, DateTimeOffset to, int top,
         CancellationToken ct) => (await OverviewSignalsAsync(repository, from, to, top, ct)).MostDisputed;
+
+    /// <summary>The labels (key → values), rules and categories comments carry, to offer in filters (from the group rollup).</summary>
+    public async Task<Facets> FacetsAsync(CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            select dim, value from analytics_daily_groups where dim <> 'severity' group by 1, 2 having sum(comments) > 0 order by 1, 2
+            """);
+        var labels = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        List<string> rules = [], categories = [];
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var (dim, value) = (r.Get<string>("dim"), r.Get<string>("value"));
+            if (dim == GroupDims.Rule) rules.Add(value);
+            else if (dim == GroupDims.Category) categories.Add(value);
+            else if (dim.StartsWith(GroupDims.LabelPrefix, StringComparison.Ordinal))
+            {
+                var key = dim[GroupDims.LabelPrefix.Length..];
+                if (!labels.TryGetValue(key, out var values)) labels[key] = values = [];
+                values.Add(value);
+            }
+        }
+        return new Facets(labels.ToDictionary(l => l.Key, l => (IReadOnlyList<string>)l.Value), rules, categories);
+    }
 
     /// <summary>The repositories to offer in filters.</summary>
     public async Task<IReadOnlyList<string>> RepositoriesAsync(CancellationToken ct)

@@ -8,12 +8,32 @@ namespace FeedbackDashboard.Core.Feedback;
 public sealed record PrAuthorInput(long? GithubId, string? Login, string? Association);
 
 public sealed record TaskInput(Guid? Id, string? Repository, long? InstallationId, int? PrNumber, PrAuthorInput? PrAuthor,
-    DateTimeOffset? CreatedAt);
+    DateTimeOffset? CreatedAt, Dictionary<string, string?>? Labels = null);
 
 public sealed record CommentInput(string? Kind, long? GithubCommentId, string? NodeId, string? File, int? Line,
-    DateTimeOffset? CreatedAt = null, string? FindingId = null, string? Body = null);
+    DateTimeOffset? CreatedAt = null, string? FindingId = null, string? Body = null, string? Rule = null, string? Category = null,
+    string? Severity = null, string? Fingerprint = null)
+{
+    /// <summary>The validated wire shape as the capture service takes it.</summary>
+    public CapturedComment ToCaptured() => new(Kind!, GithubCommentId!.Value, NodeId, File, Line, CreatedAt, FindingId, Body,
+        new FindingTags(Rule, Category, Severity, Fingerprint));
+}
 
-public sealed record FindingInput(string? File, int? Line, string? FindingId);
+public sealed record FindingInput(string? File, int? Line, string? FindingId, string? Rule = null, string? Category = null,
+    string? Severity = null, string? Fingerprint = null);
+
+/// <summary>What produced a comment: the bot's rule, its category and severity, and a fingerprint (all optional).</summary>
+public sealed record FindingTags(string? Rule = null, string? Category = null, string? Severity = null, string? Fingerprint = null)
+{
+    public static FindingTags None { get; } = new();
+}
+
+/// <summary>
+/// A comment to record, whichever way it was captured (the API's comment list, or a review's comments read from
+/// GitHub): the capture service's own input, so the review-capture path does not build the HTTP API's DTO.
+/// </summary>
+public sealed record CapturedComment(string Kind, long GithubCommentId, string? NodeId, string? File, int? Line,
+    DateTimeOffset? CreatedAt, string? FindingId, string? Body, FindingTags Tags);
 
 public sealed record ReviewCaptureInput(long? GithubReviewId, List<FindingInput?>? Findings);
 
@@ -21,6 +41,7 @@ public static partial class CaptureValidation
 {
     public const int MaxCommentsPerRequest = 1000;
     public const int MaxFindingsPerRequest = 1000;
+    public const int MaxLabels = 20;
 
     /// <summary>
     /// The longest value each string field may hold (the README's JSON API section). A new string field gets one
@@ -39,6 +60,7 @@ public static partial class CaptureValidation
         public const int Login = 100;
         public const int Association = 40;
         public const int Kind = 20;
+        public const int LabelValue = 200;
         public const int Repository = OwnerMax + 1 + NameMax;
         public const int OwnerMax = 39;
         public const int NameMax = 100;
@@ -54,6 +76,33 @@ public static partial class CaptureValidation
     // and never "." or "..". \z, not $: .NET's $ also matches before a final newline.
     [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/(?!\.{1,2}\z)[A-Za-z0-9._-]{1,100}\z")]
     private static partial Regex RepositoryPattern();
+
+    [GeneratedRegex(@"^[a-z0-9_.-]{1,40}\z")]
+    private static partial Regex LabelKeyPattern();
+
+    public static bool IsLabelKey(string? value) => value is not null && LabelKeyPattern().IsMatch(value);
+
+    /// <summary>A run's labels: at most 20, keys [a-z0-9_.-]{1,40}, values 1-200 characters without control characters.</summary>
+    public static void Labels(Dictionary<string, string[]> e, Dictionary<string, string?>? labels)
+    {
+        if (labels is null) return;
+        if (labels.Count > MaxLabels) { e["labels"] = [$"at most {MaxLabels} labels"]; return; }
+        foreach (var (key, value) in labels)
+        {
+            if (!IsLabelKey(key)) { e["labels"] = [$"key '{(key.Length > 40 ? key[..40] + "…" : key)}' must be 1-40 of a-z 0-9 _ . -"]; continue; }
+            if (Text(e, $"labels.{key}", value, Limits.LabelValue) && string.IsNullOrEmpty(value))
+                e[$"labels.{key}"] = [$"must be a string of 1 to {Limits.LabelValue} characters"];
+        }
+    }
+
+    /// <summary>The optional rule, category, severity and fingerprint of a comment or finding under <paramref name="prefix"/>.</summary>
+    private static void Tags(Dictionary<string, string[]> e, string prefix, string? rule, string? category, string? severity, string? fingerprint)
+    {
+        Text(e, $"{prefix}rule", rule, Limits.Rule);
+        Text(e, $"{prefix}category", category, Limits.Category);
+        Text(e, $"{prefix}severity", severity, Limits.Severity);
+        Text(e, $"{prefix}fingerprint", fingerprint, Limits.Fingerprint);
+    }
 
     public static bool IsRepository(string? value) => value is not null && RepositoryPattern().IsMatch(value);
 
@@ -97,6 +146,7 @@ public static partial class CaptureValidation
                 e["pr_author.association"] = [$"must be one of {string.Join(", ", Associations)}"];
         }
         if (t.Id == Guid.Empty) e["id"] = ["must not be the empty uuid"];
+        Labels(e, t.Labels);
         return e;
     }
 
@@ -117,6 +167,7 @@ public static partial class CaptureValidation
             Text(e, $"[{i}].node_id", c.NodeId, Limits.NodeId);
             Text(e, $"[{i}].finding_id", c.FindingId, Limits.FindingId);
             Text(e, $"[{i}].body", c.Body, Limits.Body, multiLine: true);
+            Tags(e, $"[{i}].", c.Rule, c.Category, c.Severity, c.Fingerprint);
         }
         return e;
     }
@@ -137,6 +188,7 @@ public static partial class CaptureValidation
                     e[$"findings[{i}].file"] = ["is required"];
                 if (f.Line is not > 0) e[$"findings[{i}].line"] = ["must be a positive number"];
                 Text(e, $"findings[{i}].finding_id", f.FindingId, Limits.FindingId);
+                Tags(e, $"findings[{i}].", f.Rule, f.Category, f.Severity, f.Fingerprint);
             }
         }
         return e;

@@ -35,15 +35,16 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
                 returning id
             )
             insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login,
-                               pr_author_association, created_at, updated_at)
+                               pr_author_association, created_at, updated_at, labels)
             select @id, repo.id, @installation, @pr, @author_id, @author_login, @author_association,
-                   coalesce(@created_at, @now), @now
+                   coalesce(@created_at, @now), @now, coalesce(@labels, '{}'::jsonb)
             from repo
             on conflict (id) do update
                 set repository_id = excluded.repository_id, installation_id = excluded.installation_id,
                     pr_number = excluded.pr_number, pr_author_id = excluded.pr_author_id,
                     pr_author_login = excluded.pr_author_login, pr_author_association = excluded.pr_author_association,
-                    created_at = coalesce(@created_at, tasks.created_at), updated_at = excluded.updated_at
+                    created_at = coalesce(@created_at, tasks.created_at), updated_at = excluded.updated_at,
+                    labels = coalesce(@labels, tasks.labels)
             returning (xmax = 0)
             """, conn, tx);
         cmd.Parameters.AddWithValue("owner", repo[..slash]);
@@ -57,6 +58,11 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
         cmd.Parameters.AddWithValue("author_association", input.PrAuthor.Association!);
         cmd.Parameters.Add(new NpgsqlParameter("created_at", NpgsqlDbType.TimestampTz) { Value = (object?)input.CreatedAt ?? DBNull.Value });
         cmd.Parameters.AddWithValue("now", time.GetUtcNow());
+        // Labels posted again replace the run's labels; a post without them keeps what it had.
+        cmd.Parameters.Add(new NpgsqlParameter("labels", NpgsqlDbType.Jsonb)
+        {
+            Value = input.Labels is null ? DBNull.Value : JsonSerializer.Serialize(input.Labels, SnakeCaseJson.Options),
+        });
         var inserted = (bool)(await cmd.ExecuteScalarAsync(ct))!;
         await tx.CommitAsync(ct);
         return (id, inserted ? Upsert.Created : Upsert.Updated);
@@ -73,7 +79,7 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
     /// Records posted comments in one statement. Idempotent on (kind, github_comment_id): a repeat changes nothing,
     /// except that a node id or text learned later fills an empty one.
     /// </summary>
-    public async Task<CommentsRecorded> AddCommentsAsync(Guid taskId, IReadOnlyList<CommentInput> comments, CancellationToken ct)
+    public async Task<CommentsRecorded> AddCommentsAsync(Guid taskId, IReadOnlyList<CapturedComment> comments, CancellationToken ct)
     {
         // One row per key: ON CONFLICT cannot touch the same row twice in a statement. Sorted, so concurrent
         // posts of the same comments lock their rows in the same order and cannot deadlock each other.
@@ -83,14 +89,16 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
         return new CommentsRecorded(comments.Count, inserted);
     }
 
-    private async Task<int> InsertCommentsAsync(Guid taskId, IReadOnlyList<CommentInput> unique, CancellationToken ct)
+    private async Task<int> InsertCommentsAsync(Guid taskId, IReadOnlyList<CapturedComment> unique, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var cmd = db.CreateCommand("""
-            insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, finding_id, body)
-            select x.kind, x.id, @task, x.node_id, x.file, x.line, coalesce(x.created_at, @now), x.finding_id, x.body
-            from unnest(@kinds, @ids, @node_ids, @files, @lines, @created, @findings, @bodies)
-                as x(kind, id, node_id, file, line, created_at, finding_id, body)
+            insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, finding_id, body,
+                                         rule, category, severity, fingerprint)
+            select x.kind, x.id, @task, x.node_id, x.file, x.line, coalesce(x.created_at, @now), x.finding_id, x.body,
+                   x.rule, x.category, x.severity, x.fingerprint
+            from unnest(@kinds, @ids, @node_ids, @files, @lines, @created, @findings, @bodies, @rules, @categories, @severities, @fingerprints)
+                as x(kind, id, node_id, file, line, created_at, finding_id, body, rule, category, severity, fingerprint)
             on conflict (kind, github_comment_id) do update
                 set node_id = coalesce(review_comments.node_id, excluded.node_id), body = coalesce(review_comments.body, excluded.body)
                 where ((review_comments.node_id is null and excluded.node_id is not null)
@@ -101,13 +109,17 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
         cmd.Parameters.AddWithValue("task", taskId);
         cmd.Parameters.AddWithValue("now", now);
         cmd.Parameters.AddWithValue("kinds", unique.Select(c => c.Kind!).ToArray());
-        cmd.Parameters.AddWithValue("ids", unique.Select(c => c.GithubCommentId!.Value).ToArray());
+        cmd.Parameters.AddWithValue("ids", unique.Select(c => c.GithubCommentId).ToArray());
         cmd.Parameters.AddWithValue("node_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.NodeId ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("files", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.File ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("lines", NpgsqlDbType.Array | NpgsqlDbType.Integer, unique.Select(c => (object?)c.Line ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("created", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, unique.Select(c => (object?)c.CreatedAt ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("findings", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.FindingId ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("bodies", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Body ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("rules", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Tags.Rule ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("categories", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Tags.Category ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("severities", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Tags.Severity ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Tags.Fingerprint ?? DBNull.Value).ToArray());
 
         var inserted = 0;
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -118,7 +130,7 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
     /// <summary>Stores a review to capture; the poller reads its comments from GitHub. A failed capture posted again retries.</summary>
     public async Task<string> AddReviewCaptureAsync(Guid taskId, ReviewCaptureInput input, CancellationToken ct)
     {
-        var findings = JsonSerializer.Serialize(input.Findings!.Select(f => new { file = f!.File, line = f.Line, finding_id = f.FindingId }));
+        var findings = JsonSerializer.Serialize(input.Findings!.Select(f => f!), SnakeCaseJson.Options);
         await using var cmd = db.CreateCommand("""
             insert into review_captures (task_id, github_review_id, findings, status, created_at)
             values (@task, @review, @findings::jsonb, 'pending', @now)

@@ -18,7 +18,14 @@ public sealed record TaskPage(IReadOnlyList<TaskSummary> Items, int Page, int Pa
 public enum TaskSort { CreatedAt, Repository, PrNumber, Comments, Up, Down }
 
 public sealed record TaskFilter(string? Repository = null, DateTimeOffset? From = null, DateTimeOffset? To = null,
-    bool HasDown = false, TaskSort Sort = TaskSort.CreatedAt, bool Descending = true, bool DownNotAddressed = false);
+    bool HasDown = false, TaskSort Sort = TaskSort.CreatedAt, bool Descending = true, bool DownNotAddressed = false)
+{
+    /// <summary>Runs carrying all these labels.</summary>
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+    /// <summary>Runs with a comment of this rule / category.</summary>
+    public string? Rule { get; init; }
+    public string? Category { get; init; }
+}
 
 public sealed record ReactionView(long ReactorId, string ReactorLogin, string ReactorAssociation, string Content, DateTimeOffset ReactedAt);
 
@@ -27,6 +34,10 @@ public sealed record CommentFeedback(string Kind, long GithubCommentId, string? 
 {
     public string? Body { get; init; }
     public string? HtmlUrl { get; init; }
+    public string? Rule { get; init; }
+    public string? Category { get; init; }
+    public string? Severity { get; init; }
+    public string? Fingerprint { get; init; }
     // Flat and settable: the API's names, and a page's persisted state round-trips them (computed ones would not).
     public bool? Outdated { get; init; }
     public bool? Resolved { get; init; }
@@ -88,7 +99,11 @@ public sealed record CaptureView(long GithubReviewId, string Status, string? Rea
 public sealed record Totals(int Up, int Down, int Addressed = 0);
 
 public sealed record TaskFeedback(Guid TaskId, string Repository, int PrNumber, PrAuthor PrAuthor, DateTimeOffset CreatedAt,
-    Totals Totals, IReadOnlyList<CommentFeedback> Comments, IReadOnlyList<CaptureView> Captures);
+    Totals Totals, IReadOnlyList<CommentFeedback> Comments, IReadOnlyList<CaptureView> Captures)
+{
+    /// <summary>The run's labels as the bot sent them (bot_version, model, prompt, …).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}
 
 public sealed record ExportRow(long Id, Guid TaskId, string Repository, int PrNumber, string CommentKind, long GithubCommentId,
     string? File, int? Line, long ReactorId, string ReactorLogin, string ReactorAssociation, string Content, DateTimeOffset ReactedAt)
@@ -96,6 +111,9 @@ public sealed record ExportRow(long Id, Guid TaskId, string Repository, int PrNu
     public string? HtmlUrl { get; init; }
     public CommentSignalsView Signals { get; init; } = CommentSignalsView.Unknown;
     public bool Disputed { get; init; }
+    /// <summary>The run's labels as stored (a JSON object's text).</summary>
+    public string Labels { get; init; } = "{}";
+    public FindingTags Tags { get; init; } = FindingTags.None;
 }
 
 /// <summary>Read paths of runs and feedback: hand-written SQL, roles resolved at read time.</summary>
@@ -122,6 +140,10 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         if (filter.Repository is not null) conditions.Add("t.repository_id = (select id from repositories where full_name = @repo)");
         if (filter.From is not null) conditions.Add("t.created_at >= @from");
         if (filter.To is not null) conditions.Add("t.created_at < @to");
+        // The GIN index on tasks.labels (jsonb_path_ops) answers containment.
+        if (filter.Labels is { Count: > 0 }) conditions.Add("t.labels @> @labels");
+        if (filter.Rule is not null) conditions.Add("exists (select 1 from review_comments rc where rc.task_id = t.id and rc.rule = @rule)");
+        if (filter.Category is not null) conditions.Add("exists (select 1 from review_comments rc where rc.task_id = t.id and rc.category = @category)");
         var where = conditions.Count == 0 ? "" : "where " + string.Join(" and ", conditions);
         // Comments carry their 👍/👎 counts (kept by triggers): one index range per run.
         const string counts = """
@@ -183,6 +205,12 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             command.Parameters.AddWithValue("repo", (object?)filter.Repository?.ToLowerInvariant() ?? DBNull.Value);
             command.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = (object?)filter.From ?? DBNull.Value });
             command.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = (object?)filter.To ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("labels", NpgsqlDbType.Jsonb)
+            {
+                Value = filter.Labels is { Count: > 0 } labels ? JsonSerializer.Serialize(labels, SnakeCaseJson.Options) : DBNull.Value,
+            });
+            command.Parameters.Add(new NpgsqlParameter("rule", NpgsqlDbType.Text) { Value = (object?)filter.Rule ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("category", NpgsqlDbType.Text) { Value = (object?)filter.Category ?? DBNull.Value });
             command.Parameters.AddWithValue("limit", pageSize);
             command.Parameters.AddWithValue("offset", (long)(page - 1) * pageSize);
         }
@@ -206,13 +234,14 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         await using var batch = db.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             select r.full_name as repository, t.pr_number, t.pr_author_id, t.pr_author_login,
-                   {RoleResolution.Resolved("m", "t.pr_author_association")} as pr_author_association, t.created_at
+                   {RoleResolution.Resolved("m", "t.pr_author_association")} as pr_author_association, t.created_at, t.labels::text as labels
             from tasks t join repositories r on r.id = t.repository_id
             {RoleResolution.Join("m", "r.full_name", "t.pr_author_id")}
             where t.id = @task
             """) { Parameters = { new("task", taskId) } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
-            select c.kind, c.github_comment_id, c.file, c.line, c.created_at, c.gone_at is not null as gone, {Signal.SignalColumns}
+            select c.kind, c.github_comment_id, c.file, c.line, c.created_at, c.gone_at is not null as gone, {Signal.SignalColumns},
+                   c.rule, c.category, c.severity, c.fingerprint
             from review_comments c where c.task_id = @task
             order by c.file nulls last, c.line nulls last, c.kind, c.github_comment_id
             """) { Parameters = { new("task", taskId) } });
@@ -238,15 +267,18 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         var prNumber = reader.Get<int>("pr_number");
         var author = PrAuthorOf(reader);
         var createdAt = reader.Get<DateTimeOffset>("created_at");
+        var labels = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.Get<string>("labels")) ?? [];
 
         await reader.NextResultAsync(ct);
         var comments = new List<(string Kind, long Id, string? File, int? Line, DateTimeOffset Created, bool Gone, string? Body,
-            string? HtmlUrl, CommentSignalsView Signals)>();
+            string? HtmlUrl, CommentSignalsView Signals, FindingTags Tags)>();
         while (await reader.ReadAsync(ct))
         {
             comments.Add((reader.Get<string>("kind"), reader.Get<long>("github_comment_id"), reader.GetOrNull<string>("file"),
                 reader.Get<int?>("line"), reader.Get<DateTimeOffset>("created_at"), reader.Get<bool>("gone"),
-                reader.GetOrNull<string>("body"), reader.GetOrNull<string>("html_url"), Signal.Read(reader)));
+                reader.GetOrNull<string>("body"), reader.GetOrNull<string>("html_url"), Signal.Read(reader),
+                new FindingTags(reader.GetOrNull<string>("rule"), reader.GetOrNull<string>("category"), reader.GetOrNull<string>("severity"),
+                    reader.GetOrNull<string>("fingerprint"))));
         }
 
         await reader.NextResultAsync(ct);
@@ -279,10 +311,11 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
                 Body = c.Body, HtmlUrl = c.HtmlUrl, Outdated = c.Signals.Outdated, Resolved = c.Signals.Resolved,
                 ResolvedBy = c.Signals.ResolvedBy, ResolvedByBot = c.Signals.ResolvedByBot, Minimized = c.Signals.Minimized,
                 MinimizedReason = c.Signals.MinimizedReason, HumanReplies = c.Signals.HumanReplies,
+                Rule = c.Tags.Rule, Category = c.Tags.Category, Severity = c.Tags.Severity, Fingerprint = c.Tags.Fingerprint,
             };
         }).ToList();
         return new TaskFeedback(taskId, repository, prNumber, author, createdAt,
-            new Totals(views.Sum(v => v.Up), views.Sum(v => v.Down), views.Count(v => v.Addressed)), views, captures);
+            new Totals(views.Sum(v => v.Up), views.Sum(v => v.Down), views.Count(v => v.Addressed)), views, captures) { Labels = labels };
     }
 
     private static PrAuthor PrAuthorOf(NpgsqlDataReader reader) =>
@@ -301,7 +334,9 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             content = r.GetOrdinal("content"), reactedAt = r.GetOrdinal("reacted_at"), url = r.GetOrdinal("html_url"),
             outdated = r.GetOrdinal("outdated"), minimized = r.GetOrdinal("minimized"), reason = r.GetOrdinal("minimized_reason"),
             resolved = r.GetOrdinal("resolved"), by = r.GetOrdinal("resolved_by"), byBot = r.GetOrdinal("resolved_by_bot"),
-            replies = r.GetOrdinal("human_replies"), disputed = r.GetOrdinal("disputed");
+            replies = r.GetOrdinal("human_replies"), disputed = r.GetOrdinal("disputed"), labels = r.GetOrdinal("labels"),
+            rule = r.GetOrdinal("rule"), category = r.GetOrdinal("category"), severity = r.GetOrdinal("severity"),
+            fingerprint = r.GetOrdinal("fingerprint");
         string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
         return () => new ExportRow(r.GetInt64(id), r.GetGuid(task), r.GetString(repository), r.GetInt32(pr), r.GetString(kind),
             r.GetInt64(comment), Text(file), r.GetFieldValue<int?>(line), r.GetInt64(reactor),
@@ -311,6 +346,8 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             Signals = new CommentSignalsView(r.GetFieldValue<bool?>(outdated), r.GetFieldValue<bool?>(minimized), Text(reason),
                 r.GetFieldValue<bool?>(resolved), Text(by), r.GetFieldValue<bool?>(byBot), r.GetFieldValue<int?>(replies)),
             Disputed = r.GetBoolean(disputed),
+            Labels = r.GetString(labels),
+            Tags = new FindingTags(Text(rule), Text(category), Text(severity), Text(fingerprint)),
         };
     }
 
@@ -325,7 +362,8 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
                 select f.id, t.id as task_id, r.full_name as repository, t.pr_number, f.kind, f.github_comment_id, c.file, c.line,
                        f.reactor_id, f.reactor_login, {RoleResolution.Resolved("m", "f.reactor_association")} as reactor_association,
                        f.content, f.reacted_at, c.html_url, c.outdated, c.minimized, c.minimized_reason, c.resolved, c.resolved_by,
-                       c.resolved_by_bot, c.human_replies, {Signal.DisputedSql("c")} as disputed
+                       c.resolved_by_bot, c.human_replies, {Signal.DisputedSql("c")} as disputed, t.labels::text as labels,
+                       c.rule, c.category, c.severity, c.fingerprint
                 from review_feedback f
                 join review_comments c on c.kind = f.kind and c.github_comment_id = f.github_comment_id
                 join tasks t on t.id = c.task_id

@@ -20,9 +20,6 @@ public sealed class ReviewCaptureProcessor(NpgsqlDataSource db, CaptureService c
 
     private sealed record Pending(Guid TaskId, long ReviewId, string Findings, string Repository, long InstallationId, int PrNumber, int Attempts);
 
-    private sealed record Finding(string File, int Line, string? FindingId);
-
-    private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public async Task<CaptureOutcome> ProcessPendingAsync(GitHubUsage usage, Func<long, bool> ownsInstallation, CancellationToken ct)
     {
@@ -53,8 +50,9 @@ public sealed class ReviewCaptureProcessor(NpgsqlDataSource db, CaptureService c
             return o with { Processed = o.Processed + 1, Failed = o.Failed + (final ? 1 : 0), Retrying = o.Retrying + (final ? 0 : 1) };
         }
 
-        var unmatched = JsonSerializer.Deserialize<List<Finding>>(p.Findings, SnakeCase) ?? [];
-        var inputs = new List<CommentInput>(comments.Count);
+        // The findings as posted (FindingInput, validated then): file and line are always there.
+        var unmatched = JsonSerializer.Deserialize<List<FindingInput>>(p.Findings, SnakeCaseJson.Options) ?? [];
+        var inputs = new List<CapturedComment>(comments.Count);
         var unmatchedComments = 0;
         foreach (var c in comments)
         {
@@ -62,7 +60,8 @@ public sealed class ReviewCaptureProcessor(NpgsqlDataSource db, CaptureService c
             var match = unmatched.FirstOrDefault(f => f.File == c.Path && f.Line == c.Line);
             if (match is null) unmatchedComments++;
             else unmatched.Remove(match);
-            inputs.Add(new CommentInput(CommentKinds.Inline, c.Id, c.NodeId, c.Path, c.Line, c.CreatedAt, match?.FindingId));
+            var tags = match is null ? FindingTags.None : new FindingTags(match.Rule, match.Category, match.Severity, match.Fingerprint);
+            inputs.Add(new CapturedComment(CommentKinds.Inline, c.Id, c.NodeId, c.Path, c.Line, c.CreatedAt, match?.FindingId, null, tags));
         }
         if (inputs.Count > 0) await capture.AddCommentsAsync(p.TaskId, inputs, ct);
 
@@ -74,7 +73,7 @@ public sealed class ReviewCaptureProcessor(NpgsqlDataSource db, CaptureService c
             """);
         cmd.Parameters.AddWithValue("reason", unmatchedComments > 0 ? $"{unmatchedComments} comment(s) matched no finding" : (object)DBNull.Value);
         cmd.Parameters.AddWithValue("recorded", inputs.Count);
-        cmd.Parameters.AddWithValue("unmatched", JsonSerializer.Serialize(unmatched.Select(f => new { file = f.File, line = f.Line, finding_id = f.FindingId })));
+        cmd.Parameters.AddWithValue("unmatched", JsonSerializer.Serialize(unmatched, SnakeCaseJson.Options));
         cmd.Parameters.AddWithValue("now", time.GetUtcNow());
         cmd.Parameters.AddWithValue("task", p.TaskId);
         cmd.Parameters.AddWithValue("review", p.ReviewId);

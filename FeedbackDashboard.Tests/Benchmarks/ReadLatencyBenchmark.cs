@@ -9,7 +9,8 @@ namespace FeedbackDashboard.Tests.Benchmarks;
 
 /// <summary>
 /// Read latency at scale over HTTP on loopback (the real app process), next to the same query called directly:
-/// 100,000 runs, 1,000,000 comments and reactions, 100,000 maintainers.
+/// 100,000 runs, 1,000,000 comments and reactions, 100,000 maintainers. Runs carry labels (bot_version: 5 values, model: 3)
+/// and comments a rule (40), category (6) and severity (3), for group_by and compare (issue 16).
 /// </summary>
 public sealed class ReadLatencyBenchmark
 {
@@ -25,14 +26,18 @@ public sealed class ReadLatencyBenchmark
         await db.ExecuteAsync("""
             insert into repositories (owner, name, full_name, installation_id)
             select 'org' || (g % 10), 'repo' || g, 'org' || (g % 10) || '/repo' || g, 1 + g % 10 from generate_series(0, 99) g;
-            insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at)
+            insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at, labels)
             select md5('t' || g)::uuid, (select min(id) from repositories) + g % 100, 1, g, g % 5000, 'author' || (g % 5000), 'CONTRIBUTOR',
-                   now() - (g % 180) * interval '1 day' - (g % 1440) * interval '1 minute'
+                   now() - (g % 180) * interval '1 day' - (g % 1440) * interval '1 minute',
+                   jsonb_build_object('bot_version', '2.' || (g % 5) || '.0', 'model', 'm' || (g % 3))
             from generate_series(1, 100000) g;
-            insert into review_comments (kind, github_comment_id, task_id, repository_id, file, line, created_at)
+            -- Each comment's labels are its run's (what the capture's trigger copies), written here in the same statement.
+            insert into review_comments (kind, github_comment_id, task_id, repository_id, file, line, created_at, labels, rule, category, severity)
             select case when g % 4 = 0 then 'reply' else 'inline' end, g, md5('t' || (1 + g % 100000))::uuid,
                    (select min(id) from repositories) + (1 + g % 100000) % 100, 'src/f' || (g % 500) || '.cs', g % 900 + 1,
-                   now() - ((1 + g % 100000) % 180) * interval '1 day'
+                   now() - ((1 + g % 100000) % 180) * interval '1 day',
+                   jsonb_build_object('bot_version', '2.' || ((1 + g % 100000) % 5) || '.0', 'model', 'm' || ((1 + g % 100000) % 3)),
+                   'rule-' || (g % 40), 'category-' || (g % 6), (array['low', 'medium', 'high'])[1 + g % 3]
             from generate_series(1, 1000000) g;
             insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at)
             select case when g % 4 = 0 then 'reply' else 'inline' end, g, g % 3000, 'user' || (g % 3000), case when g % 5 = 0 then '-1' else '+1' end,
@@ -65,10 +70,19 @@ public sealed class ReadLatencyBenchmark
         };
         // The analytics endpoint's default is 30 days; ask for 90 explicitly.
         rows[2] = (rows[2].Name, async () => (await http.GetAsync($"api/analytics/feedback?from={DateTimeOffset.UtcNow.AddDays(-90):O}".Replace("+", "%2B"), Ct)).EnsureSuccessStatusCode(), rows[2].Direct);
+        // Issue 16, the same 90 days: the groups of a label, and two of its values compared.
+        string From90() => $"{DateTimeOffset.UtcNow.AddDays(-90):O}".Replace("+", "%2B");
+        rows.Add(("GET /api/analytics/feedback?group_by=label:bot_version (90 days)",
+            async () => (await http.GetAsync($"api/analytics/feedback?from={From90()}&group_by=label:bot_version", Ct)).EnsureSuccessStatusCode(),
+            async () => await analytics.QueryAsync(AnalyticsFilter.Everything, DateTimeOffset.UtcNow.AddDays(-90), DateTimeOffset.UtcNow, Bucket.Day, Ct, "label:bot_version")));
+        rows.Add(("GET /api/analytics/compare?label=bot_version&a=2.3.0&b=2.4.0 (90 days)",
+            async () => (await http.GetAsync($"api/analytics/compare?from={From90()}&label=bot_version&a=2.3.0&b=2.4.0", Ct)).EnsureSuccessStatusCode(),
+            async () => await analytics.CompareAsync(AnalyticsFilter.Everything, new CompareSides("bot_version", "2.3.0", "2.4.0",
+                DateTimeOffset.UtcNow.AddDays(-90), DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(-90), DateTimeOffset.UtcNow), Bucket.Day, Ct)));
 
         foreach (var (name, viaHttp, direct) in rows)
         {
-            var count = name.Contains("analytics") ? Requests / 4 : Requests;
+            var count = name.Contains("analytics") ? Requests / 2 : Requests;
             var overHttp = await MeasureAsync(viaHttp, count);
             var floor = await MeasureAsync(direct, count);
             BenchReport.Row("Read latency (100k runs, 1M comments, 1M reactions, 100k maintainers)", new()
@@ -98,6 +112,36 @@ public sealed class ReadLatencyBenchmark
         var maintainersLine = plan.First(l => l.Contains("maintainers"));
         Assert.DoesNotContain("Seq Scan on maintainers", string.Join("\n", plan));
         BenchReport.Row("Role-resolution join plan", new() { ["maintainers access"] = maintainersLine.Trim() });
+
+        // Labels are indexed: the Runs filter label.bot_version=… counts its runs through the GIN index on tasks.labels (the
+        // page of 50 itself comes off tasks_created, stopping at 50 matches, when a label is common), and group_by/compare
+        // on a label read the per-group daily rollup by its primary key (plus the comments of the partial edge days).
+        var runsPlan = await PlanAsync(db, """
+            explain select count(*) from tasks t where t.labels @> '{"bot_version": "2.4.0"}'
+            """);
+        Assert.Contains("tasks_labels", runsPlan);
+        var groupsPlan = await PlanAsync(db, """
+            explain (analyze, costs off) select d.value, sum(d.comments) from analytics_daily_groups d
+            where d.dim = 'label:bot_version' and d.day >= current_date - 90 and d.day < current_date group by 1
+            """);
+        Assert.Contains("analytics_daily_groups_pkey", groupsPlan);
+        Assert.DoesNotContain("Seq Scan on review_comments", groupsPlan);
+        var rollupRows = await db.ScalarAsync<long>("select count(*) from analytics_daily_groups");
+        BenchReport.Row("Label index plans (1M comments)", new()
+        {
+            ["runs label.bot_version filter"] = runsPlan.Split('\n').First(l => l.Contains("tasks_labels")).Trim(),
+            ["group_by label rollup"] = groupsPlan.Split('\n').First(l => l.Contains("analytics_daily_groups_pkey")).Trim(),
+            ["rollup rows"] = rollupRows,
+        });
+    }
+
+    private static async Task<string> PlanAsync(PostgresDatabase db, string sql)
+    {
+        var plan = new List<string>();
+        await using var cmd = db.DataSource.CreateCommand(sql);
+        await using var reader = await cmd.ExecuteReaderAsync(Ct);
+        while (await reader.ReadAsync(Ct)) plan.Add(reader.GetString(0));
+        return string.Join("\n", plan);
     }
 
     private static async Task<List<double>> MeasureAsync(Func<Task> call, int count)

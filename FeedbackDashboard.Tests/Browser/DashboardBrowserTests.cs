@@ -181,6 +181,62 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Compare_and_Rules_pages_and_the_label_and_rule_filters()
+    {
+        // Run 2.3.0: 20 null-check comments, 3 👍 2 👎 each; run 2.4.0: 20 naming comments, 1 👍 4 👎 each; reactors 31-33 maintain.
+        var at = DateTimeOffset.UtcNow.AddDays(-2);
+        var a = await _db.TaskAsync("acme/web", at, pr: 21, authorId: 7, authorLogin: "mona");
+        var b = await _db.TaskAsync("acme/web", at.AddHours(1), pr: 22, authorId: 7, authorLogin: "mona");
+        await _db.ExecuteAsync($$"""
+            update tasks set labels = '{"bot_version": "2.3.0", "model": "m1"}' where id = '{{a}}';
+            update tasks set labels = '{"bot_version": "2.4.0", "model": "m1"}' where id = '{{b}}';
+            insert into review_comments (kind, github_comment_id, task_id, file, line, created_at, rule, category, severity, body)
+            select 'inline', 1000 + g, '{{a}}', 'src/session.ts', g, '{{at:O}}', 'null-check', 'correctness', 'high', 'Possible null dereference #' || g
+            from generate_series(1, 20) g;
+            insert into review_comments (kind, github_comment_id, task_id, file, line, created_at, rule, category, severity, body)
+            select 'inline', 2000 + g, '{{b}}', 'src/ui/Table.tsx', g, '{{at.AddHours(1):O}}', 'naming', 'style', 'low', 'Rename this variable #' || g
+            from generate_series(1, 20) g;
+            insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at)
+            select 'inline', 1000 + c, 30 + u, 'user' || u, case when u <= 3 then '+1' else '-1' end, now() from generate_series(1, 20) c, generate_series(1, 5) u;
+            insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at)
+            select 'inline', 2000 + c, 30 + u, 'user' || u, case when u = 5 then '+1' else '-1' end, now() from generate_series(1, 20) c, generate_series(1, 5) u;
+            """);
+        foreach (var id in new[] { 31, 32, 33 }) await _db.MaintainerAsync("acme/web", id, $"user{id - 30}", "MEMBER");
+
+        var compare = await OpenAsync("/compare");
+        await Assertions.Expect(compare.GetByTestId("verdict")).ToContainTextAsync("2.3.0 is better than 2.4.0 at 95 % confidence");
+        await Assertions.Expect(compare.GetByTestId("side-a")).ToContainTextAsync("60");
+        await Assertions.Expect(compare.GetByTestId("side-b")).ToContainTextAsync("20");
+        await Assertions.Expect(compare.Locator("[data-testid=interval-a-acceptance] .fd-interval-band")).ToBeVisibleAsync();
+        await ShotAsync(compare, "compare");
+        await compare.GetByTestId("compare-mode").GetByText("Two periods", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(compare.GetByTestId("compare-period-a").First).ToBeVisibleAsync();
+        await Assertions.Expect(compare.GetByTestId("verdict")).ToBeVisibleAsync();
+        await ShotAsync(compare, "compare-periods");
+
+        var rules = await OpenAsync("/rules");
+        await Assertions.Expect(rules.GetByTestId("rule-row").First).ToContainTextAsync("naming");
+        await Assertions.Expect(rules.GetByTestId("rule-verdict").First).ToContainTextAsync("noisy");
+        await Assertions.Expect(rules.GetByTestId("rule-verdict").Nth(1)).ToContainTextAsync("keep");
+        await ShotAsync(rules, "rules");
+        await rules.GetByTestId("rule-toggle").First.ClickAsync();
+        await Assertions.Expect(rules.GetByTestId("rule-comment")).ToHaveCountAsync(20);
+        await Assertions.Expect(rules.GetByTestId("rule-comments")).ToContainTextAsync("Rename this variable");
+        await ShotAsync(rules, "rules-open");
+
+        // Overview by rule (picked in the page), Runs by a rule link.
+        var home = await OpenAsync("/");
+        await Assertions.Expect(home.GetByTestId("kpi-up-value")).ToHaveTextAsync("85");
+        await home.GetByTestId("filter-rule").ClickAsync();
+        await home.Locator(".mud-popover-open .mud-list-item", new() { HasText = "null-check" }).ClickAsync();
+        await Assertions.Expect(home.GetByTestId("kpi-up-value")).ToHaveTextAsync("60");
+        await ShotAsync(home, "overview-rule-filter");
+        var runs = await OpenAsync("/runs?rule=naming");
+        await Assertions.Expect(runs.GetByTestId("run-link")).ToHaveCountAsync(1);
+        await Assertions.Expect(runs.GetByTestId("run-link")).ToHaveTextAsync(b.ToString()[..8]);
+    }
+
+    [Fact]
     public async Task An_empty_database_offers_demo_data_and_loads_it()
     {
         await using var empty = new PostgresDatabase();

@@ -271,12 +271,12 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
     /// (persistent component state), so the interactive page sends no query the prerender already made.
     /// </summary>
     [Theory]
-    [InlineData("/", 6, 0)] // is-empty, any-demo, repositories, the figures (one batch), the 👎'd files, the roles and disputes (one batch)
+    [InlineData("/", 7, 0)] // is-empty, any-demo, repositories, the filter facets, the figures (one batch), the 👎'd files, the roles and disputes (one batch)
     [InlineData("/runs/{task}", 1, 0)]
     [InlineData("/maintainers", 1, 0)]
     [InlineData("/maintainers/acme/once", 1, 0)]
     [InlineData("/health", null, 0)] // the poller's records, however many queries they take
-    [InlineData("/runs", 1, 1)] // the repository filter while prerendering; the grid asks for its rows once, live
+    [InlineData("/runs", 2, 1)] // the repository and label/rule/category filters while prerendering; the grid asks for its rows once, live
     public async Task Each_page_loads_its_data_once_per_visit(string path, int? prerenderQueries, int interactiveQueries)
     {
         var now = DateTimeOffset.UtcNow;

@@ -8,22 +8,30 @@ public static class AnalyticsApi
 {
     public static IEndpointRouteBuilder MapAnalyticsApi(this IEndpointRouteBuilder app)
     {
-        var analytics = app.MapGroup("/api/analytics").WithTags("Analytics");
+        var analytics = app.MapGroup("/api/analytics").WithTags("Analytics").ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
         analytics.MapGet("/feedback", GetAsync).RequireScope(Scopes.ReviewRead)
             .WithSummary("Acceptance, coverage, counts and a series, with the previous equal period")
-            .WithDescription("Scope review:read. acceptance = 👍/(👍+👎); coverage = comments that drew a 👍/👎 over all comments; addressed_rate = comments outdated or resolved by a person over all comments; role = all|maintainers|pr_author restricts whose reactions (and resolutions) count; bucketed by the comment's posting date. from/to default to the last 30 days and may span at most 400 days; bucket = day|week.");
+            .WithDescription("Scope review:read. acceptance = 👍/(👍+👎); coverage = comments that drew a 👍/👎 over all comments; addressed_rate = comments outdated or resolved by a person over all comments; every rate has its Wilson 95 % interval (*_low, *_high) and enough_data is false under 10 reactions; role = all|maintainers|pr_author restricts whose reactions (and resolutions) count; label.KEY=VALUE, rule and category filter on what produced the comments; group_by = repository|rule|category|severity|label:KEY adds groups, largest first; bucketed by the comment's posting date. from/to default to the last 30 days and may span at most 400 days; bucket = day|week.");
+        analytics.MapGet("/compare", CompareAsync).RequireScope(Scopes.ReviewRead)
+            .WithSummary("Compare two label values, or two periods, with a significance test")
+            .WithDescription("Scope review:read. label=KEY&a=V1&b=V2 over from/to, or a_from,a_to,b_from,b_to for two periods; the analytics filters apply to both sides. Each *_diff is a − b; p-values are two-sided (pooled two-proportion z-test, Fisher's exact test when an expected count is under 5); verdict a_better|b_better|no_difference|not_enough_data at 95 % (under 10 reactions on a side: not_enough_data).");
         return app;
     }
 
-    private static async Task<Results<Ok<FeedbackAnalytics>, ProblemHttpResult>> GetAsync(HttpRequest request, AnalyticsQueries analytics,
-        TimeProvider time, InstallationLookup installations, CancellationToken ct)
+    /// <summary>The filters the analytics endpoints share; null when a field is bad (the errors are in q).</summary>
+    internal static AnalyticsFilter? Filter(QueryArgs q)
     {
-        var q = new QueryArgs(request);
         var repository = q.Repository();
-        var to = q.Date("to") ?? time.GetUtcNow();
-        var from = q.Date("from") ?? to.AddDays(-30);
-        q.Range(from, to, TimeSpan.FromDays(AnalyticsQueries.MaxDays));
-        if (from >= to && !q.Errors.ContainsKey("to")) q.Errors["to"] = ["must be after from"];
+        var role = AnalyticsQueries.ParseRole(q.String("role"));
+        if (role is null) q.Errors["role"] = ["must be all, maintainers or pr_author"];
+        var labels = q.Labels();
+        var rule = q.Text("rule", CaptureValidation.Limits.Rule);
+        var category = q.Text("category", CaptureValidation.Limits.Category);
+        return role is null ? null : new AnalyticsFilter(repository, role.Value, labels, rule, category);
+    }
+
+    private static Bucket? ParseBucket(QueryArgs q)
+    {
         var bucket = q.String("bucket") switch
         {
             null or "day" => Bucket.Day,
@@ -31,11 +39,66 @@ public static class AnalyticsApi
             _ => (Bucket?)null,
         };
         if (bucket is null) q.Errors["bucket"] = ["must be day or week"];
-        var role = AnalyticsQueries.ParseRole(q.String("role"));
-        if (role is null) q.Errors["role"] = ["must be all, maintainers or pr_author"];
-        if (q.Problem is { } problem) return problem;
-        if (await KeyReach.Of(request.HttpContext.User).CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
+        return bucket;
+    }
 
-        return TypedResults.Ok(await analytics.GetAsync(repository, from, to, bucket!.Value, ct, role!.Value));
+    private static (DateTimeOffset From, DateTimeOffset To) Period(QueryArgs q, TimeProvider time, string fromName = "from", string toName = "to")
+    {
+        var to = q.Date(toName) ?? time.GetUtcNow();
+        var from = q.Date(fromName) ?? to.AddDays(-30);
+        if (from >= to) q.Errors[toName] = [$"must be after {fromName}"];
+        else if (to - from > TimeSpan.FromDays(AnalyticsQueries.MaxDays)) q.Errors[toName] = [$"the range may span at most {AnalyticsQueries.MaxDays} days"];
+        return (from, to);
+    }
+
+    private static async Task<Results<Ok<FeedbackAnalytics>, ProblemHttpResult>> GetAsync(HttpRequest request, AnalyticsQueries analytics,
+        TimeProvider time, InstallationLookup installations, CancellationToken ct)
+    {
+        var q = new QueryArgs(request);
+        var filter = Filter(q);
+        var (from, to) = Period(q, time);
+        var bucket = ParseBucket(q);
+        var groupBy = q.String("group_by");
+        if (groupBy is not null && !GroupDims.IsValid(groupBy))
+            q.Errors["group_by"] = ["must be repository, rule, category, severity or label:KEY (KEY 1-40 of a-z 0-9 _ . -)"];
+        if (q.Problem is { } problem) return problem;
+        if (await KeyReach.Of(request.HttpContext.User).CheckRepositoryFilterAsync(filter!.Repository, installations, ct) is { } forbidden) return forbidden;
+
+        return TypedResults.Ok(await analytics.QueryAsync(filter, from, to, bucket!.Value, ct, groupBy));
+    }
+
+    private static async Task<Results<Ok<Comparison>, ProblemHttpResult>> CompareAsync(HttpRequest request, AnalyticsQueries analytics,
+        TimeProvider time, InstallationLookup installations, CancellationToken ct)
+    {
+        var q = new QueryArgs(request);
+        var filter = Filter(q);
+        var bucket = ParseBucket(q);
+        var label = q.String("label");
+        CompareSides? sides = null;
+        if (label is not null)
+        {
+            if (!CaptureValidation.IsLabelKey(label)) q.Errors["label"] = ["must be 1-40 of a-z 0-9 _ . -"];
+            var a = q.Text("a", CaptureValidation.Limits.LabelValue);
+            var b = q.Text("b", CaptureValidation.Limits.LabelValue);
+            if (a is null && !q.Errors.ContainsKey("a")) q.Errors["a"] = ["is required with label: the first label value"];
+            if (b is null && !q.Errors.ContainsKey("b")) q.Errors["b"] = ["is required with label: the second label value"];
+            if (a is not null && a == b) q.Errors["b"] = ["must differ from a"];
+            if (filter?.Labels?.ContainsKey(label) == true) q.Errors[$"label.{label}"] = ["cannot filter on the label being compared"];
+            var (from, to) = Period(q, time);
+            sides = new CompareSides(label, a ?? "", b ?? "", from, to, from, to);
+        }
+        else if (q.String("a_from") is not null || q.String("b_from") is not null)
+        {
+            foreach (var name in new[] { "a_from", "a_to", "b_from", "b_to" })
+                if (q.String(name) is null) q.Errors[name] = ["is required to compare two periods (a_from, a_to, b_from, b_to)"];
+            var (aFrom, aTo) = Period(q, time, "a_from", "a_to");
+            var (bFrom, bTo) = Period(q, time, "b_from", "b_to");
+            sides = new CompareSides(null, $"{aFrom:yyyy-MM-dd}..{aTo:yyyy-MM-dd}", $"{bFrom:yyyy-MM-dd}..{bTo:yyyy-MM-dd}", aFrom, aTo, bFrom, bTo);
+        }
+        else q.Errors["label"] = ["pass label=KEY&a=V1&b=V2, or a_from, a_to, b_from and b_to"];
+        if (q.Problem is { } problem) return problem;
+        if (await KeyReach.Of(request.HttpContext.User).CheckRepositoryFilterAsync(filter!.Repository, installations, ct) is { } forbidden) return forbidden;
+
+        return TypedResults.Ok(await analytics.CompareAsync(filter, sides!, bucket!.Value, ct));
     }
 }

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using System.Threading.RateLimiting;
 using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Feedback;
@@ -16,9 +14,9 @@ public static class FeedbackApi
         var feedback = app.MapGroup("/api/feedback").WithTags("Feedback");
         feedback.MapGet("/export", ExportAsync).RequireScope(Scopes.ReviewRead)
             .RequireRateLimiting(ExportLimits.Key).WithMetadata(new ExportEndpoint())
-            .Produces(200, contentType: "application/x-ndjson").ProducesProblem(429)
-            .WithSummary("Stream every reaction as NDJSON")
-            .WithDescription("Scope review:read. One reaction a line: task, repository, PR, comment kind/id, file, line, reactor (role resolved now), content, reacted_at, and the comment's signals (html_url, outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies, addressed, disputed). Filters: repository, from, to (on reacted_at). Keyset-paged from the database, so any size streams in constant memory. At most 2 exports run per key and 4 in all; more answer 429 with Retry-After.");
+            .Produces(200, contentType: "application/x-ndjson").Produces(200, contentType: "text/csv").ProducesProblem(429)
+            .WithSummary("Stream every reaction as NDJSON (or CSV)")
+            .WithDescription("Scope review:read. One reaction a line: task, the run's labels, repository, PR, comment kind/id, file, line, rule, category, severity, fingerprint, reactor (role resolved now), content, reacted_at, and the comment's signals (html_url, outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies, addressed, disputed). Filters: repository, from, to (on reacted_at). format=csv streams the same rows as CSV with a header row of the same names (labels as a JSON text cell). Keyset-paged from the database, so any size streams in constant memory. At most 2 exports run per key and 4 in all; more answer 429 with Retry-After.");
         return app;
     }
 
@@ -30,61 +28,15 @@ public static class FeedbackApi
         var from = q.Date("from");
         var to = q.Date("to");
         q.Range(from, to);
+        var format = q.String("format") ?? "ndjson";
+        if (format is not ("ndjson" or "csv")) q.Errors["format"] = ["must be ndjson or csv"];
         if (q.Problem is { } problem) return problem;
         if (await KeyReach.Of(http.User).CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
 
-        http.Response.ContentType = "application/x-ndjson; charset=utf-8";
-        // Lines gather in a small buffer that goes out every 64 KiB: the first rows leave at once, memory stays flat.
-        var buffer = new ArrayBufferWriter<byte>(128 * 1024);
-        await using var writer = new Utf8JsonWriter(buffer);
-        await foreach (var row in queries.ExportAsync(repository, from, to, ct))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("task_id", row.TaskId);
-            writer.WriteString("repository", row.Repository);
-            writer.WriteNumber("pr_number", row.PrNumber);
-            writer.WriteString("comment_kind", row.CommentKind);
-            writer.WriteNumber("github_comment_id", row.GithubCommentId);
-            if (row.File is null) writer.WriteNull("file"); else writer.WriteString("file", row.File);
-            if (row.Line is null) writer.WriteNull("line"); else writer.WriteNumber("line", row.Line.Value);
-            writer.WriteNumber("reactor_id", row.ReactorId);
-            writer.WriteString("reactor_login", row.ReactorLogin);
-            writer.WriteString("reactor_association", row.ReactorAssociation);
-            writer.WriteString("content", row.Content);
-            writer.WriteString("reacted_at", row.ReactedAt);
-            // The comment's signals (the names the README's API section gives): null until read, thread fields null for reply comments.
-            WriteOrNull(writer, "html_url", row.HtmlUrl);
-            WriteOrNull(writer, "outdated", row.Signals.Outdated);
-            WriteOrNull(writer, "resolved", row.Signals.Resolved);
-            WriteOrNull(writer, "resolved_by", row.Signals.ResolvedBy);
-            WriteOrNull(writer, "resolved_by_bot", row.Signals.ResolvedByBot);
-            WriteOrNull(writer, "minimized", row.Signals.Minimized);
-            WriteOrNull(writer, "minimized_reason", row.Signals.MinimizedReason);
-            if (row.Signals.HumanReplies is { } replies) writer.WriteNumber("human_replies", replies); else writer.WriteNull("human_replies");
-            writer.WriteBoolean("addressed", row.Signals.Addressed);
-            writer.WriteBoolean("disputed", row.Disputed);
-            writer.WriteEndObject();
-            writer.Flush();
-            writer.Reset();
-            buffer.Write("\n"u8);
-            if (buffer.WrittenCount >= 64 * 1024)
-            {
-                await http.Response.Body.WriteAsync(buffer.WrittenMemory, ct);
-                buffer.ResetWrittenCount();
-            }
-        }
-        await http.Response.Body.WriteAsync(buffer.WrittenMemory, ct);
+        var writer = ExportWriter.For(format!);
+        http.Response.ContentType = writer.ContentType;
+        await writer.WriteAsync(http.Response.Body, queries.ExportAsync(repository, from, to, ct), ct);
         return TypedResults.Empty;
-    }
-
-    private static void WriteOrNull(Utf8JsonWriter writer, string name, string? value)
-    {
-        if (value is null) writer.WriteNull(name); else writer.WriteString(name, value);
-    }
-
-    private static void WriteOrNull(Utf8JsonWriter writer, string name, bool? value)
-    {
-        if (value is null) writer.WriteNull(name); else writer.WriteBoolean(name, value.Value);
     }
 }
 

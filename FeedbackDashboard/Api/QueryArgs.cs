@@ -47,6 +47,30 @@ public sealed class QueryArgs(HttpRequest request)
         return null;
     }
 
+    /// <summary>label.KEY=VALUE filters: keys as a run's labels allow them, values up to 200 characters.</summary>
+    public Dictionary<string, string>? Labels()
+    {
+        Dictionary<string, string>? labels = null;
+        foreach (var (name, values) in request.Query)
+        {
+            if (!name.StartsWith("label.", StringComparison.Ordinal)) continue;
+            var key = name["label.".Length..];
+            var value = values.Count > 0 ? values[0]?.Trim() : null;
+            if (!Core.Feedback.CaptureValidation.IsLabelKey(key)) Errors[name] = ["the label key must be 1-40 of a-z 0-9 _ . -"];
+            else if (string.IsNullOrEmpty(value)) Errors[name] = ["needs a value"];
+            else if (Core.Feedback.CaptureValidation.Text(Errors, name, value, Core.Feedback.CaptureValidation.Limits.LabelValue))
+                (labels ??= [])[key] = value;
+        }
+        return labels;
+    }
+
+    /// <summary>A text filter (rule, category, a label value) checked like the captured field it matches.</summary>
+    public string? Text(string name, int max)
+    {
+        var raw = String(name);
+        return raw is null || Core.Feedback.CaptureValidation.Text(Errors, name, raw, max) ? raw : null;
+    }
+
     public void Range(DateTimeOffset? from, DateTimeOffset? to, TimeSpan? max = null)
     {
         if (from is { } f && to is { } t)

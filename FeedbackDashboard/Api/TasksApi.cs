@@ -25,7 +25,7 @@ public static class TasksApi
             .WithDescription("Scope review:write. 202: the poller later reads the review's comments from GitHub and records them, matched to findings by (file, line).");
         tasks.MapGet("/", ListAsync).RequireScope(Scopes.ReviewRead)
             .WithSummary("List runs, newest first, with 👍/👎 counts")
-            .WithDescription("Scope review:read. Filters: repository, from, to (on the run's created_at), has_down, down_not_addressed (a run with a 👎 comment that was not addressed); page, page_size (≤ 200).");
+            .WithDescription("Scope review:read. Filters: repository, from, to (on the run's created_at), has_down, down_not_addressed (a run with a 👎 comment that was not addressed), label.KEY=VALUE (runs with that label), rule and category (runs with a comment of that rule / category); page, page_size (≤ 200).");
         tasks.MapGet("/{id}/feedback", FeedbackAsync).RequireScope(Scopes.ReviewRead).ProducesProblem(404)
             .WithSummary("A run's comments with 👍/👎 and who reacted")
             .WithDescription("Scope review:read. Roles are resolved at read time: the live maintainers row wins over the stored association.");
@@ -66,7 +66,7 @@ public static class TasksApi
         if (!await capture.TaskExistsAsync(taskId, ct)) return TaskNotFound(taskId);
         if (await KeyReach.Of(request.HttpContext.User).CheckTaskAsync(taskId, installations, ct) is { } forbidden) return forbidden;
 
-        var recorded = await capture.AddCommentsAsync(taskId, input!.Select(c => c!).ToList(), ct);
+        var recorded = await capture.AddCommentsAsync(taskId, input!.Select(c => c!.ToCaptured()).ToList(), ct);
         return TypedResults.Ok(new CommentsAccepted(taskId, recorded.Received, recorded.Inserted));
     }
 
@@ -97,10 +97,14 @@ public static class TasksApi
         var pageSize = q.Int("page_size", 50, 1, FeedbackQueries.MaxPageSize);
         var hasDown = q.Bool("has_down");
         var downNotAddressed = q.Bool("down_not_addressed");
+        var labels = q.Labels();
+        var rule = q.Text("rule", CaptureValidation.Limits.Rule);
+        var category = q.Text("category", CaptureValidation.Limits.Category);
         if (q.Problem is { } problem) return problem;
         if (await KeyReach.Of(request.HttpContext.User).CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
 
-        return TypedResults.Ok(await queries.ListTasksAsync(new TaskFilter(repository, from, to, hasDown, DownNotAddressed: downNotAddressed), page, pageSize, ct));
+        var filter = new TaskFilter(repository, from, to, hasDown, DownNotAddressed: downNotAddressed) { Labels = labels, Rule = rule, Category = category };
+        return TypedResults.Ok(await queries.ListTasksAsync(filter, page, pageSize, ct));
     }
 
     private static async Task<Results<Ok<TaskFeedback>, ProblemHttpResult>> FeedbackAsync(

@@ -39,9 +39,9 @@ public sealed class ReviewCaptureTests : IAsyncLifetime
         _gh.Fake.AddComment("Acme/Reviews", CommentKind.Inline, 304, "src/c.cs", 1, reviewId: 901, prNumber: 7);  // another review
         await _capture.AddReviewCaptureAsync(task, new ReviewCaptureInput(900,
         [
-            new FindingInput("src/a.cs", 10, "F-1"),
+            new FindingInput("src/a.cs", 10, "F-1", Rule: "null-check", Category: "correctness", Severity: "high", Fingerprint: "fp-1"),
             new FindingInput("src/a.cs", 20, "F-2"),
-            new FindingInput("src/z.cs", 99, "F-3"), // no comment
+            new FindingInput("src/z.cs", 99, "F-3", Rule: "naming"), // no comment
         ]), Ct);
 
         var outcome = await _processor.ProcessPendingAsync(new GitHubUsage(), _ => true, Ct);
@@ -53,6 +53,10 @@ public sealed class ReviewCaptureTests : IAsyncLifetime
         Assert.Equal(1L, await db.ScalarAsync<long>("select count(*) from review_comments where github_comment_id = 303 and finding_id is null"));
         Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from review_comments where github_comment_id = 304"));
         Assert.Equal("PRRC_301", await db.ScalarAsync<string>("select node_id from review_comments where github_comment_id = 301"));
+        // The finding's rule fields reach the comment matched to it.
+        Assert.Equal("null-check|correctness|high|fp-1", await db.ScalarAsync<string>(
+            "select concat_ws('|', rule, category, severity, fingerprint) from review_comments where github_comment_id = 301"));
+        Assert.Equal(1L, await db.ScalarAsync<long>("select count(*) from review_comments where github_comment_id = 302 and rule is null"));
 
         var feedback = await new FeedbackQueries(db.DataSource).GetTaskFeedbackAsync(task, Ct);
         var capture = Assert.Single(feedback!.Captures);
@@ -61,6 +65,7 @@ public sealed class ReviewCaptureTests : IAsyncLifetime
         Assert.Contains("1 comment(s) matched no finding", capture.Reason);
         var unmatched = Assert.Single(capture.UnmatchedFindings!.Value.EnumerateArray());
         Assert.Equal("F-3", unmatched.GetProperty("finding_id").GetString());
+        Assert.Equal("naming", unmatched.GetProperty("rule").GetString());
 
         // Done captures are not read again.
         await _processor.ProcessPendingAsync(new GitHubUsage(), _ => true, Ct);

@@ -208,7 +208,7 @@ public sealed class SignalsPollerTests : IAsyncLifetime
     {
         var task = await RunAsync(TimeSpan.FromMinutes(5), (CommentKind.Inline, 1));
         await new CaptureService(_db.DataSource, _gh.Time).AddCommentsAsync(task,
-            [new CommentInput("inline", 2, FakeGitHub.NodeIdFor(CommentKind.Inline, 2), "a.cs", 3, Body: "What the bot said.\n\tIndented.")], Ct);
+            [new CommentInput("inline", 2, FakeGitHub.NodeIdFor(CommentKind.Inline, 2), "a.cs", 3, Body: "What the bot said.\n\tIndented.").ToCaptured()], Ct);
         Fake.AddComment(Repo, CommentKind.Inline, 2);
         Fake.SetBody(CommentKind.Inline, 1, new string('x', 5000));
 

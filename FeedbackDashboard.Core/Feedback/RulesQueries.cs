@@ -1,0 +1,103 @@
+using FeedbackDashboard.Core.Data;
+using FeedbackDashboard.Core.Maintainers;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FeedbackDashboard.Core.Feedback;
+
+/// <summary>
+/// A rule of the bot judged by the repository's maintainers (roles resolved now, live maintainers table first):
+/// acceptance and its Wilson interval are over maintainers' reactions; up/down count everyone's.
+/// </summary>
+public sealed record RuleFigures(string Rule, int Comments, int Up, int Down, int MaintainerUp, int MaintainerDown, int Addressed)
+{
+    public const string Keep = "keep";
+    public const string Noisy = "noisy";
+
+    public double? Acceptance => MaintainerUp + MaintainerDown == 0 ? null : (double)MaintainerUp / (MaintainerUp + MaintainerDown);
+    public double? AcceptanceLow => Statistics.Wilson(MaintainerUp, MaintainerUp + MaintainerDown)?.Low;
+    public double? AcceptanceHigh => Statistics.Wilson(MaintainerUp, MaintainerUp + MaintainerDown)?.High;
+    public double? AddressedRate => Comments == 0 ? null : (double)Addressed / Comments;
+
+    /// <summary>
+    /// noisy: maintainers reject it — even the upper end of the 95 % interval of their acceptance is under one half;
+    /// keep otherwise; not_enough_data below 10 maintainer reactions.
+    /// </summary>
+    public string Verdict => MaintainerUp + MaintainerDown < Statistics.MinimumReactions ? Verdicts.NotEnoughData
+        : AcceptanceHigh < 0.5 ? Noisy : Keep;
+
+    /// <summary>Noisiest first: noisy, then keep, each by the upper end of the acceptance interval; low-data rules last.</summary>
+    internal (int, double, int) SortKey => (Verdict == Noisy ? 0 : Verdict == Keep ? 1 : 2, AcceptanceHigh ?? 1, -(MaintainerDown + Down));
+}
+
+/// <summary>A comment behind a rule, as the Rules page lists it.</summary>
+public sealed record RuleComment(Guid TaskId, string Repository, int PrNumber, string Kind, long GithubCommentId, string? File, int? Line,
+    string? Body, string? HtmlUrl, int Up, int Down, DateTimeOffset CreatedAt);
+
+public sealed class RulesQueries(NpgsqlDataSource db)
+{
+    /// <summary>The period's comments of one rule (in one repository, or all), most 👎 first.</summary>
+    public async Task<IReadOnlyList<RuleComment>> CommentsAsync(string rule, string? repository, DateTimeOffset from, DateTimeOffset to, int limit,
+        CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            select c.task_id, r.full_name as repository, t.pr_number, c.kind, c.github_comment_id, c.file, c.line, c.body, c.html_url,
+                   c.up, c.down, c.created_at
+            from review_comments c
+            join tasks t on t.id = c.task_id
+            join repositories r on r.id = c.repository_id
+            where c.rule = @rule and c.created_at >= @from and c.created_at < @to
+              and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
+            order by c.down desc, c.up + c.down desc, c.created_at desc
+            limit @limit
+            """);
+        cmd.Parameters.AddWithValue("rule", rule);
+        cmd.Parameters.Add(new NpgsqlParameter("repo", NpgsqlDbType.Text) { Value = (object?)repository?.ToLowerInvariant() ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = from });
+        cmd.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = to });
+        cmd.Parameters.AddWithValue("limit", limit);
+        var list = new List<RuleComment>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new RuleComment(r.Get<Guid>("task_id"), r.Get<string>("repository"), r.Get<int>("pr_number"), r.Get<string>("kind"),
+                r.Get<long>("github_comment_id"), r.GetOrNull<string>("file"), r.Get<int?>("line"), r.GetOrNull<string>("body"),
+                r.GetOrNull<string>("html_url"), r.Get<int>("up"), r.Get<int>("down"), r.Get<DateTimeOffset>("created_at")));
+        }
+        return list;
+    }
+
+    /// <summary>Each rule of the period's comments (in one repository, or all), noisiest first.</summary>
+    public async Task<IReadOnlyList<RuleFigures>> RankAsync(string? repository, DateTimeOffset from, DateTimeOffset to, int minReactions,
+        CancellationToken ct)
+    {
+        var maintainer = $"{RoleResolution.Resolved("m", "f.reactor_association")} in ('OWNER', 'MEMBER', 'COLLABORATOR')";
+        await using var cmd = db.CreateCommand($"""
+            select c.rule, count(*)::int as comments, sum(c.up)::int as up, sum(c.down)::int as down,
+                   coalesce(sum(x.up), 0)::int as maintainer_up, coalesce(sum(x.down), 0)::int as maintainer_down,
+                   count(*) filter (where review_comments_is_addressed(c.outdated, c.resolved, c.resolved_by_bot))::int as addressed
+            from review_comments c
+            join repositories r on r.id = c.repository_id
+            left join lateral (
+                select count(*) filter (where f.content = '+1') as up, count(*) filter (where f.content = '-1') as down
+                from review_feedback f {RoleResolution.Join("m", "r.full_name", "f.reactor_id")}
+                where f.kind = c.kind and f.github_comment_id = c.github_comment_id and {maintainer}
+            ) x on c.up + c.down > 0
+            where c.rule is not null and c.created_at >= @from and c.created_at < @to
+              and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
+            group by c.rule
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter("repo", NpgsqlDbType.Text) { Value = (object?)repository?.ToLowerInvariant() ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = from });
+        cmd.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = to });
+        var rules = new List<RuleFigures>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var rule = new RuleFigures(r.Get<string>("rule"), r.Get<int>("comments"), r.Get<int>("up"), r.Get<int>("down"),
+                r.Get<int>("maintainer_up"), r.Get<int>("maintainer_down"), r.Get<int>("addressed"));
+            if (rule.MaintainerUp + rule.MaintainerDown >= minReactions) rules.Add(rule);
+        }
+        return rules.OrderBy(x => x.SortKey).ThenBy(x => x.Rule, StringComparer.Ordinal).ToList();
+    }
+}
