@@ -57,6 +57,7 @@ public static class Hosting
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
         });
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
@@ -109,9 +110,11 @@ public static class Hosting
         app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();
-        // After authorization: the export limit is partitioned by the API key that authorization resolved.
-        app.UseRateLimiter();
-        app.UseAntiforgery();
+        // After authorization: the export limit is partitioned by the API key that authorization resolved. Only exports
+        // pass through the limiter: on every other request its partition lookup took a lock, contended under load.
+        app.UseWhen(http => http.GetEndpoint()?.Metadata.GetMetadata<ExportEndpoint>() is not null, export => export.UseRateLimiter());
+        // Forms are the pages' business; the JSON API takes bearer keys, never cookies, so it has nothing to check.
+        app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"), pages => pages.UseAntiforgery());
         app.MapStaticAssets();
 
         app.MapHealthApi();
