@@ -57,6 +57,7 @@ public static class CoreServices
         services.AddSingleton<AnalyticsQueries>();
         services.AddSingleton<DemoData>();
         services.AddSingleton<PollCycleNotifier>();
+        services.AddSingleton<CycleCache>();
         services.AddHostedService(sp => sp.GetRequiredService<PollCycleNotifier>());
         return services;
     }
