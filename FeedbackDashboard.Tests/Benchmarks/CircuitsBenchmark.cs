@@ -107,13 +107,23 @@ public sealed class CircuitsBenchmark
         var landedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await db.ExecuteAsync("insert into poll_cycles (job, instance, started_at, finished_at, status) values ('reactions', 'bench', now(), now(), 'ok')");
 
+        // One deadline for all pages (not one per page): a page that never shows the new figures (its circuit dropped
+        // under load, say) is counted and reported, not waited on for ever, and the other figures still come out.
         var refresh = new List<double>();
-        foreach (var (page, _) in pages)
+        var waiting = pages.Select(p => p.Page).ToList();
+        var deadline = DateTimeOffset.UtcNow.AddMinutes(2);
+        while (waiting.Count > 0 && DateTimeOffset.UtcNow < deadline)
         {
-            await page.WaitForFunctionAsync("() => window.__fdChangedAt !== null", null, new() { Timeout = 120_000, PollingInterval = 50 });
-            refresh.Add(await page.EvaluateAsync<double>("() => window.__fdChangedAt") - landedAt);
+            foreach (var page in waiting.ToList())
+            {
+                if (await page.EvaluateAsync<double?>("() => window.__fdChangedAt") is not { } changedAt) continue;
+                refresh.Add(changedAt - landedAt);
+                waiting.Remove(page);
+            }
+            if (waiting.Count > 0) await Task.Delay(200, Ct);
         }
         refresh.Sort();
+        if (refresh.Count == 0) refresh.Add(double.NaN);
 
         var perCircuitMb = (after.WorkingSet - before.WorkingSet) / Circuits / (1024.0 * 1024);
         var result = new Dictionary<string, object?>
@@ -121,12 +131,13 @@ public sealed class CircuitsBenchmark
             ["circuits"] = Circuits,
             ["memory_mb_per_circuit"] = Math.Round(perCircuitMb, 3),
             ["refresh_p95_ms"] = Math.Round(BenchReport.Percentile(refresh, 95), 1),
-            ["refresh_max_ms"] = Math.Round(refresh[^1], 1),
+            ["refresh_max_ms"] = waiting.Count > 0 ? double.PositiveInfinity : Math.Round(refresh[^1], 1),
         };
         BenchReport.KeyObject("circuits", result);
         BenchReport.Row("Live circuits (Overview and Runs in Chromium, one landed cycle)", new(result)
         {
             ["refresh_p50_ms"] = Math.Round(BenchReport.Percentile(refresh, 50), 1),
+            ["not_refreshed_in_2_min"] = waiting.Count,
             ["gc_heap_mb_per_circuit"] = Math.Round((after.GcHeap - before.GcHeap) / Circuits / (1024.0 * 1024), 3),
             ["working_set_mb_before"] = Math.Round(before.WorkingSet / (1024.0 * 1024), 1),
             ["working_set_mb_after"] = Math.Round(after.WorkingSet / (1024.0 * 1024), 1),
