@@ -4,6 +4,11 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
+# The concurrency benchmark drives the app with wrk (Debian's package); install it once.
+if ! command -v wrk >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) >/dev/null || { echo "bench.sh: could not install wrk"; exit 1; }
+fi
+
 pgdir=$(mktemp -d /tmp/fd-bench-pg.XXXXXX)
 port=$(( 20000 + RANDOM % 20000 ))
 cleanup() { db/dev-postgres.sh stop --dir "$pgdir"; rm -rf "$pgdir"; }

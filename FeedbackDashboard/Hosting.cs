@@ -57,7 +57,12 @@ public static class Hosting
         builder.Services.AddApiDocs();
         builder.Services.AddApiKeyAuth();
         builder.Services.AddExportLimits();
-        builder.Services.ConfigureHttpJsonOptions(o => Core.SnakeCaseJson.Configure(o.SerializerOptions));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            Core.SnakeCaseJson.Configure(o.SerializerOptions);
+            // The hot reads' answers are written by source-generated code (same names, no reflection).
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+        });
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -109,9 +114,11 @@ public static class Hosting
         app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();
-        // After authorization: the export limit is partitioned by the API key that authorization resolved.
-        app.UseRateLimiter();
-        app.UseAntiforgery();
+        // After authorization: the export limit is partitioned by the API key that authorization resolved. Only exports
+        // pass through the limiter: on every other request its partition lookup took a lock, contended under load.
+        app.UseWhen(http => http.GetEndpoint()?.Metadata.GetMetadata<ExportEndpoint>() is not null, export => export.UseRateLimiter());
+        // Forms are the pages' business; the JSON API takes bearer keys, never cookies, so it has nothing to check.
+        app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"), pages => pages.UseAntiforgery());
         app.MapStaticAssets();
 
         app.MapHealthApi();

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using FeedbackDashboard.Core.Data;
+using FeedbackDashboard.Core.Polling;
 using Microsoft.EntityFrameworkCore;
 
 namespace FeedbackDashboard.Core.ApiKeys;
@@ -19,12 +21,39 @@ public sealed record ApiKeyInfo(string Name, string Prefix, string[] Scopes, Dat
 /// <summary>An authenticated key; <paramref name="Installations"/> null means every installation.</summary>
 public sealed record AuthenticatedKey(long Id, string Name, IReadOnlySet<string> Scopes, IReadOnlySet<long>? Installations = null);
 
-/// <summary>API keys: random, shown once, stored as SHA-256 only.</summary>
+/// <summary>
+/// API keys: random, shown once, stored as SHA-256 only. A verified key is remembered for a few seconds, so a busy
+/// client costs one lookup per key every <see cref="CacheTtl"/> instead of one per request (the lookup was half the
+/// CPU of a feedback read); a revocation anywhere empties the cache on every replica through a NOTIFY on api_keys,
+/// and the short lifetime bounds it when a notification is lost (LISTEN connection down).
+/// </summary>
 public sealed class ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeProvider time)
 {
     // Recognisable in logs and secret scanners; the random part carries the strength.
     public const string KeyPrefix = "fdk_";
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a verified key is trusted without asking the database: under the 5 s CONTRACT.md promises for revocation.</summary>
+    public static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(4);
+
+    // Keyed by the token's SHA-256 (hex): the token itself never sits in memory longer than the request.
+    private readonly ConcurrentDictionary<string, (AuthenticatedKey Key, long VerifiedAt)> _verified = new(StringComparer.Ordinal);
+
+    /// <summary>Also listens for revocations on every replica (the notifier's api_keys channel).</summary>
+    public ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeProvider time, PollCycleNotifier notifications) : this(dbFactory, time)
+    {
+        notifications.ApiKeysChanged += ForgetVerified;
+    }
+
+    /// <summary>Drops every remembered key: the next request of each is checked against the database again.</summary>
+    public void ForgetVerified()
+    {
+        Interlocked.Increment(ref _generation);
+        _verified.Clear();
+    }
+
+    // Bumped by each forget: a lookup that started before a revocation must not store its (now stale) answer after it.
+    private long _generation;
 
     public async Task<string> CreateAsync(string name, IReadOnlyCollection<string> scopes, CancellationToken ct = default) =>
         await CreateAsync(name, scopes, null, ct);
@@ -70,8 +99,11 @@ public sealed class ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeP
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow();
-        return await db.ApiKeys.Where(k => k.Name == name && k.RevokedAt == null)
+        var revoked = await db.ApiKeys.Where(k => k.Name == name && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct) > 0;
+        // This replica at once; the others when the trigger's NOTIFY reaches them.
+        ForgetVerified();
+        return revoked;
     }
 
     /// <summary>The active key behind a bearer token, or null. Records last use at most once a minute.</summary>
@@ -79,6 +111,20 @@ public sealed class ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeP
     {
         if (!token.StartsWith(KeyPrefix, StringComparison.Ordinal) || token.Length > 200) return null;
         var hash = Hash(token);
+        var cacheKey = Convert.ToHexString(hash);
+        if (_verified.TryGetValue(cacheKey, out var cached) && time.GetElapsedTime(cached.VerifiedAt) < CacheTtl) return cached.Key;
+
+        var verifiedAt = time.GetTimestamp();
+        var generation = Interlocked.Read(ref _generation);
+        var found = await LookUpAsync(hash, ct);
+        // Only keys found active are remembered: an unknown key is asked for again (it may have just been created).
+        if (found is null) _verified.TryRemove(cacheKey, out _);
+        else if (Interlocked.Read(ref _generation) == generation) _verified[cacheKey] = (found, verifiedAt);
+        return found;
+    }
+
+    private async Task<AuthenticatedKey?> LookUpAsync(byte[] hash, CancellationToken ct)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var key = await db.ApiKeys.AsNoTracking()
             .Where(k => k.KeyHash == hash && k.RevokedAt == null)

@@ -32,6 +32,19 @@ public static class BenchReport
         }
     }
 
+    /// <summary>A fixed top-level key of bench.json whose value is one object (circuits, …), replaced by each run that measures it.</summary>
+    public static void KeyObject(string key, object value)
+    {
+        lock (Measured)
+        {
+            _sections ??= Load();
+            var keys = _keys ??= LoadKeys();
+            MeasuredKeys.Add(key);
+            keys[key] = JsonSerializer.SerializeToElement(value, Json);
+            Save(_sections);
+        }
+    }
+
     private static Dictionary<string, JsonElement> LoadKeys()
     {
         var path = Path.Combine(OutputDirectory, "bench.json");

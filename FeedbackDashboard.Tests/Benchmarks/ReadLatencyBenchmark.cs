@@ -23,31 +23,7 @@ public sealed class ReadLatencyBenchmark
         await using var db = new PostgresDatabase();
         await db.InitializeAsync();
         var seeding = Stopwatch.StartNew();
-        await db.ExecuteAsync("""
-            insert into repositories (owner, name, full_name, installation_id)
-            select 'org' || (g % 10), 'repo' || g, 'org' || (g % 10) || '/repo' || g, 1 + g % 10 from generate_series(0, 99) g;
-            insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at, labels)
-            select md5('t' || g)::uuid, (select min(id) from repositories) + g % 100, 1, g, g % 5000, 'author' || (g % 5000), 'CONTRIBUTOR',
-                   now() - (g % 180) * interval '1 day' - (g % 1440) * interval '1 minute',
-                   jsonb_build_object('bot_version', '2.' || (g % 5) || '.0', 'model', 'm' || (g % 3))
-            from generate_series(1, 100000) g;
-            -- Each comment's labels are its run's (what the capture's trigger copies), written here in the same statement.
-            insert into review_comments (kind, github_comment_id, task_id, repository_id, file, line, created_at, labels, rule, category, severity)
-            select case when g % 4 = 0 then 'reply' else 'inline' end, g, md5('t' || (1 + g % 100000))::uuid,
-                   (select min(id) from repositories) + (1 + g % 100000) % 100, 'src/f' || (g % 500) || '.cs', g % 900 + 1,
-                   now() - ((1 + g % 100000) % 180) * interval '1 day',
-                   jsonb_build_object('bot_version', '2.' || ((1 + g % 100000) % 5) || '.0', 'model', 'm' || ((1 + g % 100000) % 3)),
-                   'rule-' || (g % 40), 'category-' || (g % 6), (array['low', 'medium', 'high'])[1 + g % 3]
-            from generate_series(1, 1000000) g;
-            insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at)
-            select case when g % 4 = 0 then 'reply' else 'inline' end, g, g % 3000, 'user' || (g % 3000), case when g % 5 = 0 then '-1' else '+1' end,
-                   now() - (g % 180) * interval '1 day'
-            from generate_series(1, 1000000) g;
-            insert into maintainers (repo_full_name, github_id, login, association, refreshed_at)
-            select r.full_name, m, 'user' || m, 'MEMBER', now() from repositories r, generate_series(0, 999) m;
-            """, timeoutSeconds: 900);
-        // Visibility map and statistics, as a database that has lived a while has them.
-        await db.ExecuteAsync("vacuum analyze", timeoutSeconds: 900);
+        await ScaleDataSet.SeedAsync(db);
         seeding.Stop();
 
         await using var app = await RunningApp.StartAsync(db.ConnectionString);
@@ -57,7 +33,7 @@ public sealed class ReadLatencyBenchmark
         var queries = new FeedbackQueries(db.DataSource);
         var analytics = new AnalyticsQueries(db.DataSource);
         var random = new Random(1);
-        Guid RandomTask() => Md5Guid("t" + random.Next(1, 100_001));
+        Guid RandomTask() => ScaleDataSet.Task(random.Next(1, ScaleDataSet.Tasks + 1));
 
         var rows = new List<(string Name, Func<Task> Http, Func<Task> Direct)>
         {
@@ -156,11 +132,5 @@ public sealed class ReadLatencyBenchmark
         }
         times.Sort();
         return times;
-    }
-
-    private static Guid Md5Guid(string s)
-    {
-        var hex = Convert.ToHexString(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(s))).ToLowerInvariant();
-        return Guid.Parse(hex);
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using FeedbackDashboard.Core.ApiKeys;
+using FeedbackDashboard.Core.Polling;
+using Microsoft.Extensions.Logging.Abstractions;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
@@ -46,6 +48,53 @@ public sealed class ApiKeyServiceTests(PostgresDatabase db) : IClassFixture<Post
         time.Advance(TimeSpan.FromSeconds(31));
         await keys.AuthenticateAsync(key, Ct);
         Assert.Equal(DateTime.Parse("2026-11-01T10:01:01Z").ToUniversalTime(), await lastUsed());
+    }
+
+    [Fact]
+    public async Task A_verified_key_is_remembered_for_the_cache_lifetime_only()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-01T10:00:00Z"));
+        var keys = new ApiKeyService(db.DbFactory, time);
+        var key = await keys.CreateAsync("cached", [Scopes.ReviewRead], Ct);
+        Assert.NotNull(await keys.AuthenticateAsync(key, Ct));
+
+        // Revoked behind the service's back (no NOTIFY listener here): the remembered answer holds until it expires.
+        await db.ExecuteAsync("update api_keys set revoked_at = now() where name = 'cached'");
+        Assert.NotNull(await keys.AuthenticateAsync(key, Ct));
+        time.Advance(ApiKeyService.CacheTtl);
+        Assert.Null(await keys.AuthenticateAsync(key, Ct));
+    }
+
+    [Fact]
+    public async Task A_revocation_on_one_replica_empties_the_cache_of_another_through_notify()
+    {
+        // Time stands still, so the cache never expires: only the api_keys NOTIFY can make the second replica refuse.
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-01T10:00:00Z"));
+        var listener = new PollCycleNotifier(db.DataSource, NullLogger<PollCycleNotifier>.Instance);
+        var connected = new TaskCompletionSource();
+        listener.ApiKeysChanged += () => connected.TrySetResult();
+        var replicaA = new ApiKeyService(db.DbFactory, time);
+        var replicaB = new ApiKeyService(db.DbFactory, time, listener);
+        await listener.StartAsync(Ct);
+        try
+        {
+            await connected.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            var key = await replicaA.CreateAsync("notified", [Scopes.ReviewRead], Ct);
+            Assert.NotNull(await replicaB.AuthenticateAsync(key, Ct));
+
+            Assert.True(await replicaA.RevokeAsync("notified", Ct));
+            var refused = false;
+            for (var i = 0; i < 300 && !refused; i++)
+            {
+                refused = await replicaB.AuthenticateAsync(key, Ct) is null;
+                if (!refused) await Task.Delay(100, Ct);
+            }
+            Assert.True(refused, "the second replica still accepts the revoked key");
+        }
+        finally
+        {
+            await listener.StopAsync(Ct);
+        }
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public abstract class LivePage : ComponentBase, IDisposable
     private readonly Dictionary<string, Action> _persist = [];
     private PersistingComponentStateSubscription _persisting;
 
-    [Inject] private PollCycleNotifier Notifier { get; set; } = null!;
+    [Inject] private CycleCache Cache { get; set; } = null!;
     [Inject] private PersistentComponentState State { get; set; } = null!;
 
     protected bool Loading { get; private set; } = true;
@@ -35,7 +35,7 @@ public abstract class LivePage : ComponentBase, IDisposable
             foreach (var persist in _persist.Values) persist();
             return Task.CompletedTask;
         });
-        Notifier.CycleFinished += OnCycleFinished;
+        Cache.CycleLanded += OnCycleFinished;
         await ReloadAsync(showLoading: true);
         _ = RunTimerAsync();
     }
@@ -80,9 +80,27 @@ public abstract class LivePage : ComponentBase, IDisposable
         return value;
     }
 
+    /// <summary>
+    /// A read every open page makes alike (same query, same arguments in <paramref name="key"/>). In the refresh a
+    /// landed cycle sets off on every page at once it runs once for all of them (see <see cref="CycleCache"/>); any
+    /// other load (the first, a filter, after loading the demo) reads afresh, so it sees what was just written.
+    /// </summary>
+    protected Task<T> Shared<T>(object key, Func<CancellationToken, Task<T>> load, CancellationToken? ct = null) =>
+        _cycleRefresh ? Cache.GetAsync(key, load, ct ?? Aborted) : load(ct ?? Aborted);
+
+    private bool _cycleRefresh;
+
     private void OnCycleFinished(string job) => _ = InvokeAsync(async () =>
     {
-        await RefreshAsync();
+        _cycleRefresh = true;
+        try
+        {
+            await RefreshAsync();
+        }
+        finally
+        {
+            _cycleRefresh = false;
+        }
         StateHasChanged();
     });
 
@@ -107,7 +125,7 @@ public abstract class LivePage : ComponentBase, IDisposable
 
     public void Dispose()
     {
-        Notifier.CycleFinished -= OnCycleFinished;
+        Cache.CycleLanded -= OnCycleFinished;
         _persisting.Dispose();
         _cts.Cancel();
         _timer?.Dispose();

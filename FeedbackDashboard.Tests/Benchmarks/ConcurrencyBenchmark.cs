@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FeedbackDashboard.Core.ApiKeys;
+using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace FeedbackDashboard.Tests.Benchmarks;
+
+/// <summary>
+/// Throughput under concurrency on the 1M-row data set: wrk (Debian's package; ./bench.sh installs it) against the real
+/// app process at 8 and 32 connections, and pgbench running the very statements each endpoint sends (captured from
+/// Npgsql's own log while the Core query runs once) at the same concurrency, pipelined as Npgsql batches them.
+/// Also the CPU an API-key check costs once its key is cached.
+/// </summary>
+public sealed partial class ConcurrencyBenchmark
+{
+    private static readonly int[] Connections = [8, 32];
+
+    private static int Seconds => int.TryParse(Environment.GetEnvironmentVariable("BENCH_CONCURRENCY_SECS"), out var s) ? s : 10;
+
+    [Fact(Explicit = true)]
+    [Trait("Category", "Benchmark")]
+    public async Task Http_against_pgbench_of_the_same_sql()
+    {
+        var wrk = Tool("wrk") ?? throw new InvalidOperationException("wrk is not installed: apt-get install wrk (./bench.sh does)");
+        var pgbench = Tool("pgbench") ?? Directory.GetFiles("/usr/lib/postgresql", "pgbench", SearchOption.AllDirectories).OrderDescending().FirstOrDefault()
+            ?? throw new InvalidOperationException("pgbench is not installed (Debian's postgresql-client)");
+
+        await using var db = await ScaleDataSet.OpenAsync();
+        var work = Directory.CreateTempSubdirectory("fd-concurrency");
+        try
+        {
+            await using var app = await RunningApp.StartAsync(db.ConnectionString);
+            var keys = db.Services.GetRequiredService<ApiKeyService>();
+            var key = await keys.CreateAsync($"bench-{Guid.NewGuid():N}", [Scopes.ReviewRead], Ct);
+
+            await MeasureKeyCheckAsync(keys, key);
+
+            var from = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-30), TimeSpan.Zero);
+            var to = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(1), TimeSpan.Zero);
+            var capture = new SqlCapture();
+            await using var captured = new NpgsqlDataSourceBuilder(db.ConnectionString).UseLoggerFactory(capture).EnableParameterLogging().Build();
+
+            // Each endpoint: the HTTP paths wrk picks from at random, and its SQL with the varying parameter as a pgbench variable.
+            var random = new Random(17);
+            var sample = ScaleDataSet.Task(4242);
+            await new FeedbackQueries(captured).GetTaskFeedbackAsync(sample, Ct);
+            var feedbackSql = capture.Take(sample, ScaleDataSet.TaskSql("n"));
+            var sampleRepo = ScaleDataSet.Repository(42);
+            await new FeedbackQueries(captured).ListTasksAsync(new TaskFilter(sampleRepo, from), 1, 50, Ct);
+            var listSql = capture.Take(sampleRepo, ScaleDataSet.RepositorySql("r"));
+            await new AnalyticsQueries(captured).GetAsync(null, from, to, Bucket.Day, Ct);
+            var analyticsSql = capture.Take(null, null);
+
+            var endpoints = new (string Name, IEnumerable<string> Paths, string Script)[]
+            {
+                ("GET /api/tasks/{id}/feedback",
+                    Enumerable.Range(0, 20_000).Select(_ => $"/api/tasks/{ScaleDataSet.Task(random.Next(1, ScaleDataSet.Tasks + 1))}/feedback"),
+                    $"\\set n random(1, {ScaleDataSet.Tasks})\n" + feedbackSql),
+                ("GET /api/tasks?repository=…&from=…",
+                    Enumerable.Range(0, ScaleDataSet.Repositories).Select(r => $"/api/tasks?repository={ScaleDataSet.Repository(r)}&from={from:yyyy-MM-dd}&page_size=50"),
+                    $"\\set r random(0, {ScaleDataSet.Repositories - 1})\n" + listSql),
+                ("GET /api/analytics/feedback (30 days)",
+                    [$"/api/analytics/feedback?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}"],
+                    analyticsSql),
+            };
+
+            var pg = new NpgsqlConnectionStringBuilder(db.ConnectionString);
+            var lua = Path.Combine(work.FullName, "paths.lua");
+            await File.WriteAllTextAsync(lua, WrkScript, Ct);
+            foreach (var (name, paths, script) in endpoints)
+            {
+                var pathFile = Path.Combine(work.FullName, $"paths-{name.GetHashCode():x}.txt");
+                await File.WriteAllLinesAsync(pathFile, paths, Ct);
+                // Kept beside bench.json, so anyone can read (and rerun) exactly what pgbench measured.
+                var sqlFile = Path.Combine(BenchReport.OutputDirectory, $"pgbench-{Slug().Replace(name.Split(' ')[1], "-").Trim('-')}.sql");
+                Directory.CreateDirectory(BenchReport.OutputDirectory);
+                await File.WriteAllTextAsync(sqlFile, script, Ct);
+
+                // Warm-up: JIT, pools, prepared statements, the buffer cache.
+                await RunWrkAsync(wrk, app.Url, lua, pathFile, key, 8, 2);
+                foreach (var c in Connections)
+                {
+                    var http = await RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, Seconds);
+                    var tps = await RunPgbenchAsync(pgbench, pg, sqlFile, c, Seconds);
+                    var row = new Dictionary<string, object?>
+                    {
+                        ["endpoint"] = name,
+                        ["connections"] = c,
+                        ["http_rps"] = Math.Round(http.Rps, 1),
+                        ["http_p50_ms"] = Math.Round(http.P50Ms, 2),
+                        ["http_p99_ms"] = Math.Round(http.P99Ms, 2),
+                        ["sql_tps"] = Math.Round(tps, 1),
+                        ["ratio"] = Math.Round(http.Rps / tps, 3),
+                    };
+                    BenchReport.KeyRow("concurrency", row);
+                    BenchReport.Row("Concurrency (wrk over HTTP vs pgbench of the same SQL, 1M-row data set)", row);
+                }
+            }
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// CPU per API-key check once the key is cached, on this process's clock (nothing else runs in it meanwhile); the
+    /// calls span several cache lifetimes, so the database lookups every few seconds are in the average.
+    /// </summary>
+    private static async Task MeasureKeyCheckAsync(ApiKeyService keys, string key)
+    {
+        const int checks = 300_000;
+        for (var i = 0; i < 1000; i++) await keys.AuthenticateAsync(key, Ct);
+        using var self = Process.GetCurrentProcess();
+        var cpu = self.TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        for (var i = 0; i < checks; i++)
+            if (await keys.AuthenticateAsync(key, Ct) is null) throw new InvalidOperationException("the key was refused");
+        wall.Stop();
+        self.Refresh();
+        BenchReport.Row("API-key check, key cached", new()
+        {
+            ["checks"] = checks,
+            ["cpu µs per check"] = Math.Round((self.TotalProcessorTime - cpu).TotalMicroseconds / checks, 2),
+            ["wall µs per check"] = Math.Round(wall.Elapsed.TotalMicroseconds / checks, 2),
+            ["seconds"] = Math.Round(wall.Elapsed.TotalSeconds, 1),
+        });
+    }
+
+    private sealed record WrkResult(double Rps, double P50Ms, double P99Ms);
+
+    private static async Task<WrkResult> RunWrkAsync(string wrk, Uri url, string lua, string paths, string key, int connections, int seconds)
+    {
+        var output = await RunAsync(wrk, ["-t", "2", "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", $"{seconds}s", "--timeout", "10s",
+            "-s", lua, url.ToString().TrimEnd('/'), "--", paths, key]);
+        var line = output.Split('\n').LastOrDefault(l => l.StartsWith("{\"requests\"", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"wrk printed no summary: {output}");
+        using var json = JsonDocument.Parse(line);
+        var r = json.RootElement;
+        // A run answered with 4xx/5xx or socket errors would measure the wrong thing.
+        if (r.GetProperty("errors").GetInt64() + r.GetProperty("non2xx").GetInt64() > 0)
+            throw new InvalidOperationException($"wrk saw errors: {line}");
+        return new WrkResult(r.GetProperty("requests").GetDouble() / (r.GetProperty("duration_us").GetDouble() / 1e6),
+            r.GetProperty("p50_us").GetDouble() / 1000, r.GetProperty("p99_us").GetDouble() / 1000);
+    }
+
+    private static async Task<double> RunPgbenchAsync(string pgbench, NpgsqlConnectionStringBuilder pg, string script, int connections, int seconds)
+    {
+        var output = await RunAsync(pgbench, ["-n", "-M", "prepared", "-c", connections.ToString(CultureInfo.InvariantCulture), "-j", "2",
+            "-T", seconds.ToString(CultureInfo.InvariantCulture), "-f", script, "-h", pg.Host!, "-p", pg.Port.ToString(CultureInfo.InvariantCulture),
+            "-U", pg.Username!, pg.Database!]);
+        var tps = TpsLine().Match(output);
+        if (!tps.Success || output.Contains("failed", StringComparison.Ordinal) && !output.Contains("number of failed transactions: 0", StringComparison.Ordinal))
+            throw new InvalidOperationException($"pgbench failed: {output}");
+        return double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex("[^a-z]+")]
+    private static partial Regex Slug();
+
+    [GeneratedRegex(@"tps = ([0-9.]+)")]
+    private static partial Regex TpsLine();
+
+    private static async Task<string> RunAsync(string file, string[] args)
+    {
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var text = await stdout + await stderr;
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} exited {process.ExitCode}: {text}");
+        return text;
+    }
+
+    private static string? Tool(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// wrk picks a random path per request from a file (arg 1) and sends the key (arg 2); done() prints one JSON line
+    /// (latencies in µs) so nothing parses wrk's human table.
+    /// </summary>
+    private const string WrkScript = """
+        local paths = {}
+        local headers = {}
+        local threads = 0
+        function setup(thread)
+          threads = threads + 1
+          thread:set("id", threads)
+        end
+        function init(args)
+          for line in io.lines(args[1]) do paths[#paths + 1] = line end
+          headers["Authorization"] = "Bearer " .. args[2]
+          math.randomseed(os.time() * 10 + id)
+        end
+        function request()
+          return wrk.format("GET", paths[math.random(#paths)], headers)
+        end
+        function done(summary, latency, requests)
+          local e = summary.errors
+          io.write(string.format('{"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"errors":%d,"non2xx":%d}\n',
+            summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+            e.connect + e.read + e.write + e.timeout, e.status))
+        end
+        """;
+
+    /// <summary>
+    /// The statements a data source ran, from Npgsql's "execution completed" log with parameter values, turned into a
+    /// pgbench script: one pipeline per round trip (Npgsql sends a batch in one), parameters as literals except the
+    /// one that varies per request, which becomes a pgbench expression.
+    /// </summary>
+    private sealed class SqlCapture : ILoggerFactory, ILogger
+    {
+        private readonly List<List<(string Sql, object?[] Parameters)>> _roundTrips = [];
+
+        public string Take(object? varying, string? expression)
+        {
+            var script = new StringBuilder();
+            lock (_roundTrips)
+            {
+                foreach (var trip in _roundTrips)
+                {
+                    script.AppendLine("\\startpipeline");
+                    foreach (var (sql, parameters) in trip)
+                    {
+                        var text = Regex.Replace(sql, @"\$(\d+)", m =>
+                        {
+                            var value = parameters[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) - 1];
+                            return varying is not null && Equals(value, varying) ? expression! : Literal(value);
+                        });
+                        script.AppendLine(text.Trim().TrimEnd(';') + ";");
+                    }
+                    script.AppendLine("\\endpipeline");
+                }
+                _roundTrips.Clear();
+            }
+            return script.ToString();
+        }
+
+        private static string Literal(object? value) => value switch
+        {
+            // Npgsql's parameter log writes a DBNull value as the word NULL.
+            null or DBNull or "NULL" => "null",
+            string s => $"'{s.Replace("'", "''", StringComparison.Ordinal)}'::text",
+            Guid g => $"'{g}'::uuid",
+            DateTimeOffset d => $"'{d.UtcDateTime:O}'::timestamptz",
+            DateTime d => $"'{d:O}'::timestamptz",
+            DateOnly d => $"'{d:yyyy-MM-dd}'::date",
+            bool b => b ? "true" : "false",
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => throw new NotSupportedException($"no literal for {value.GetType()}"),
+        };
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id != NpgsqlEventId.CommandExecutionCompleted || state is not IReadOnlyList<KeyValuePair<string, object?>> fields) return;
+            var values = fields.ToDictionary(f => f.Key, f => f.Value);
+            var trip = new List<(string, object?[])>();
+            // A batch logs (CommandText, Parameters) tuples; their exact types are Npgsql's business, so read them as tuples.
+            if (values.GetValueOrDefault("BatchCommands") is System.Collections.IEnumerable batch and not string)
+            {
+                foreach (var command in batch.Cast<System.Runtime.CompilerServices.ITuple>())
+                    trip.Add(((string)command[0]!, (command[1] as IEnumerable<object?>)?.ToArray() ?? []));
+            }
+            else if (values.GetValueOrDefault("CommandText") is string sql)
+                trip.Add((sql, (values.GetValueOrDefault("Parameters") as IEnumerable<object>)?.ToArray() ?? []));
+            lock (_roundTrips) _roundTrips.Add(trip);
+        }
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public ILogger CreateLogger(string categoryName) => this;
+        public void AddProvider(ILoggerProvider provider) { }
+        public void Dispose() { }
+    }
+}
