@@ -33,7 +33,7 @@ public sealed class ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeP
     public const string KeyPrefix = "fdk_";
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
-    /// <summary>How long a verified key is trusted without asking the database: under the 5 s CONTRACT.md promises for revocation.</summary>
+    /// <summary>How long a verified key is trusted without asking the database: under the 5 s the README promises for revocation.</summary>
     public static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(4);
 
     // Keyed by the token's SHA-256 (hex): the token itself never sits in memory longer than the request.

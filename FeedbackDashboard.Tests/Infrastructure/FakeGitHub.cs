@@ -369,11 +369,12 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         int? cost = null, string? operation = null)
     {
         ctx.Response.StatusCode = status;
+        var charged = 0;
         if (installation is { } inst && route != "token")
         {
             var bucket = route == "graphql" ? RateBucket.GraphQl : RateBucket.Core;
             // A 304 and GET /rate_limit are free; GraphQL passes its formula's cost.
-            var charged = cost ?? (status == 304 ? 0 : 1);
+            charged = cost ?? (status == 304 ? 0 : 1);
             var (remaining, reset) = Spend(inst, bucket, charged);
             Interlocked.Add(ref bucket == RateBucket.GraphQl ? ref _graphQlPoints : ref _corePoints, charged);
             ctx.Response.Headers["x-ratelimit-limit"] = LimitOf(bucket).ToString();
@@ -383,9 +384,8 @@ public sealed partial class FakeGitHub : IAsyncDisposable
             ctx.Response.Headers["x-ratelimit-resource"] = bucket == RateBucket.GraphQl ? "graphql" : "core";
         }
         if (etag is not null) ctx.Response.Headers.ETag = etag;
-        var points = installation is null || route == "token" ? 0 : cost ?? (status == 304 ? 0 : 1);
         _log.Enqueue(new LoggedRequest(ctx.Request.Method, ctx.Request.Path + ctx.Request.QueryString, route, status, DateTimeOffset.UtcNow,
-            installation, points, operation));
+            installation, charged, operation));
         if (json is not null && status != 304)
         {
             ctx.Response.ContentType = "application/json";

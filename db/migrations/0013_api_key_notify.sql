@@ -1,5 +1,5 @@
 -- Replicas remember verified API keys for a few seconds; a revocation (or any change of a key) tells them all at
--- once, so a revoked key is refused everywhere well within the 5 s CONTRACT.md promises.
+-- once, so a revoked key is refused everywhere well within the 5 s the README promises.
 create function notify_api_keys() returns trigger language plpgsql as $$
 begin
     perform pg_notify('api_keys', new.id::text);
