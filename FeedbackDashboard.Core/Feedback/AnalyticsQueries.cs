@@ -135,7 +135,8 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         var previous = new Period(from - (to - from), from);
         var bucketName = bucket == Bucket.Week ? "week" : "day";
 
-        await using var batch = db.CreateBatch();
+        await using var connection = await CustomPlanned.OpenAsync(db, ct);
+        await using var batch = connection.CreateBatch();
         batch.BatchCommands.Add(Command(Totals(window.Sql), repository, from, to, window));
         batch.BatchCommands.Add(Command(Totals(window.Sql), repository, previous.From, previous.To, window));
         batch.BatchCommands.Add(Command(SeriesSql(window.Sql, bucketName, grouped: false), repository, from, to, window));
@@ -151,7 +152,8 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
 
         var fileParameters = new List<NpgsqlParameter>();
         var filePredicates = AnalyticsWindow.ConstraintPredicates(filter, fileParameters);
-        await using var filesCommand = db.CreateBatch();
+        await using var filesConnection = await CustomPlanned.OpenAsync(db, ct);
+        await using var filesCommand = filesConnection.CreateBatch();
         var files = Command($"""
             select r.full_name as repository, x.file, x.comments, x.up, x.down
             from (select c.repository_id, c.file, count(*)::int as comments, sum(c.up)::int as up, sum(c.down)::int as down
@@ -254,7 +256,8 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         var repository = filter.Repository;
         var bucketName = bucket == Bucket.Week ? "week" : "day";
         // Each side is read once, as its series: the side's figures are the sums of its buckets (they cover the period).
-        await using var batch = db.CreateBatch();
+        await using var connection = await CustomPlanned.OpenAsync(db, ct);
+        await using var batch = connection.CreateBatch();
         if (sides.LabelKey is { } key)
         {
             // Both values in one pass over the label's rollup.
@@ -365,7 +368,8 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         var authors = AnalyticsWindow.For(filter with { Role = AnalyticsRole.PrAuthor }, null);
         var disputedParameters = new List<NpgsqlParameter>();
         var predicates = AnalyticsWindow.ConstraintPredicates(filter, disputedParameters);
-        await using var batch = db.CreateBatch();
+        await using var connection = await CustomPlanned.OpenAsync(db, ct);
+        await using var batch = connection.CreateBatch();
         batch.BatchCommands.Add(Command(Totals(maintainers.Sql), repository, from, to, maintainers));
         batch.BatchCommands.Add(Command(Totals(authors.Sql), repository, from, to, authors));
         var disputed = Command(DisputedSql.Replace("/*filters*/", predicates), repository, from, to);

@@ -40,7 +40,9 @@ public sealed class RulesQueries(NpgsqlDataSource db)
     public async Task<IReadOnlyList<RuleComment>> CommentsAsync(string rule, string? repository, DateTimeOffset from, DateTimeOffset to, int limit,
         CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("""
+        await using var connection = await CustomPlanned.OpenAsync(db, ct);
+        await using var batch = connection.CreateBatch();
+        var cmd = new NpgsqlBatchCommand("""
             select c.task_id, r.full_name as repository, t.pr_number, c.kind, c.github_comment_id, c.file, c.line, c.body, c.html_url,
                    c.up, c.down, c.created_at
             from review_comments c
@@ -51,13 +53,14 @@ public sealed class RulesQueries(NpgsqlDataSource db)
             order by c.down desc, c.up + c.down desc, c.created_at desc
             limit @limit
             """);
+        batch.BatchCommands.Add(cmd);
         cmd.Parameters.AddWithValue("rule", rule);
         cmd.Parameters.Add(new NpgsqlParameter("repo", NpgsqlDbType.Text) { Value = (object?)repository?.ToLowerInvariant() ?? DBNull.Value });
         cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = from });
         cmd.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = to });
         cmd.Parameters.AddWithValue("limit", limit);
         var list = new List<RuleComment>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await using var r = await batch.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
             list.Add(new RuleComment(r.Get<Guid>("task_id"), r.Get<string>("repository"), r.Get<int>("pr_number"), r.Get<string>("kind"),
@@ -72,7 +75,9 @@ public sealed class RulesQueries(NpgsqlDataSource db)
         CancellationToken ct)
     {
         var maintainer = $"{RoleResolution.Resolved("m", "f.reactor_association")} in ('OWNER', 'MEMBER', 'COLLABORATOR')";
-        await using var cmd = db.CreateCommand($"""
+        await using var connection = await CustomPlanned.OpenAsync(db, ct);
+        await using var batch = connection.CreateBatch();
+        var cmd = new NpgsqlBatchCommand($"""
             select c.rule, count(*)::int as comments, sum(c.up)::int as up, sum(c.down)::int as down,
                    coalesce(sum(x.up), 0)::int as maintainer_up, coalesce(sum(x.down), 0)::int as maintainer_down,
                    count(*) filter (where review_comments_is_addressed(c.outdated, c.resolved, c.resolved_by_bot))::int as addressed
@@ -87,11 +92,12 @@ public sealed class RulesQueries(NpgsqlDataSource db)
               and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
             group by c.rule
             """);
+        batch.BatchCommands.Add(cmd);
         cmd.Parameters.Add(new NpgsqlParameter("repo", NpgsqlDbType.Text) { Value = (object?)repository?.ToLowerInvariant() ?? DBNull.Value });
         cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = from });
         cmd.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = to });
         var rules = new List<RuleFigures>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await using var r = await batch.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
             var rule = new RuleFigures(r.Get<string>("rule"), r.Get<int>("comments"), r.Get<int>("up"), r.Get<int>("down"),
