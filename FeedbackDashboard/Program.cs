@@ -5,7 +5,9 @@ if (Cli.IsCommand(args)) return await Cli.RunAsync(args);
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    // The app's own folder, not the current directory, holds appsettings.json and wwwroot: started from elsewhere
+    // (`dotnet /opt/app/FeedbackDashboard.dll`) it read no settings and logged every request at Information.
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddFeedbackDashboard();
 
     var app = builder.Build();
