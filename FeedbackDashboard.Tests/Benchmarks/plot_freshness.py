@@ -4,7 +4,7 @@
 import json, math, sys
 
 rows = json.load(open(sys.argv[1])).get("freshness", [])
-W, H, L, R, T, B = 720, 420, 70, 170, 30, 50
+W, H, L, R, T, B = 760, 420, 70, 210, 30, 50
 xs = sorted({r["comments"] for r in rows})
 if not xs:
     sys.exit("no freshness rows")
