@@ -36,7 +36,8 @@ public sealed partial class ConcurrencyBenchmark
         var work = Directory.CreateTempSubdirectory("fd-concurrency");
         try
         {
-            await using var app = await RunningApp.StartAsync(db.ConnectionString);
+            // As deployed: Production (Development validates DI scopes on every resolution and serves the project's static files).
+            await using var app = await RunningApp.StartAsync(db.ConnectionString, new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
             var keys = db.Services.GetRequiredService<ApiKeyService>();
             var key = await keys.CreateAsync($"bench-{Guid.NewGuid():N}", [Scopes.ReviewRead], Ct);
 
