@@ -36,7 +36,7 @@ public sealed partial class ConcurrencyBenchmark
         var work = Directory.CreateTempSubdirectory("fd-concurrency");
         try
         {
-            // As deployed: Production (Development validates DI scopes on every resolution and serves the project's static files).
+            // As deployed: Production (a rerun in Development measured the same within noise).
             await using var app = await RunningApp.StartAsync(db.ConnectionString, new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
             var keys = db.Services.GetRequiredService<ApiKeyService>();
             var key = await keys.CreateAsync($"bench-{Guid.NewGuid():N}", [Scopes.ReviewRead], Ct);
