@@ -54,6 +54,8 @@ if [ -f "$xml" ]; then
   failed=$((failed + errors))
   [ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
   [ "$skipped" -gt 0 ] && echo "test.sh: $skipped skipped"
+  # The failures' names last, beside the count, where a log's tail shows them.
+  grep -o '<test [^>]*result="Fail"' "$xml" | grep -o ' name="[^"]*"' | sed 's/^ name="/test.sh: FAILED /; s/"$//'
   echo "$passed passed, $failed failed"
 else
   echo "test.sh: the test run wrote no results"

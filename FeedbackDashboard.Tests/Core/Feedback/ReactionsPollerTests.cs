@@ -140,9 +140,20 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
         Assert.Equal(1L, await _db.ScalarAsync<long>("select count(*) from review_comments where github_comment_id = 6 and gone_at is not null"));
         Assert.Contains("reply/6/10/user10/-1", await _db.FeedbackAsync());
 
+        // The clock starts at the real time, so pick the cycles: a retired comment is re-checked only when
+        // id % 72 = cycle % 72 (its slowest tier), which one cycle in 72 happens to be.
+        while (RecheckCycleOf(6)) _gh.FakeTime.Advance(TimeSpan.FromSeconds(300));
         var next = await CycleAsync();
         Assert.Equal(1, next.CommentsSelected);
+
+        while (!RecheckCycleOf(6)) _gh.FakeTime.Advance(TimeSpan.FromSeconds(300));
+        var recheck = await CycleAsync();
+        Assert.Equal(2, recheck.CommentsSelected);
+        Assert.Equal(1L, await _db.ScalarAsync<long>("select count(*) from review_comments where github_comment_id = 6 and gone_at is not null"));
     }
+
+    private bool RecheckCycleOf(long commentId) =>
+        PollSelection.CycleNumber(Now, TimeSpan.FromSeconds(300)) % 72 == commentId % 72;
 
     [Fact]
     public async Task Missing_node_ids_are_looked_up_once_and_stored()
