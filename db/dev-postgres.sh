@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts (or stops) a local PostgreSQL cluster for development and tests, loopback only.
-#   db/dev-postgres.sh start [--dir DIR] [--port PORT] [--db NAME] [--fast]   prints: export DATABASE_URL=...
+#   db/dev-postgres.sh start [--dir DIR] [--port PORT] [--db NAME] [--fast] [--shared-buffers SIZE]
+#                                                                 prints: export DATABASE_URL=...
 #   db/dev-postgres.sh stop  [--dir DIR]
 # Installs Debian's postgresql with apt when pg_ctl is missing. As root, the cluster runs as user postgres.
 set -euo pipefail
@@ -10,12 +11,14 @@ dir="$(cd "$(dirname "$0")/.." && pwd)/.data/pg"
 port=5433
 db=feedback
 fast=0
+shared_buffers=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --db) db=$2; shift 2 ;;
     --fast) fast=1; shift ;;
+    --shared-buffers) shared_buffers=$2; shift 2 ;;
     *) echo "dev-postgres.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -63,6 +66,8 @@ case "$cmd" in
       opts="-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200"
       # Throwaway test clusters trade durability for speed.
       [ "$fast" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+      # A server-sized buffer cache (huge_pages=try uses the kernel's reserved huge pages when there are enough).
+      [ -n "$shared_buffers" ] && opts="$opts -c shared_buffers=$shared_buffers -c huge_pages=try"
       as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -o "$opts" -w -t 30 start >/dev/null \
         || fail "PostgreSQL did not start on port $port ($(tail -n 1 "$dir/server.log" 2>/dev/null)): free the port or pick another"
     fi
@@ -75,5 +80,5 @@ case "$cmd" in
   stop)
     if [ -f "$dir/PG_VERSION" ]; then as_pg "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true; fi
     ;;
-  *) echo "usage: $0 start|stop [--dir DIR] [--port PORT] [--db NAME] [--fast]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop [--dir DIR] [--port PORT] [--db NAME] [--fast] [--shared-buffers SIZE]" >&2; exit 2 ;;
 esac
