@@ -28,6 +28,9 @@ public abstract class LivePage : ComponentBase, IDisposable
     /// <summary>What a landed cycle or the fallback timer does; a page whose data a child loads adds that child's reload.</summary>
     protected virtual Task RefreshAsync() => ReloadAsync();
 
+    /// <summary>Whether the page renders after a refresh (false: the refresh changed nothing the page itself shows).</summary>
+    protected virtual bool RenderAfterRefresh => true;
+
     protected override async Task OnInitializedAsync()
     {
         _persisting = State.RegisterOnPersisting(() =>
@@ -101,7 +104,7 @@ public abstract class LivePage : ComponentBase, IDisposable
         {
             _cycleRefresh = false;
         }
-        StateHasChanged();
+        if (RenderAfterRefresh) StateHasChanged();
     });
 
     private async Task RunTimerAsync()
@@ -114,7 +117,7 @@ public abstract class LivePage : ComponentBase, IDisposable
                 await InvokeAsync(async () =>
                 {
                     await RefreshAsync();
-                    StateHasChanged();
+                    if (RenderAfterRefresh) StateHasChanged();
                 });
             }
         }
