@@ -20,6 +20,11 @@ if [ -w "$hugepages" ] && [ "${hugepages_before:-0}" -lt 600 ]; then
 fi
 echo "bench.sh: PostgreSQL shared_buffers 1GB, huge pages reserved: $(cat "$hugepages" 2>/dev/null || echo unknown)"
 
+# The circuits benchmark has the app collect its garbage before it reads the live heap, through dotnet-trace.
+if ! command -v dotnet-trace >/dev/null 2>&1 && [ ! -x "$HOME/.dotnet/tools/dotnet-trace" ]; then
+  dotnet tool install --global dotnet-trace >/dev/null || { echo "bench.sh: could not install dotnet-trace"; exit 1; }
+fi
+
 pgdir=$(mktemp -d /tmp/fd-bench-pg.XXXXXX)
 port=$(( 20000 + RANDOM % 20000 ))
 cleanup() {

@@ -9,6 +9,7 @@ public sealed class RunningApp : IAsyncDisposable
 {
     private readonly Process _process;
     public Uri Url { get; }
+    public int ProcessId => _process.Id;
 
     private RunningApp(Process process, Uri url)
     {
