@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Benchmarks;
@@ -11,7 +10,7 @@ namespace FeedbackDashboard.Tests.Benchmarks;
 /// are headless Blazor clients (<see cref="BlazorCircuitClient"/>): 200 Chromium pages on two cores never finished
 /// opening (load average 115), and the server's side of a circuit is the same whoever holds the socket.
 /// </summary>
-public sealed partial class CircuitsBenchmark
+public sealed class CircuitsBenchmark
 {
     private static int Circuits => int.TryParse(Environment.GetEnvironmentVariable("BENCH_CIRCUITS"), out var n) ? n : 200;
 
@@ -73,7 +72,7 @@ public sealed partial class CircuitsBenchmark
         // What each page shows once the cycle has landed: the Overview's 👍 count 50 higher (50 new 👍 on comments of
         // runs from the last two days, inside its period), the new run's author in the Runs grid (each text first
         // appears in the render batch that shows it).
-        var watches = circuits.Select((c, i) => c.WatchFor(i % 2 == 0 ? (UpCount(c.Html) + 50).ToString(CultureInfo.InvariantCulture) : "landedauthor"))
+        var watches = circuits.Select((c, i) => c.WatchFor(i % 2 == 0 ? (int.Parse(c.PrerenderedText("kpi-up-value"), CultureInfo.InvariantCulture) + 50).ToString(CultureInfo.InvariantCulture) : "landedauthor"))
             .ToArray();
         await db.ExecuteAsync("""
             insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at)
@@ -122,30 +121,24 @@ public sealed partial class CircuitsBenchmark
         foreach (var circuit in circuits) await circuit.DisposeAsync();
     }
 
-    /// <summary>The Overview's 👍 figure as prerendered.</summary>
-    private static int UpCount(string html) =>
-        int.Parse(UpValue().Match(html).Groups[1].Value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture);
-
-    [GeneratedRegex("data-testid=\"kpi-up-value\"[^>]*>([^<]*)<")]
-    private static partial Regex UpValue();
-
     /// <summary>
     /// A full blocking collection in the app, from outside: enabling the runtime's GCHeapCollect event keyword (what
     /// heap-dump tools do) makes it collect; dotnet-trace is the served tool that can (./bench.sh installs it).
     /// </summary>
     private static async Task FullGcAsync(int pid)
     {
-        var tool = new[] { Environment.GetEnvironmentVariable("PATH") ?? "" }.SelectMany(p => p.Split(':'))
-            .Append(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools"))
-            .Select(d => Path.Combine(d, "dotnet-trace")).FirstOrDefault(File.Exists)
+        var tool = BenchTools.Find("dotnet-trace")
             ?? throw new InvalidOperationException("dotnet-trace is not installed: dotnet tool install --global dotnet-trace (./bench.sh does)");
         var trace = Path.Combine(Path.GetTempPath(), $"fd-gc-{Guid.NewGuid():N}.nettrace");
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(tool,
-            ["collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--providers", "Microsoft-Windows-DotNETRuntime:0x800000:4",
-             "--duration", "00:00:00:02", "-o", trace]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        await process.WaitForExitAsync(Ct);
-        File.Delete(trace);
-        if (process.ExitCode != 0) throw new InvalidOperationException($"dotnet-trace exited {process.ExitCode}: {await process.StandardError.ReadToEndAsync(Ct)}");
+        try
+        {
+            await BenchTools.RunAsync(tool, ["collect", "-p", pid.ToString(CultureInfo.InvariantCulture),
+                "--providers", "Microsoft-Windows-DotNETRuntime:0x800000:4", "--duration", "00:00:00:02", "-o", trace]);
+        }
+        finally
+        {
+            File.Delete(trace);
+        }
     }
 
     /// <summary>The server process's working set and GC heap, from its own /metrics (prometheus-net's process and .NET gauges).</summary>

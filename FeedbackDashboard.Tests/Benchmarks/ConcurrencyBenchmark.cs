@@ -28,8 +28,8 @@ public sealed partial class ConcurrencyBenchmark
     [Trait("Category", "Benchmark")]
     public async Task Http_against_pgbench_of_the_same_sql()
     {
-        var wrk = Tool("wrk") ?? throw new InvalidOperationException("wrk is not installed: apt-get install wrk (./bench.sh does)");
-        var pgbench = Tool("pgbench") ?? Directory.GetFiles("/usr/lib/postgresql", "pgbench", SearchOption.AllDirectories).OrderDescending().FirstOrDefault()
+        var wrk = BenchTools.Find("wrk") ?? throw new InvalidOperationException("wrk is not installed: apt-get install wrk (./bench.sh does)");
+        var pgbench = BenchTools.Find("pgbench") ?? Directory.GetFiles("/usr/lib/postgresql", "pgbench", SearchOption.AllDirectories).OrderDescending().FirstOrDefault()
             ?? throw new InvalidOperationException("pgbench is not installed (Debian's postgresql-client)");
 
         await using var db = await ScaleDataSet.OpenAsync();
@@ -155,7 +155,7 @@ public sealed partial class ConcurrencyBenchmark
 
     private static async Task<WrkResult> RunWrkAsync(string wrk, Uri url, string lua, string paths, string key, int connections, int seconds)
     {
-        var output = await RunAsync(wrk, ["-t", "2", "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", $"{seconds}s", "--timeout", "10s",
+        var output = await BenchTools.RunAsync(wrk, ["-t", "2", "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", $"{seconds}s", "--timeout", "10s",
             "-s", lua, url.ToString().TrimEnd('/'), "--", paths, key]);
         var line = output.Split('\n').LastOrDefault(l => l.StartsWith("{\"requests\"", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"wrk printed no summary: {output}");
@@ -170,7 +170,7 @@ public sealed partial class ConcurrencyBenchmark
 
     private static async Task<double> RunPgbenchAsync(string pgbench, NpgsqlConnectionStringBuilder pg, string script, int connections, int seconds)
     {
-        var output = await RunAsync(pgbench, ["-n", "-M", "prepared", "-c", connections.ToString(CultureInfo.InvariantCulture), "-j", "2",
+        var output = await BenchTools.RunAsync(pgbench, ["-n", "-M", "prepared", "-c", connections.ToString(CultureInfo.InvariantCulture), "-j", "2",
             "-T", seconds.ToString(CultureInfo.InvariantCulture), "-f", script, "-h", pg.Host!, "-p", pg.Port.ToString(CultureInfo.InvariantCulture),
             "-U", pg.Username!, pg.Database!]);
         var tps = TpsLine().Match(output);
@@ -184,21 +184,6 @@ public sealed partial class ConcurrencyBenchmark
 
     [GeneratedRegex(@"tps = ([0-9.]+)")]
     private static partial Regex TpsLine();
-
-    private static async Task<string> RunAsync(string file, string[] args)
-    {
-        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var text = await stdout + await stderr;
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} exited {process.ExitCode}: {text}");
-        return text;
-    }
-
-    private static string? Tool(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
     /// <summary>
     /// wrk picks a random path per request from a file (arg 1) and sends the key (arg 2); done() prints one JSON line

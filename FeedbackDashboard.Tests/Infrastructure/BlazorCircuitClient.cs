@@ -86,6 +86,15 @@ public sealed partial class BlazorCircuitClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>The text of the prerendered element with this data-testid (its own text, up to its first child tag).</summary>
+    public string PrerenderedText(string testId)
+    {
+        var at = Html.IndexOf($"data-testid=\"{testId}\"", StringComparison.Ordinal);
+        if (at < 0) throw new InvalidOperationException($"{_page} has no element data-testid={testId}");
+        var start = Html.IndexOf('>', at) + 1;
+        return Html[start..Html.IndexOf('<', start)].Trim();
+    }
+
     /// <summary>Completes with the arrival time of the first render batch, from now on, that contains <paramref name="text"/>.</summary>
     public Task<DateTimeOffset> WatchFor(string text)
     {
