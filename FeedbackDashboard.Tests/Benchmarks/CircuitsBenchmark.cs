@@ -14,6 +14,10 @@ public sealed class CircuitsBenchmark
 {
     private static int Circuits => int.TryParse(Environment.GetEnvironmentVariable("BENCH_CIRCUITS"), out var n) ? n : 200;
 
+    /// <summary>The pages the circuits open, in turn: Overview and Runs unless BENCH_CIRCUIT_PAGES names others ("/runs").</summary>
+    private static string[] Pages => Environment.GetEnvironmentVariable("BENCH_CIRCUIT_PAGES")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } pages
+        ? pages : ["/", "/runs"];
+
     [Fact(Explicit = true)]
     [Trait("Category", "Benchmark")]
     public async Task Live_circuits_memory_and_refresh_after_a_landed_cycle()
@@ -43,7 +47,7 @@ public sealed class CircuitsBenchmark
         using var http = new HttpClient { BaseAddress = app.Url };
 
         // Warm-up (JIT, first render of each page), then the baseline with those circuits closed.
-        foreach (var path in new[] { "/", "/runs" })
+        foreach (var path in Pages)
             for (var i = 0; i < 3; i++)
                 await using (await BlazorCircuitClient.OpenAsync(http, app.Url, path, Ct)) { }
         await Task.Delay(3000, Ct);
@@ -56,7 +60,7 @@ public sealed class CircuitsBenchmark
             await Task.WhenAll(Enumerable.Range(0, Circuits).Select(async i =>
             {
                 await opening.WaitAsync(Ct);
-                try { circuits[i] = await BlazorCircuitClient.OpenAsync(http, app.Url, i % 2 == 0 ? "/" : "/runs", Ct); }
+                try { circuits[i] = await BlazorCircuitClient.OpenAsync(http, app.Url, Pages[i % Pages.Length], Ct); }
                 finally { opening.Release(); }
             }));
         }
@@ -72,7 +76,7 @@ public sealed class CircuitsBenchmark
         // What each page shows once the cycle has landed: the Overview's 👍 count 50 higher (50 new 👍 on comments of
         // runs from the last two days, inside its period), the new run's author in the Runs grid (each text first
         // appears in the render batch that shows it).
-        var watches = circuits.Select((c, i) => c.WatchFor(i % 2 == 0 ? (int.Parse(c.PrerenderedText("kpi-up-value"), CultureInfo.InvariantCulture) + 50).ToString(CultureInfo.InvariantCulture) : "landedauthor"))
+        var watches = circuits.Select((c, i) => c.WatchFor(Pages[i % Pages.Length] == "/" ? (int.Parse(c.PrerenderedText("kpi-up-value"), CultureInfo.InvariantCulture) + 50).ToString(CultureInfo.InvariantCulture) : "landedauthor"))
             .ToArray();
         await db.ExecuteAsync("""
             insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at)

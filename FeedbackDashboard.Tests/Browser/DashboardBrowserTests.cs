@@ -89,7 +89,12 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await Assertions.Expect(home.GetByTestId("kpi-coverage")).ToContainTextAsync("4 of 4 comments drew a reaction");
         await Assertions.Expect(home.GetByTestId("top-repositories")).ToContainTextAsync("acme/web");
         await Assertions.Expect(home.GetByTestId("downvoted-files")).ToContainTextAsync("src/login.ts");
+        await Assertions.Expect(home.GetByTestId("nav").Locator("[aria-current=page]")).ToHaveTextAsync("Overview");
         await ShotAsync(home, "overview");
+        // The repository picker (a native select): acme/api alone has 1 👍 and 1 👎.
+        await home.GetByTestId("repository").SelectOptionAsync(new SelectOptionValue { Label = "acme/api" });
+        await Assertions.Expect(home.GetByTestId("kpi-up-value")).ToHaveTextAsync("1");
+        await Assertions.Expect(home.GetByTestId("kpi-down-value")).ToHaveTextAsync("1");
 
         // Runs: four runs; "has 👎" leaves two.
         var runs = await OpenAsync("/runs");
@@ -98,6 +103,16 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await runs.GetByTestId("has-down").Locator("input").CheckAsync();
         await Assertions.Expect(runs.GetByTestId("run-link")).ToHaveCountAsync(2);
         await ShotAsync(runs, "runs-has-down");
+        await runs.GetByTestId("runs-repository").SelectOptionAsync(new SelectOptionValue { Label = "acme/web" });
+        await Assertions.Expect(runs.GetByTestId("run-link")).ToHaveCountAsync(1);
+        // The drawer marks the page you are on, after in-app navigation too (/runs/{id} is under Runs).
+        await Assertions.Expect(runs.GetByTestId("nav").Locator("[aria-current=page]")).ToHaveTextAsync("Runs");
+        await runs.GetByTestId("run-link").ClickAsync();
+        await Assertions.Expect(runs.GetByTestId("comment-row")).ToHaveCountAsync(2);
+        await Assertions.Expect(runs.GetByTestId("nav").Locator("[aria-current=page]")).ToHaveTextAsync("Runs");
+        await runs.GetByTestId("nav").GetByText("Maintainers").ClickAsync();
+        await Assertions.Expect(runs.GetByTestId("repositories")).ToContainTextAsync("acme/web");
+        await Assertions.Expect(runs.GetByTestId("nav").Locator("[aria-current=page]")).ToHaveTextAsync("Maintainers");
 
         // Run detail: who reacted with resolved roles; "maintainers only" keeps mona's 👍 alone.
         var detail = await OpenAsync($"/runs/{_flaggedRun}");
@@ -227,8 +242,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         // Overview by rule (picked in the page), Runs by a rule link.
         var home = await OpenAsync("/");
         await Assertions.Expect(home.GetByTestId("kpi-up-value")).ToHaveTextAsync("85");
-        await home.GetByTestId("filter-rule").ClickAsync();
-        await home.Locator(".mud-popover-open .mud-list-item", new() { HasText = "null-check" }).ClickAsync();
+        await home.GetByTestId("filter-rule").SelectOptionAsync(new SelectOptionValue { Label = "null-check" });
         await Assertions.Expect(home.GetByTestId("kpi-up-value")).ToHaveTextAsync("60");
         await ShotAsync(home, "overview-rule-filter");
         var runs = await OpenAsync("/runs?rule=naming");

@@ -2,6 +2,12 @@ namespace FeedbackDashboard.Components.Shared;
 
 internal static class Format
 {
+    /// <summary>
+    /// MudLink's look for a plain &lt;a&gt;, in lists that repeat per row (the Runs grid, samples): a MudLink is a
+    /// component, held by every open page for every row.
+    /// </summary>
+    public const string Link = "mud-typography mud-link mud-primary-text mud-link-underline-hover";
+
     public static string Percent(double? value) => value is { } v ? $"{v:P0}" : "–";
 
     public static string When(DateTimeOffset? at) => at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm") + " UTC" : "never";
