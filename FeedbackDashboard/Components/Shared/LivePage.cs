@@ -25,12 +25,6 @@ public abstract class LivePage : ComponentBase, IDisposable
     /// <summary>Loads the page's data; exceptions become the page's error state.</summary>
     protected abstract Task LoadAsync();
 
-    /// <summary>What a landed cycle or the fallback timer does; a page whose data a child loads adds that child's reload.</summary>
-    protected virtual Task RefreshAsync() => ReloadAsync();
-
-    /// <summary>Whether the page renders after a refresh (false: the refresh changed nothing the page itself shows).</summary>
-    protected virtual bool RenderAfterRefresh => true;
-
     protected override async Task OnInitializedAsync()
     {
         _persisting = State.RegisterOnPersisting(() =>
@@ -98,13 +92,13 @@ public abstract class LivePage : ComponentBase, IDisposable
         _cycleRefresh = true;
         try
         {
-            await RefreshAsync();
+            await ReloadAsync();
         }
         finally
         {
             _cycleRefresh = false;
         }
-        if (RenderAfterRefresh) StateHasChanged();
+        StateHasChanged();
     });
 
     private async Task RunTimerAsync()
@@ -116,8 +110,8 @@ public abstract class LivePage : ComponentBase, IDisposable
             {
                 await InvokeAsync(async () =>
                 {
-                    await RefreshAsync();
-                    if (RenderAfterRefresh) StateHasChanged();
+                    await ReloadAsync();
+                    StateHasChanged();
                 });
             }
         }
