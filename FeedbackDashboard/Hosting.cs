@@ -134,7 +134,11 @@ public static class Hosting
         if (settings.Role == Role.Poller) app.Services.UsePollerJobs(settings);
 
         app.MapDashboardAuth(settings);
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization(DashboardAuth.Policy);
+        // No permessage-deflate on the circuits' WebSockets: browsers ask for it and Blazor grants it by default, which
+        // keeps a zlib compressor per open page — about 0.2 MB of native memory a circuit (200 circuits with a client
+        // that asks as browsers do: 1.18-1.23 MB of working set each with it, 0.92-1.04 MB without) and more CPU per
+        // refresh, to shrink render batches of a few kB.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.DisableWebSocketCompression = true).RequireAuthorization(DashboardAuth.Policy);
         return app;
     }
 }

@@ -59,7 +59,9 @@ public sealed partial class BlazorCircuitClient : IAsyncDisposable
 
         // Blazor's hub speaks only "blazorpack": SignalR's MessagePack protocol under that name (blazor.web.js does the
         // same), in place of the JSON protocol the builder registers.
-        var builder = new HubConnectionBuilder().WithUrl(new Uri(root, "_blazor"), HttpTransportType.WebSockets);
+        // And it asks for permessage-deflate, as browsers do: the server then keeps a compressor per circuit.
+        var builder = new HubConnectionBuilder().WithUrl(new Uri(root, "_blazor"), HttpTransportType.WebSockets,
+            o => o.WebSocketConfiguration = ws => ws.DangerousDeflateOptions = new System.Net.WebSockets.WebSocketDeflateOptions());
         builder.Services.RemoveAll<IHubProtocol>();
         builder.Services.AddSingleton<IHubProtocol>(new BlazorPackProtocol(new MessagePackHubProtocol()));
         var hub = builder.Build();
