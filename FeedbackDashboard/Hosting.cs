@@ -109,6 +109,13 @@ public static class Hosting
         forwarded.KnownIPNetworks.Clear();
         forwarded.KnownProxies.Clear();
         app.UseForwardedHeaders(forwarded);
+        // Only this site may frame the pages (clickjacking). Blazor sends this on its circuit WebSocket only when it
+        // compresses it, which it does not here (below); every answer carries it instead.
+        app.Use((http, next) =>
+        {
+            http.Response.Headers.ContentSecurityPolicy = "frame-ancestors 'self'";
+            return next(http);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseHttpMetrics();

@@ -54,15 +54,18 @@ public sealed class LiveCircuitTests
 
     /// <summary>
     /// A browser asks for permessage-deflate on the circuit's WebSocket; the app declines, so it keeps no compressor
-    /// per open page (about 0.2 MB each, measured with the circuits benchmark).
+    /// per open page (about 0.2 MB each, measured with the circuits benchmark). Pages and socket still refuse to be
+    /// framed by other sites (Blazor's own frame-ancestors policy comes only with compression).
     /// </summary>
     [Fact]
-    public async Task The_circuit_socket_declines_compression_a_browser_asks_for()
+    public async Task The_circuit_socket_declines_compression_a_browser_asks_for_and_nothing_is_framed_elsewhere()
     {
         await using var db = new PostgresDatabase();
         await db.InitializeAsync();
         await using var app = await RunningApp.StartAsync(db.ConnectionString);
         using var http = new HttpClient { BaseAddress = app.Url };
+        using var page = await http.GetAsync("/", Ct);
+        Assert.Equal("frame-ancestors 'self'", string.Join(",", page.Headers.GetValues("Content-Security-Policy")));
 
         // SignalR's own handshake: negotiate, then the WebSocket with the token it gave.
         using var negotiate = await http.PostAsync("_blazor/negotiate?negotiateVersion=1", null, Ct);
@@ -75,7 +78,8 @@ public sealed class LiveCircuitTests
 
         Assert.Equal(WebSocketState.Open, socket.State);
         Assert.Equal(System.Net.HttpStatusCode.SwitchingProtocols, socket.HttpStatusCode);
-        Assert.False(socket.HttpResponseHeaders!.ContainsKey("Sec-WebSocket-Extensions"),
+        Assert.Equal("frame-ancestors 'self'", string.Join(",", socket.HttpResponseHeaders!["Content-Security-Policy"]));
+        Assert.False(socket.HttpResponseHeaders.ContainsKey("Sec-WebSocket-Extensions"),
             string.Join("; ", socket.HttpResponseHeaders.Select(h => $"{h.Key}: {string.Join(",", h.Value)}")));
     }
 }
