@@ -68,5 +68,10 @@ public sealed class OperateTests(PostgresDatabase db) : IClassFixture<PostgresDa
         Assert.Contains("feedbackdashboard_github_requests", text);
         Assert.Contains("feedbackdashboard_github_rate_limit_remaining", text);
         Assert.Contains("installation=\"77\"", text);
+        // Observable instruments (read at scrape time) are exported; the libraries' per-request instruments are not:
+        // adapting each of their measurements cost a tenth of the API's CPU (README, Performance).
+        Assert.Contains("system_runtime_dotnet_gc_collections", text);
+        Assert.DoesNotContain("microsoft_aspnetcore_hosting_http_server_request_duration", text);
+        Assert.DoesNotContain("microsoft_aspnetcore_server_kestrel_kestrel_connection_duration", text);
     }
 }
