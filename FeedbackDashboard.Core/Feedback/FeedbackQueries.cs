@@ -48,8 +48,7 @@ public sealed record CommentFeedback(string Kind, long GithubCommentId, string? 
     public int? HumanReplies { get; init; }
     public bool Addressed => Signal.IsAddressed(Outdated, Resolved, ResolvedByBot);
     /// <summary>👍 and 👎 from different people.</summary>
-    public bool Disputed => Signal.IsDisputed(Reactions.Where(r => r.Content == "+1").Select(r => r.ReactorId),
-        Reactions.Where(r => r.Content == "-1").Select(r => r.ReactorId));
+    public bool Disputed => Signal.IsDisputed(Reactions);
 }
 
 /// <summary>
@@ -71,10 +70,28 @@ public static class Signal
     public static bool IsAddressed(bool? outdated, bool? resolved, bool? resolvedByBot) =>
         outdated == true || (resolved == true && resolvedByBot != true);
 
-    public static bool IsDisputed(IEnumerable<long> up, IEnumerable<long> down)
+    /// <summary>A 👍 and a 👎 from different people (loops, not sets: a comment has a handful of reactions).</summary>
+    public static bool IsDisputed(IReadOnlyList<ReactionView> reactions)
     {
-        var ups = up.ToHashSet();
-        return ups.Count > 0 && down.Any(d => ups.Count > 1 || !ups.Contains(d));
+        foreach (var up in reactions)
+        {
+            if (up.Content != "+1") continue;
+            foreach (var down in reactions)
+                if (down.Content == "-1" && down.ReactorId != up.ReactorId) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The 👍 and 👎 among a comment's reactions.</summary>
+    public static (int Up, int Down) Count(IReadOnlyList<ReactionView> reactions)
+    {
+        int up = 0, down = 0;
+        foreach (var r in reactions)
+        {
+            if (r.Content == "+1") up++;
+            else if (r.Content == "-1") down++;
+        }
+        return (up, down);
     }
 
     /// <summary>SQL for "drew 👍 and 👎 from different people", over review_feedback of comment alias <paramref name="c"/>.</summary>
@@ -88,9 +105,6 @@ public static class Signal
         c.body, c.html_url, c.outdated, c.minimized, c.minimized_reason, c.resolved, c.resolved_by, c.resolved_by_bot, c.human_replies
         """;
 
-    public static CommentSignalsView Read(NpgsqlDataReader r) => new(r.Get<bool?>("outdated"), r.Get<bool?>("minimized"),
-        r.GetOrNull<string>("minimized_reason"), r.Get<bool?>("resolved"), r.GetOrNull<string>("resolved_by"),
-        r.Get<bool?>("resolved_by_bot"), r.Get<int?>("human_replies"));
 }
 
 public sealed record CaptureView(long GithubReviewId, string Status, string? Reason, int? CommentsRecorded,
@@ -232,7 +246,8 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
     public async Task<TaskFeedback?> GetTaskFeedbackAsync(Guid taskId, CancellationToken ct)
     {
         // Positional parameters ($1): with named ones Npgsql rewrites the SQL text at every execution to find them
-        // (its SqlQueryParser was among the top frames of a profile of this read under wrk).
+        // (its SqlQueryParser was among the top frames of a profile of this read under wrk). The reactions come before
+        // the comments, so each comment is built once as it is read, with its reactions and counts.
         await using var batch = db.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             select r.full_name as repository, t.pr_number, t.pr_author_id, t.pr_author_login,
@@ -240,12 +255,6 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             from tasks t join repositories r on r.id = t.repository_id
             {RoleResolution.Join("m", "r.full_name", "t.pr_author_id")}
             where t.id = $1
-            """) { Parameters = { new() { Value = taskId } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
-            select c.kind, c.github_comment_id, c.file, c.line, c.created_at, c.gone_at is not null as gone, {Signal.SignalColumns},
-                   c.rule, c.category, c.severity, c.fingerprint
-            from review_comments c where c.task_id = $1
-            order by c.file nulls last, c.line nulls last, c.kind, c.github_comment_id
             """) { Parameters = { new() { Value = taskId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             select f.kind, f.github_comment_id, f.reactor_id, f.reactor_login,
@@ -257,6 +266,12 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             {RoleResolution.Join("m", "r.full_name", "f.reactor_id")}
             where c.task_id = $1
             order by f.reacted_at, f.reactor_id
+            """) { Parameters = { new() { Value = taskId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            select c.kind, c.github_comment_id, c.file, c.line, c.created_at, c.gone_at is not null as gone, {Signal.SignalColumns},
+                   c.rule, c.category, c.severity, c.fingerprint
+            from review_comments c where c.task_id = $1
+            order by c.file nulls last, c.line nulls last, c.kind, c.github_comment_id
             """) { Parameters = { new() { Value = taskId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             select github_review_id, status, reason, comments_recorded, unmatched_findings, created_at, completed_at
@@ -272,18 +287,6 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         var labels = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.Get<string>("labels")) ?? [];
 
         await reader.NextResultAsync(ct);
-        var comments = new List<(string Kind, long Id, string? File, int? Line, DateTimeOffset Created, bool Gone, string? Body,
-            string? HtmlUrl, CommentSignalsView Signals, FindingTags Tags)>();
-        while (await reader.ReadAsync(ct))
-        {
-            comments.Add((reader.Get<string>("kind"), reader.Get<long>("github_comment_id"), reader.GetOrNull<string>("file"),
-                reader.Get<int?>("line"), reader.Get<DateTimeOffset>("created_at"), reader.Get<bool>("gone"),
-                reader.GetOrNull<string>("body"), reader.GetOrNull<string>("html_url"), Signal.Read(reader),
-                new FindingTags(reader.GetOrNull<string>("rule"), reader.GetOrNull<string>("category"), reader.GetOrNull<string>("severity"),
-                    reader.GetOrNull<string>("fingerprint"))));
-        }
-
-        await reader.NextResultAsync(ct);
         var reactions = new Dictionary<(string, long), List<ReactionView>>();
         while (await reader.ReadAsync(ct))
         {
@@ -291,6 +294,32 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             if (!reactions.TryGetValue(key, out var list)) reactions[key] = list = [];
             list.Add(new ReactionView(reader.Get<long>("reactor_id"), reader.Get<string>("reactor_login"),
                 reader.Get<string>("reactor_association"), reader.Get<string>("content"), reader.Get<DateTimeOffset>("reacted_at")));
+        }
+
+        await reader.NextResultAsync(ct);
+        var comments = new List<CommentFeedback>();
+        int up = 0, down = 0, addressed = 0;
+        while (await reader.ReadAsync(ct))
+        {
+            var kind = reader.Get<string>("kind");
+            var id = reader.Get<long>("github_comment_id");
+            var list = reactions.GetValueOrDefault((kind, id)) ?? [];
+            var (ups, downs) = Signal.Count(list);
+            var comment = new CommentFeedback(kind, id, reader.GetOrNull<string>("file"), reader.Get<int?>("line"),
+                reader.Get<DateTimeOffset>("created_at"), reader.Get<bool>("gone"), ups, downs, list)
+            {
+                Body = reader.GetOrNull<string>("body"), HtmlUrl = reader.GetOrNull<string>("html_url"),
+                Outdated = reader.Get<bool?>("outdated"), Resolved = reader.Get<bool?>("resolved"),
+                ResolvedBy = reader.GetOrNull<string>("resolved_by"), ResolvedByBot = reader.Get<bool?>("resolved_by_bot"),
+                Minimized = reader.Get<bool?>("minimized"), MinimizedReason = reader.GetOrNull<string>("minimized_reason"),
+                HumanReplies = reader.Get<int?>("human_replies"),
+                Rule = reader.GetOrNull<string>("rule"), Category = reader.GetOrNull<string>("category"),
+                Severity = reader.GetOrNull<string>("severity"), Fingerprint = reader.GetOrNull<string>("fingerprint"),
+            };
+            comments.Add(comment);
+            up += ups;
+            down += downs;
+            if (comment.Addressed) addressed++;
         }
 
         await reader.NextResultAsync(ct);
@@ -304,20 +333,10 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
                 reader.Get<DateTimeOffset>("created_at"), reader.Get<DateTimeOffset?>("completed_at")));
         }
 
-        var views = comments.Select(c =>
+        return new TaskFeedback(taskId, repository, prNumber, author, createdAt, new Totals(up, down, addressed), comments, captures)
         {
-            var list = reactions.GetValueOrDefault((c.Kind, c.Id)) ?? [];
-            return new CommentFeedback(c.Kind, c.Id, c.File, c.Line, c.Created, c.Gone,
-                list.Count(r => r.Content == "+1"), list.Count(r => r.Content == "-1"), list)
-            {
-                Body = c.Body, HtmlUrl = c.HtmlUrl, Outdated = c.Signals.Outdated, Resolved = c.Signals.Resolved,
-                ResolvedBy = c.Signals.ResolvedBy, ResolvedByBot = c.Signals.ResolvedByBot, Minimized = c.Signals.Minimized,
-                MinimizedReason = c.Signals.MinimizedReason, HumanReplies = c.Signals.HumanReplies,
-                Rule = c.Tags.Rule, Category = c.Tags.Category, Severity = c.Tags.Severity, Fingerprint = c.Tags.Fingerprint,
-            };
-        }).ToList();
-        return new TaskFeedback(taskId, repository, prNumber, author, createdAt,
-            new Totals(views.Sum(v => v.Up), views.Sum(v => v.Down), views.Count(v => v.Addressed)), views, captures) { Labels = labels };
+            Labels = labels,
+        };
     }
 
     private static PrAuthor PrAuthorOf(NpgsqlDataReader reader) =>
