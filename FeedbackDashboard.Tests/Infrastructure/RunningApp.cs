@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using FeedbackDashboard.Tests.Benchmarks;
 
 namespace FeedbackDashboard.Tests.Infrastructure;
 
@@ -17,13 +18,34 @@ public sealed class RunningApp : IAsyncDisposable
         Url = url;
     }
 
-    public static async Task<RunningApp> StartAsync(string connectionString, IDictionary<string, string>? environment = null)
+    public static Task<RunningApp> StartAsync(string connectionString, IDictionary<string, string>? environment = null) =>
+        StartAsync(AppContext.BaseDirectory, connectionString, environment);
+
+    /// <summary>
+    /// The app as the image runs it: <c>dotnet publish</c> of this build into <paramref name="folder"/>, in Production
+    /// (deploy/Dockerfile). A build's output is not quite the same program: it serves static assets
+    /// through ASP.NET Core's development handler, whose catch-all route checks the disk for a file on every request.
+    /// </summary>
+    public static async Task<RunningApp> StartPublishedAsync(string folder, string connectionString, IDictionary<string, string>? environment = null)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FeedbackDashboard.sln"))) dir = dir.Parent;
+        var project = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("no FeedbackDashboard.sln above the tests"),
+            "FeedbackDashboard", "FeedbackDashboard.csproj");
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        await BenchTools.RunAsync("dotnet", ["publish", project, "-c", configuration, "--no-build", "-nologo", "-v", "quiet", "-o", folder]);
+        var image = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) image[k] = v;
+        return await StartAsync(folder, connectionString, image);
+    }
+
+    private static async Task<RunningApp> StartAsync(string folder, string connectionString, IDictionary<string, string>? environment)
     {
         var port = FreePort();
         var url = new Uri($"http://127.0.0.1:{port}/");
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "FeedbackDashboard.dll")])
+        var psi = new ProcessStartInfo("dotnet", [Path.Combine(folder, "FeedbackDashboard.dll")])
         {
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = folder,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             Environment =
