@@ -101,6 +101,8 @@ public static class Hosting
         app.Logger.LogInformation(seeded ? "Demo data loaded (repositories under demo/)" : "The database has runs already; demo data not loaded");
     }
 
+    private static int metricsConfigured;
+
     /// <summary>
     /// prometheus-net adapts every .NET meter and event counter by default, and that cost a tenth of the app's CPU per
     /// API request under wrk (perf, 32 connections): each measurement of ASP.NET Core's, Kestrel's and Npgsql's own
@@ -109,8 +111,6 @@ public static class Hosting
     /// every observable instrument (read only when scraped: the runtime's GC and thread-pool figures, Npgsql's pool),
     /// the process figures, and the HTTP request counts and durations from <c>UseHttpMetrics</c>.
     /// </summary>
-    private static int metricsConfigured;
-
     private static void ExportOnlyCheapMetrics()
     {
         // The default registry is process-wide and takes this before its first scrape only (tests host several apps).

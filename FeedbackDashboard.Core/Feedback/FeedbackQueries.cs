@@ -104,7 +104,6 @@ public static class Signal
     public const string SignalColumns = """
         c.body, c.html_url, c.outdated, c.minimized, c.minimized_reason, c.resolved, c.resolved_by, c.resolved_by_bot, c.human_replies
         """;
-
 }
 
 public sealed record CaptureView(long GithubReviewId, string Status, string? Reason, int? CommentsRecorded,

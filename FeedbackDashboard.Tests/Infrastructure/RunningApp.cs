@@ -32,7 +32,11 @@ public sealed class RunningApp : IAsyncDisposable
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FeedbackDashboard.sln"))) dir = dir.Parent;
         var project = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("no FeedbackDashboard.sln above the tests"),
             "FeedbackDashboard", "FeedbackDashboard.csproj");
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
         await BenchTools.RunAsync("dotnet", ["publish", project, "-c", configuration, "--no-build", "-nologo", "-v", "quiet", "-o", folder]);
         var image = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" };
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) image[k] = v;
