@@ -2,21 +2,15 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 
+using FeedbackDashboard.Tests.Infrastructure;
+
 namespace FeedbackDashboard.Tests.Deploy;
 
 /// <summary>The deploy files checked offline: Kustomize overlays rendered by kubectl, the Dockerfile's paths and build.</summary>
 public sealed partial class DeployTests
 {
 
-    private static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FeedbackDashboard.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-        }
-    }
+    private static string RepoRoot => Repo.Root;
 
     private static async Task<(int Code, string Out, string Err)> RunAsync(string file, params string[] args)
     {

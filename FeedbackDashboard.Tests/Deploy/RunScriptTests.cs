@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
+using FeedbackDashboard.Tests.Infrastructure;
+
 namespace FeedbackDashboard.Tests.Deploy;
 
 /// <summary>
@@ -20,15 +22,7 @@ public sealed class RunScriptTests : IAsyncLifetime
 
     private static bool IsRoot => Environment.UserName == "root";
 
-    private static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FeedbackDashboard.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
-        }
-    }
+    private static string RepoRoot => Repo.Root;
 
     public async ValueTask InitializeAsync()
     {

@@ -12,15 +12,7 @@ public static class GitHubSchemaNode
 {
     public const string ToolsVariable = "FD_NPM_TOOLS";
 
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FeedbackDashboard.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string RepoRoot => Repo.Root;
 
     public static string ToolsDir =>
         Environment.GetEnvironmentVariable(ToolsVariable) is { Length: > 0 } dir ? dir : Path.Combine(RepoRoot, ".tools", "npm");

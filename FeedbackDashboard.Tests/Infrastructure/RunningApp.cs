@@ -26,21 +26,16 @@ public sealed class RunningApp : IAsyncDisposable
     /// (deploy/Dockerfile). A build's output is not quite the same program: it serves static assets
     /// through ASP.NET Core's development handler, whose catch-all route checks the disk for a file on every request.
     /// </summary>
-    public static async Task<RunningApp> StartPublishedAsync(string folder, string connectionString, IDictionary<string, string>? environment = null)
+    public static async Task<RunningApp> StartPublishedAsync(string folder, string connectionString)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FeedbackDashboard.sln"))) dir = dir.Parent;
-        var project = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("no FeedbackDashboard.sln above the tests"),
-            "FeedbackDashboard", "FeedbackDashboard.csproj");
+        var project = Path.Combine(Repo.Root, "FeedbackDashboard", "FeedbackDashboard.csproj");
 #if DEBUG
         const string configuration = "Debug";
 #else
         const string configuration = "Release";
 #endif
         await BenchTools.RunAsync("dotnet", ["publish", project, "-c", configuration, "--no-build", "-nologo", "-v", "quiet", "-o", folder]);
-        var image = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" };
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) image[k] = v;
-        return await StartAsync(folder, connectionString, image);
+        return await StartAsync(folder, connectionString, new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
     }
 
     private static async Task<RunningApp> StartAsync(string folder, string connectionString, IDictionary<string, string>? environment)

@@ -8,6 +8,9 @@ internal static class Format
     /// </summary>
     public const string Link = "mud-typography mud-link mud-primary-text mud-link-underline-hover";
 
+    /// <summary>The same for a run, file or comment reference, set in the monospace face.</summary>
+    public const string MonoLink = Link + " fd-mono";
+
     public static string Percent(double? value) => value is { } v ? $"{v:P0}" : "–";
 
     public static string When(DateTimeOffset? at) => at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm") + " UTC" : "never";
