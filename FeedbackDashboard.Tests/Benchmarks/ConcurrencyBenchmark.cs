@@ -88,6 +88,7 @@ public sealed partial class ConcurrencyBenchmark
             var pg = new NpgsqlConnectionStringBuilder(db.ConnectionString);
             var lua = Path.Combine(work.FullName, "paths.lua");
             await File.WriteAllTextAsync(lua, WrkScript, Ct);
+            var runs = 0;
             foreach (var (name, paths, script) in endpoints)
             {
                 var pathFile = Path.Combine(work.FullName, $"paths-{name.GetHashCode():x}.txt");
@@ -105,7 +106,7 @@ public sealed partial class ConcurrencyBenchmark
                     if (c == Connections[0]) await WarmUntilJitSettlesAsync(name, () => RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, 5), app.Url);
                     await RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, 6);
                     var http = await RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, Seconds);
-                    var tps = await RunPgbenchAsync(pgbench, pg, sqlFile, c, Seconds);
+                    var sql = await RunPgbenchAsync(pgbench, pg, sqlFile, c, Seconds, work.CreateSubdirectory($"pgbench-log-{++runs}"));
                     var row = new Dictionary<string, object?>
                     {
                         ["endpoint"] = name,
@@ -113,8 +114,11 @@ public sealed partial class ConcurrencyBenchmark
                         ["http_rps"] = Math.Round(http.Rps, 1),
                         ["http_p50_ms"] = Math.Round(http.P50Ms, 2),
                         ["http_p99_ms"] = Math.Round(http.P99Ms, 2),
-                        ["sql_tps"] = Math.Round(tps, 1),
-                        ["ratio"] = Math.Round(http.Rps / tps, 3),
+                        ["sql_tps"] = Math.Round(sql.Tps, 1),
+                        ["ratio"] = Math.Round(http.Rps / sql.Tps, 3),
+                        // The floor's own latency at the same concurrency, beside the HTTP figures.
+                        ["sql_p50_ms"] = Math.Round(sql.P50Ms, 2),
+                        ["sql_p99_ms"] = Math.Round(sql.P99Ms, 2),
                     };
                     BenchReport.KeyRow("concurrency", row);
                     BenchReport.Row("Concurrency (wrk over HTTP vs pgbench of the same SQL, 1M-row data set)", row);
@@ -206,15 +210,24 @@ public sealed partial class ConcurrencyBenchmark
             r.GetProperty("p50_us").GetDouble() / 1000, r.GetProperty("p99_us").GetDouble() / 1000);
     }
 
-    private static async Task<double> RunPgbenchAsync(string pgbench, NpgsqlConnectionStringBuilder pg, string script, int connections, int seconds)
+    private sealed record PgbenchResult(double Tps, double P50Ms, double P99Ms);
+
+    /// <summary>pgbench at the given concurrency; its latency percentiles from its per-transaction log (-l).</summary>
+    private static async Task<PgbenchResult> RunPgbenchAsync(string pgbench, NpgsqlConnectionStringBuilder pg, string script, int connections,
+        int seconds, DirectoryInfo logs)
     {
         var output = await BenchTools.RunAsync(pgbench, ["-n", "-M", "prepared", "-c", connections.ToString(CultureInfo.InvariantCulture), "-j", "2",
-            "-T", seconds.ToString(CultureInfo.InvariantCulture), "-f", script, "-h", pg.Host!, "-p", pg.Port.ToString(CultureInfo.InvariantCulture),
-            "-U", pg.Username!, pg.Database!]);
+            "-T", seconds.ToString(CultureInfo.InvariantCulture), "-f", script, "-l", "--log-prefix", Path.Combine(logs.FullName, "tx"),
+            "-h", pg.Host!, "-p", pg.Port.ToString(CultureInfo.InvariantCulture), "-U", pg.Username!, pg.Database!]);
         var tps = TpsLine().Match(output);
         if (!tps.Success || output.Contains("failed", StringComparison.Ordinal) && !output.Contains("number of failed transactions: 0", StringComparison.Ordinal))
             throw new InvalidOperationException($"pgbench failed: {output}");
-        return double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture);
+        // One line per transaction: client, transaction number, latency in µs, ...
+        var latencies = logs.GetFiles("tx*").SelectMany(f => File.ReadLines(f.FullName))
+            .Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture) / 1000).Order().ToArray();
+        if (latencies.Length == 0) throw new InvalidOperationException($"pgbench wrote no transaction log in {logs.FullName}");
+        return new PgbenchResult(double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture),
+            latencies[(int)(latencies.Length * 0.50)], latencies[Math.Min(latencies.Length - 1, (int)(latencies.Length * 0.99))]);
     }
 
     [GeneratedRegex("[^a-z]+")]
