@@ -77,20 +77,31 @@ public sealed class RulesQueries(NpgsqlDataSource db)
         var maintainer = $"{RoleResolution.Resolved("m", "f.reactor_association")} in ('OWNER', 'MEMBER', 'COLLABORATOR')";
         await using var connection = await CustomPlanned.OpenAsync(db, ct);
         await using var batch = connection.CreateBatch();
+        // Two aggregates by rule, joined: the period's comments, and their reactions by maintainers (roles resolved now).
+        // The maintainers' side is one set of hash joins. Resolving each comment's reactors in a lateral subquery, one
+        // comment at a time, made `GET /api/rules` take 3.6-4.2 s at 1M comments over 90 days (500,390 comments, all
+        // reacted); this way 1.4-2.8 s, and one repository's rules 0.20 → 0.12 s, the same answers byte for byte.
+        const string period = """
+            c.rule is not null and c.created_at >= @from and c.created_at < @to
+            and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
+            """;
         var cmd = new NpgsqlBatchCommand($"""
-            select c.rule, count(*)::int as comments, sum(c.up)::int as up, sum(c.down)::int as down,
-                   coalesce(sum(x.up), 0)::int as maintainer_up, coalesce(sum(x.down), 0)::int as maintainer_down,
-                   count(*) filter (where review_comments_is_addressed(c.outdated, c.resolved, c.resolved_by_bot))::int as addressed
-            from review_comments c
-            join repositories r on r.id = c.repository_id
-            left join lateral (
-                select count(*) filter (where f.content = '+1') as up, count(*) filter (where f.content = '-1') as down
-                from review_feedback f {RoleResolution.Join("m", "r.full_name", "f.reactor_id")}
-                where f.kind = c.kind and f.github_comment_id = c.github_comment_id and {maintainer}
-            ) x on c.up + c.down > 0
-            where c.rule is not null and c.created_at >= @from and c.created_at < @to
-              and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
-            group by c.rule
+            select a.rule, a.comments, a.up, a.down, coalesce(b.up, 0) as maintainer_up, coalesce(b.down, 0) as maintainer_down, a.addressed
+            from (
+                select c.rule, count(*)::int as comments, sum(c.up)::int as up, sum(c.down)::int as down,
+                       count(*) filter (where review_comments_is_addressed(c.outdated, c.resolved, c.resolved_by_bot))::int as addressed
+                from review_comments c
+                where {period}
+                group by c.rule
+            ) a left join (
+                select c.rule, count(*) filter (where f.content = '+1')::int as up, count(*) filter (where f.content = '-1')::int as down
+                from review_comments c
+                join repositories r on r.id = c.repository_id
+                join review_feedback f on f.kind = c.kind and f.github_comment_id = c.github_comment_id
+                {RoleResolution.Join("m", "r.full_name", "f.reactor_id")}
+                where {period} and c.up + c.down > 0 and {maintainer}
+                group by c.rule
+            ) b on b.rule = a.rule
             """);
         batch.BatchCommands.Add(cmd);
         cmd.Parameters.Add(new NpgsqlParameter("repo", NpgsqlDbType.Text) { Value = (object?)repository?.ToLowerInvariant() ?? DBNull.Value });
