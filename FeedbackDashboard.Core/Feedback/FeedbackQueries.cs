@@ -340,7 +340,8 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
     /// <summary>
     /// SQL: the repository <c>r</c> of the run <c>t</c>, looked up for that one row. Joined plainly, the planner hashes
     /// every repository (a scan and a hash table per execution, 9 % of a backend's samples under load); <c>offset 0</c>
-    /// keeps the subquery from being flattened into the join. The reactions statement costs about a tenth less.
+    /// keeps the subquery from being flattened into the join. The reactions statement took 8-25 % less time in three
+    /// paired runs of a 20,000-execution loop.
     /// </summary>
     private const string OneRepository = "cross join lateral (select full_name from repositories where id = t.repository_id offset 0) r";
 

@@ -224,10 +224,10 @@ public sealed partial class ConcurrencyBenchmark
             throw new InvalidOperationException($"pgbench failed: {output}");
         // One line per transaction: client, transaction number, latency in µs, ...
         var latencies = logs.GetFiles("tx*").SelectMany(f => File.ReadLines(f.FullName))
-            .Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture) / 1000).Order().ToArray();
-        if (latencies.Length == 0) throw new InvalidOperationException($"pgbench wrote no transaction log in {logs.FullName}");
+            .Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture) / 1000).Order().ToList();
+        if (latencies.Count == 0) throw new InvalidOperationException($"pgbench wrote no transaction log in {logs.FullName}");
         return new PgbenchResult(double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture),
-            latencies[(int)(latencies.Length * 0.50)], latencies[Math.Min(latencies.Length - 1, (int)(latencies.Length * 0.99))]);
+            BenchReport.Percentile(latencies, 50), BenchReport.Percentile(latencies, 99));
     }
 
     [GeneratedRegex("[^a-z]+")]
