@@ -9,11 +9,10 @@ public static class RoleResolution
 {
     /// <summary>
     /// SQL: a LEFT JOIN of maintainers aliased <paramref name="alias"/> for the person <paramref name="personIdColumn"/>
-    /// in the repository whose full name is <paramref name="repoFullNameColumn"/>: a <c>repositories.full_name</c>,
-    /// lower case by that table's check constraint as <c>maintainers.repo_full_name</c> is by its own.
+    /// in the repository whose full name is <paramref name="repoFullNameColumn"/>.
     /// </summary>
     public static string Join(string alias, string repoFullNameColumn, string personIdColumn) =>
-        $"left join maintainers {alias} on {alias}.repo_full_name = {repoFullNameColumn} and {alias}.github_id = {personIdColumn}";
+        $"left join maintainers {alias} on {alias}.repo_full_name = lower({repoFullNameColumn}) and {alias}.github_id = {personIdColumn}";
 
     /// <summary>SQL: the resolved association, given the join above and the stored snapshot column.</summary>
     public static string Resolved(string alias, string storedColumn) => $"coalesce({alias}.association, {storedColumn})";
