@@ -56,9 +56,16 @@ public sealed class ReadLatencyBenchmark
             async () => await analytics.CompareAsync(AnalyticsFilter.Everything, new CompareSides("bot_version", "2.3.0", "2.4.0",
                 DateTimeOffset.UtcNow.AddDays(-90), DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(-90), DateTimeOffset.UtcNow), Bucket.Day, Ct)));
 
+        // What the Rules page and a bot asking across repositories read: every rule of 90 days, maintainers resolved now.
+        var rules = new RulesQueries(db.DataSource);
+        rows.Add(("GET /api/rules (90 days, every repository)",
+            async () => (await http.GetAsync("api/rules", Ct)).EnsureSuccessStatusCode(),
+            async () => await rules.RankAsync(null, DateTimeOffset.UtcNow.AddDays(-90), DateTimeOffset.UtcNow, 0, Ct)));
+
         foreach (var (name, viaHttp, direct) in rows)
         {
-            var count = name.Contains("analytics") ? Requests / 2 : Requests;
+            // The rules read takes seconds at this scale: a handful of requests, not hundreds.
+            var count = name.Contains("rules") ? 6 : name.Contains("analytics") ? Requests / 2 : Requests;
             var overHttp = await MeasureAsync(viaHttp, count);
             var floor = await MeasureAsync(direct, count);
             BenchReport.Row("Read latency (100k runs, 1M comments, 1M reactions, 100k maintainers)", new()
