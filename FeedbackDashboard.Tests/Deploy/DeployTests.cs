@@ -9,12 +9,9 @@ namespace FeedbackDashboard.Tests.Deploy;
 /// <summary>The deploy files checked offline: Kustomize overlays rendered by kubectl, the Dockerfile's paths and build.</summary>
 public sealed partial class DeployTests
 {
-
-    private static string RepoRoot => Repo.Root;
-
     private static async Task<(int Code, string Out, string Err)> RunAsync(string file, params string[] args)
     {
-        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot };
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repo.Root };
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"{file} did not start");
         var output = p.StandardOutput.ReadToEndAsync(Ct);
         var error = p.StandardError.ReadToEndAsync(Ct);
@@ -154,11 +151,11 @@ public sealed partial class DeployTests
     [Fact]
     public async Task Dockerfile_copies_real_paths_and_its_publish_command_builds()
     {
-        var dockerfile = await File.ReadAllTextAsync(Path.Combine(RepoRoot, "deploy/Dockerfile"), Ct);
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(Repo.Root, "deploy/Dockerfile"), Ct);
         var sources = CopyLine().Matches(dockerfile).SelectMany(m => m.Groups["src"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
         Assert.NotEmpty(sources);
         foreach (var source in sources)
-            Assert.True(File.Exists(Path.Combine(RepoRoot, source)) || Directory.Exists(Path.Combine(RepoRoot, source)), $"COPY {source}: no such path");
+            Assert.True(File.Exists(Path.Combine(Repo.Root, source)) || Directory.Exists(Path.Combine(Repo.Root, source)), $"COPY {source}: no such path");
 
         var publish = Regex.Match(dockerfile, @"RUN dotnet publish (?<project>\S+)");
         Assert.True(publish.Success);

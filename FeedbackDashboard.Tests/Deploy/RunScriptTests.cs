@@ -22,13 +22,12 @@ public sealed class RunScriptTests : IAsyncLifetime
 
     private static bool IsRoot => Environment.UserName == "root";
 
-    private static string RepoRoot => Repo.Root;
 
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(_home);
         File.SetUnixFileMode(_home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // 700
-        var clone = await RunAsync("git", ["clone", "--quiet", RepoRoot, Clone], RepoRoot, new Dictionary<string, string?>(), TimeSpan.FromMinutes(2));
+        var clone = await RunAsync("git", ["clone", "--quiet", Repo.Root, Clone], Repo.Root, new Dictionary<string, string?>(), TimeSpan.FromMinutes(2));
         Assert.True(clone.Code == 0, clone.Output);
     }
 

@@ -12,10 +12,9 @@ public static class GitHubSchemaNode
 {
     public const string ToolsVariable = "FD_NPM_TOOLS";
 
-    public static string RepoRoot => Repo.Root;
 
     public static string ToolsDir =>
-        Environment.GetEnvironmentVariable(ToolsVariable) is { Length: > 0 } dir ? dir : Path.Combine(RepoRoot, ".tools", "npm");
+        Environment.GetEnvironmentVariable(ToolsVariable) is { Length: > 0 } dir ? dir : Path.Combine(Repo.Root, ".tools", "npm");
 
     /// <summary>Sends <paramref name="request"/> (serialized as JSON) to check.mjs and returns its JSON answer.</summary>
     /// <remarks>
@@ -33,7 +32,7 @@ public static class GitHubSchemaNode
                     $"once (test.sh does), or point {ToolsVariable} at the folder holding its node_modules.");
         }
 
-        var script = Path.Combine(RepoRoot, "FeedbackDashboard.Tests", "GitHubSchema", "check.mjs");
+        var script = Path.Combine(Repo.Root, "FeedbackDashboard.Tests", "GitHubSchema", "check.mjs");
         var psi = new ProcessStartInfo("node")
         {
             ArgumentList = { script, tools },
