@@ -22,7 +22,10 @@ public sealed partial class ConcurrencyBenchmark
 {
     private static readonly int[] Connections = [8, 32];
 
-    private static int Seconds => int.TryParse(Environment.GetEnvironmentVariable("BENCH_CONCURRENCY_SECS"), out var s) ? s : 10;
+    /// <summary>Slices a side (HTTP or pgbench) at each concurrency, taking turns.</summary>
+    private const int Slices = 4;
+
+    private static int SliceSeconds => int.TryParse(Environment.GetEnvironmentVariable("BENCH_CONCURRENCY_SECS"), out var s) ? s : 5;
 
     [Fact(Explicit = true)]
     [Trait("Category", "Benchmark")]
@@ -105,20 +108,35 @@ public sealed partial class ConcurrencyBenchmark
                     // p99 0.97 s).
                     if (c == Connections[0]) await WarmUntilJitSettlesAsync(name, () => RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, 5), app.Url);
                     await RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, 6);
-                    var http = await RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, Seconds);
-                    var sql = await RunPgbenchAsync(pgbench, pg, sqlFile, c, Seconds, work.CreateSubdirectory($"pgbench-log-{++runs}"));
+                    // HTTP and pgbench take turns in slices (HTTP, SQL, SQL, HTTP, ...), and each side's figures are over
+                    // all its slices. This machine's speed drifts from one minute to the next (pgbench alone at 8 clients
+                    // measured 5,755-7,533 tx/s across runs of stop 25), and with one window each, one after the other,
+                    // the ratio carried the drift between the two windows as much as the app's speed.
+                    var logs = work.CreateSubdirectory($"pgbench-log-{++runs}");
+                    var httpSlices = new List<WrkResult>();
+                    var sqlSlices = new List<PgbenchSlice>();
+                    for (var slice = 0; slice < Slices; slice++)
+                    {
+                        if (slice % 2 == 0) httpSlices.Add(await RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, SliceSeconds));
+                        sqlSlices.Add(await RunPgbenchAsync(pgbench, pg, sqlFile, c, SliceSeconds, logs));
+                        if (slice % 2 == 1) httpSlices.Add(await RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, SliceSeconds));
+                    }
+                    var http = WrkResult.Merge(httpSlices);
+                    var sql = PgbenchResult.Of(sqlSlices, logs);
                     var row = new Dictionary<string, object?>
                     {
                         ["endpoint"] = name,
                         ["connections"] = c,
                         ["http_rps"] = Math.Round(http.Rps, 1),
-                        ["http_p50_ms"] = Math.Round(http.P50Ms, 2),
-                        ["http_p99_ms"] = Math.Round(http.P99Ms, 2),
+                        ["http_p50_ms"] = Math.Round(http.Percentile(50) / 1000, 2),
+                        ["http_p99_ms"] = Math.Round(http.Percentile(99) / 1000, 2),
                         ["sql_tps"] = Math.Round(sql.Tps, 1),
                         ["ratio"] = Math.Round(http.Rps / sql.Tps, 3),
                         // The floor's own latency at the same concurrency, beside the HTTP figures.
                         ["sql_p50_ms"] = Math.Round(sql.P50Ms, 2),
                         ["sql_p99_ms"] = Math.Round(sql.P99Ms, 2),
+                        ["slices"] = Slices,
+                        ["seconds_each_side"] = Slices * SliceSeconds,
                     };
                     BenchReport.KeyRow("concurrency", row);
                     BenchReport.Row("Concurrency (wrk over HTTP vs pgbench of the same SQL, 1M-row data set)", row);
@@ -193,7 +211,29 @@ public sealed partial class ConcurrencyBenchmark
         });
     }
 
-    private sealed record WrkResult(double Rps, double P50Ms, double P99Ms);
+    /// <summary>wrk's requests, time and latency histogram (µs → count, as wrk keeps it); slices merge exactly.</summary>
+    private sealed record WrkResult(long Requests, double Seconds, IReadOnlyDictionary<long, long> LatencyUs)
+    {
+        public double Rps => Requests / Seconds;
+
+        /// <summary>Nearest rank, as <see cref="BenchReport.Percentile"/>, over the histogram.</summary>
+        public double Percentile(double p)
+        {
+            var rank = Math.Max(1, (long)Math.Ceiling(p / 100 * LatencyUs.Values.Sum()));
+            long seen = 0;
+            foreach (var (us, count) in LatencyUs.OrderBy(b => b.Key))
+                if ((seen += count) >= rank) return us;
+            return double.NaN;
+        }
+
+        public static WrkResult Merge(IReadOnlyList<WrkResult> slices)
+        {
+            var latency = new Dictionary<long, long>();
+            foreach (var (us, count) in slices.SelectMany(s => s.LatencyUs))
+                latency[us] = latency.GetValueOrDefault(us) + count;
+            return new WrkResult(slices.Sum(s => s.Requests), slices.Sum(s => s.Seconds), latency);
+        }
+    }
 
     private static async Task<WrkResult> RunWrkAsync(string wrk, Uri url, string lua, string paths, string key, int connections, int seconds)
     {
@@ -206,28 +246,43 @@ public sealed partial class ConcurrencyBenchmark
         // A run answered with 4xx/5xx or socket errors would measure the wrong thing.
         if (r.GetProperty("errors").GetInt64() + r.GetProperty("non2xx").GetInt64() > 0)
             throw new InvalidOperationException($"wrk saw errors: {line}");
-        return new WrkResult(r.GetProperty("requests").GetDouble() / (r.GetProperty("duration_us").GetDouble() / 1e6),
-            r.GetProperty("p50_us").GetDouble() / 1000, r.GetProperty("p99_us").GetDouble() / 1000);
+        var latency = r.GetProperty("latency_us").EnumerateArray().ToDictionary(b => b[0].GetInt64(), b => b[1].GetInt64());
+        if (latency.Count == 0) throw new InvalidOperationException($"wrk recorded no latencies: {line}");
+        return new WrkResult(r.GetProperty("requests").GetInt64(), r.GetProperty("duration_us").GetDouble() / 1e6, latency);
     }
 
-    private sealed record PgbenchResult(double Tps, double P50Ms, double P99Ms);
+    private sealed record PgbenchSlice(long Transactions, double Tps);
 
-    /// <summary>pgbench at the given concurrency; its latency percentiles from its per-transaction log (-l).</summary>
-    private static async Task<PgbenchResult> RunPgbenchAsync(string pgbench, NpgsqlConnectionStringBuilder pg, string script, int connections,
+    private sealed record PgbenchResult(double Tps, double P50Ms, double P99Ms)
+    {
+        /// <summary>Throughput over all slices (their transactions over their time), latency from every slice's log.</summary>
+        public static PgbenchResult Of(IReadOnlyList<PgbenchSlice> slices, DirectoryInfo logs)
+        {
+            // One line per transaction: client, transaction number, latency in µs, ...
+            var latencies = logs.GetFiles("tx*").SelectMany(f => File.ReadLines(f.FullName))
+                .Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture) / 1000).Order().ToList();
+            var transactions = slices.Sum(s => s.Transactions);
+            if (latencies.Count != transactions)
+                throw new InvalidOperationException($"pgbench logged {latencies.Count} transactions in {logs.FullName}, reported {transactions}");
+            return new PgbenchResult(transactions / slices.Sum(s => s.Transactions / s.Tps),
+                BenchReport.Percentile(latencies, 50), BenchReport.Percentile(latencies, 99));
+        }
+    }
+
+    /// <summary>pgbench at the given concurrency, its per-transaction log (-l) written into <paramref name="logs"/>.</summary>
+    private static async Task<PgbenchSlice> RunPgbenchAsync(string pgbench, NpgsqlConnectionStringBuilder pg, string script, int connections,
         int seconds, DirectoryInfo logs)
     {
         var output = await BenchTools.RunAsync(pgbench, ["-n", "-M", "prepared", "-c", connections.ToString(CultureInfo.InvariantCulture), "-j", "2",
             "-T", seconds.ToString(CultureInfo.InvariantCulture), "-f", script, "-l", "--log-prefix", Path.Combine(logs.FullName, "tx"),
             "-h", pg.Host!, "-p", pg.Port.ToString(CultureInfo.InvariantCulture), "-U", pg.Username!, pg.Database!]);
         var tps = TpsLine().Match(output);
-        if (!tps.Success || output.Contains("failed", StringComparison.Ordinal) && !output.Contains("number of failed transactions: 0", StringComparison.Ordinal))
+        var processed = ProcessedLine().Match(output);
+        if (!tps.Success || !processed.Success
+            || output.Contains("failed", StringComparison.Ordinal) && !output.Contains("number of failed transactions: 0", StringComparison.Ordinal))
             throw new InvalidOperationException($"pgbench failed: {output}");
-        // One line per transaction: client, transaction number, latency in µs, ...
-        var latencies = logs.GetFiles("tx*").SelectMany(f => File.ReadLines(f.FullName))
-            .Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture) / 1000).Order().ToList();
-        if (latencies.Count == 0) throw new InvalidOperationException($"pgbench wrote no transaction log in {logs.FullName}");
-        return new PgbenchResult(double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture),
-            BenchReport.Percentile(latencies, 50), BenchReport.Percentile(latencies, 99));
+        return new PgbenchSlice(long.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture),
+            double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture));
     }
 
     [GeneratedRegex("[^a-z]+")]
@@ -235,6 +290,9 @@ public sealed partial class ConcurrencyBenchmark
 
     [GeneratedRegex(@"tps = ([0-9.]+)")]
     private static partial Regex TpsLine();
+
+    [GeneratedRegex(@"number of transactions actually processed: ([0-9]+)")]
+    private static partial Regex ProcessedLine();
 
     /// <summary>
     /// wrk picks a random path per request from a file (arg 1) and sends the key (arg 2); done() prints one JSON line
@@ -258,9 +316,15 @@ public sealed partial class ConcurrencyBenchmark
         end
         function done(summary, latency, requests)
           local e = summary.errors
-          io.write(string.format('{"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"errors":%d,"non2xx":%d}\n',
-            summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-            e.connect + e.read + e.write + e.timeout, e.status))
+          -- wrk's whole latency histogram ([µs, count] per distinct value, after its own coordinated-omission
+          -- correction, so its counts can exceed the requests): percentiles over it are what wrk prints, and slices merge.
+          local buckets = {}
+          for i = 1, #latency do
+            local us, count = latency(i)
+            buckets[i] = string.format('[%d,%d]', us, count)
+          end
+          io.write(string.format('{"requests":%d,"duration_us":%d,"errors":%d,"non2xx":%d,"latency_us":[%s]}\n',
+            summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status, table.concat(buckets, ',')))
         end
         """;
 
