@@ -25,7 +25,7 @@ public sealed partial class ConcurrencyBenchmark
     /// <summary>Slices a side (HTTP or pgbench) at each concurrency, taking turns.</summary>
     private const int Slices = 4;
 
-    private static int SliceSeconds => int.TryParse(Environment.GetEnvironmentVariable("BENCH_CONCURRENCY_SECS"), out var s) ? s : 5;
+    private static int SliceSeconds => int.TryParse(Environment.GetEnvironmentVariable("BENCH_CONCURRENCY_SLICE_SECS"), out var s) ? s : 5;
 
     [Fact(Explicit = true)]
     [Trait("Category", "Benchmark")]
@@ -110,7 +110,7 @@ public sealed partial class ConcurrencyBenchmark
                     await RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, 6);
                     // HTTP and pgbench take turns in slices (HTTP, SQL, SQL, HTTP, ...), and each side's figures are over
                     // all its slices. This machine's speed drifts from one minute to the next (pgbench alone at 8 clients
-                    // measured 5,755-7,533 tx/s across runs of stop 25), and with one window each, one after the other,
+                    // measured 5,755-7,533 tx/s in runs minutes apart in stop 25), and with one window each, one after the other,
                     // the ratio carried the drift between the two windows as much as the app's speed.
                     var logs = work.CreateSubdirectory($"pgbench-log-{++runs}");
                     var httpSlices = new List<WrkResult>();
@@ -240,14 +240,14 @@ public sealed partial class ConcurrencyBenchmark
         var output = await BenchTools.RunAsync(wrk, ["-t", "2", "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", $"{seconds}s", "--timeout", "10s",
             "-s", lua, url.ToString().TrimEnd('/'), "--", paths, key]);
         var line = output.Split('\n').LastOrDefault(l => l.StartsWith("{\"requests\"", StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"wrk printed no summary: {output}");
+            ?? throw new InvalidOperationException($"wrk printed no summary: {output[..Math.Min(output.Length, 2000)]}");
         using var json = JsonDocument.Parse(line);
         var r = json.RootElement;
         // A run answered with 4xx/5xx or socket errors would measure the wrong thing.
         if (r.GetProperty("errors").GetInt64() + r.GetProperty("non2xx").GetInt64() > 0)
-            throw new InvalidOperationException($"wrk saw errors: {line}");
+            throw new InvalidOperationException($"wrk saw errors: {line[..Math.Min(line.Length, 300)]}");
         var latency = r.GetProperty("latency_us").EnumerateArray().ToDictionary(b => b[0].GetInt64(), b => b[1].GetInt64());
-        if (latency.Count == 0) throw new InvalidOperationException($"wrk recorded no latencies: {line}");
+        if (latency.Count == 0) throw new InvalidOperationException($"wrk recorded no latencies: {line[..Math.Min(line.Length, 300)]}");
         return new WrkResult(r.GetProperty("requests").GetInt64(), r.GetProperty("duration_us").GetDouble() / 1e6, latency);
     }
 
@@ -281,8 +281,10 @@ public sealed partial class ConcurrencyBenchmark
         if (!tps.Success || !processed.Success
             || output.Contains("failed", StringComparison.Ordinal) && !output.Contains("number of failed transactions: 0", StringComparison.Ordinal))
             throw new InvalidOperationException($"pgbench failed: {output}");
-        return new PgbenchSlice(long.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture),
+        var slice = new PgbenchSlice(long.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture),
             double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture));
+        if (slice.Transactions == 0) throw new InvalidOperationException($"pgbench processed no transaction: {output}");
+        return slice;
     }
 
     [GeneratedRegex("[^a-z]+")]
@@ -317,7 +319,7 @@ public sealed partial class ConcurrencyBenchmark
         function done(summary, latency, requests)
           local e = summary.errors
           -- wrk's whole latency histogram ([µs, count] per distinct value, after its own coordinated-omission
-          -- correction, so its counts can exceed the requests): percentiles over it are what wrk prints, and slices merge.
+          -- correction, so its counts can exceed the requests): percentiles over it match wrk's own to one rank, and slices merge.
           local buckets = {}
           for i = 1, #latency do
             local us, count = latency(i)
