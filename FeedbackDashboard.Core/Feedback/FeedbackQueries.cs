@@ -248,56 +248,12 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         foreach (var sql in FeedbackStatements)
             batch.BatchCommands.Add(new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = taskId } } });
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        return await ReadFeedbackAsync(reader, taskId, ct);
-    }
-
-    /// <summary>
-    /// The four statements of a run's feedback, each taking the run's id as $1. Positional parameters: with named ones
-    /// Npgsql rewrites the SQL text at every execution to find them (its SqlQueryParser was among the top frames of a
-    /// profile of this read under wrk). The reactions come before the comments, so each comment is built once as it is
-    /// read, with its reactions and counts. Built once: interpolated per call they were about 2.5 kB of the
-    /// request's allocations (24.4 → 21.8 kB a request under wrk).
-    /// </summary>
-    private static readonly string[] FeedbackStatements =
-    [
-        $"""
-        select r.full_name as repository, t.pr_number, t.pr_author_id, t.pr_author_login,
-               {RoleResolution.Resolved("m", "t.pr_author_association")} as pr_author_association, t.created_at, t.labels::text as labels
-        from tasks t {OneRepository}
-        {RoleResolution.Join("m", "r.full_name", "t.pr_author_id")}
-        where t.id = $1
-        """,
-        $"""
-        select f.kind, f.github_comment_id, f.reactor_id, f.reactor_login,
-               {RoleResolution.Resolved("m", "f.reactor_association")} as reactor_association, f.content, f.reacted_at
-        from review_comments c
-        join tasks t on t.id = c.task_id {OneRepository}
-        join review_feedback f on f.kind = c.kind and f.github_comment_id = c.github_comment_id
-        {RoleResolution.Join("m", "r.full_name", "f.reactor_id")}
-        where c.task_id = $1
-        order by f.reacted_at, f.reactor_id
-        """,
-        $"""
-        select c.kind, c.github_comment_id, c.file, c.line, c.created_at, c.gone_at is not null as gone, {Signal.SignalColumns},
-               c.rule, c.category, c.severity, c.fingerprint
-        from review_comments c where c.task_id = $1
-        order by c.file nulls last, c.line nulls last, c.kind, c.github_comment_id
-        """,
-        """
-        select github_review_id, status, reason, comments_recorded, unmatched_findings, created_at, completed_at
-        from review_captures where task_id = $1 order by created_at
-        """,
-    ];
-
-    /// <summary>The run's four result sets (the last three are empty for an unknown run).</summary>
-    private static async Task<TaskFeedback?> ReadFeedbackAsync(NpgsqlDataReader reader, Guid taskId, CancellationToken ct)
-    {
-        (string Repository, int PrNumber, PrAuthor Author, DateTimeOffset CreatedAt, Dictionary<string, string> Labels)? run = null;
-        if (await reader.ReadAsync(ct))
-        {
-            run = (reader.Get<string>("repository"), reader.Get<int>("pr_number"), PrAuthorOf(reader), reader.Get<DateTimeOffset>("created_at"),
-                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.Get<string>("labels")) ?? []);
-        }
+        if (!await reader.ReadAsync(ct)) return null;
+        var repository = reader.Get<string>("repository");
+        var prNumber = reader.Get<int>("pr_number");
+        var author = PrAuthorOf(reader);
+        var createdAt = reader.Get<DateTimeOffset>("created_at");
+        var labels = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.Get<string>("labels")) ?? [];
 
         await reader.NextResultAsync(ct);
         var reactions = new Dictionary<(string, long), List<ReactionView>>();
@@ -346,13 +302,49 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
                 reader.Get<DateTimeOffset>("created_at"), reader.Get<DateTimeOffset?>("completed_at")));
         }
 
-        return run is { } r
-            ? new TaskFeedback(taskId, r.Repository, r.PrNumber, r.Author, r.CreatedAt, new Totals(up, down, addressed), comments, captures)
-            {
-                Labels = r.Labels,
-            }
-            : null;
+        return new TaskFeedback(taskId, repository, prNumber, author, createdAt, new Totals(up, down, addressed), comments, captures)
+        {
+            Labels = labels,
+        };
     }
+
+    /// <summary>
+    /// The four statements of a run's feedback, each taking the run's id as $1. Positional parameters: with named ones
+    /// Npgsql rewrites the SQL text at every execution to find them (its SqlQueryParser was among the top frames of a
+    /// profile of this read under wrk). The reactions come before the comments, so each comment is built once as it is
+    /// read, with its reactions and counts. Built once: interpolated per call they were about 2.5 kB of the
+    /// request's allocations (24.4 → 21.8 kB a request under wrk).
+    /// </summary>
+    private static readonly string[] FeedbackStatements =
+    [
+        $"""
+        select r.full_name as repository, t.pr_number, t.pr_author_id, t.pr_author_login,
+               {RoleResolution.Resolved("m", "t.pr_author_association")} as pr_author_association, t.created_at, t.labels::text as labels
+        from tasks t {OneRepository}
+        {RoleResolution.Join("m", "r.full_name", "t.pr_author_id")}
+        where t.id = $1
+        """,
+        $"""
+        select f.kind, f.github_comment_id, f.reactor_id, f.reactor_login,
+               {RoleResolution.Resolved("m", "f.reactor_association")} as reactor_association, f.content, f.reacted_at
+        from review_comments c
+        join tasks t on t.id = c.task_id {OneRepository}
+        join review_feedback f on f.kind = c.kind and f.github_comment_id = c.github_comment_id
+        {RoleResolution.Join("m", "r.full_name", "f.reactor_id")}
+        where c.task_id = $1
+        order by f.reacted_at, f.reactor_id
+        """,
+        $"""
+        select c.kind, c.github_comment_id, c.file, c.line, c.created_at, c.gone_at is not null as gone, {Signal.SignalColumns},
+               c.rule, c.category, c.severity, c.fingerprint
+        from review_comments c where c.task_id = $1
+        order by c.file nulls last, c.line nulls last, c.kind, c.github_comment_id
+        """,
+        """
+        select github_review_id, status, reason, comments_recorded, unmatched_findings, created_at, completed_at
+        from review_captures where task_id = $1 order by created_at
+        """,
+    ];
 
     /// <summary>
     /// SQL: the repository <c>r</c> of the run <c>t</c>, looked up for that one row. Joined plainly, the planner hashes

@@ -243,11 +243,12 @@ public sealed partial class ConcurrencyBenchmark
             ?? throw new InvalidOperationException($"wrk printed no summary: {output[..Math.Min(output.Length, 2000)]}");
         using var json = JsonDocument.Parse(line);
         var r = json.RootElement;
+        var summary = line[..Math.Min(line.Length, 300)];  // the histogram after it can be hundreds of kB
         // A run answered with 4xx/5xx or socket errors would measure the wrong thing.
         if (r.GetProperty("errors").GetInt64() + r.GetProperty("non2xx").GetInt64() > 0)
-            throw new InvalidOperationException($"wrk saw errors: {line[..Math.Min(line.Length, 300)]}");
+            throw new InvalidOperationException($"wrk saw errors: {summary}");
         var latency = r.GetProperty("latency_us").EnumerateArray().ToDictionary(b => b[0].GetInt64(), b => b[1].GetInt64());
-        if (latency.Count == 0) throw new InvalidOperationException($"wrk recorded no latencies: {line[..Math.Min(line.Length, 300)]}");
+        if (latency.Count == 0) throw new InvalidOperationException($"wrk recorded no latencies: {summary}");
         return new WrkResult(r.GetProperty("requests").GetInt64(), r.GetProperty("duration_us").GetDouble() / 1e6, latency);
     }
 
