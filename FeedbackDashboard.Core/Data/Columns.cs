@@ -12,9 +12,9 @@ internal static class Columns
     public static T Get<T>(this DbDataReader row, string column) => row.GetFieldValue<T>(row.GetOrdinal(column));
 
     /// <summary>A reference-typed column that may be SQL NULL.</summary>
-    public static T? GetOrNull<T>(this DbDataReader row, string column) where T : class
-    {
-        var ordinal = row.GetOrdinal(column);
-        return row.IsDBNull(ordinal) ? null : row.GetFieldValue<T>(ordinal);
-    }
+    public static T? GetOrNull<T>(this DbDataReader row, string column) where T : class => row.GetOrNull<T>(row.GetOrdinal(column));
+
+    /// <summary>The same by ordinal, for reads that look their columns' names up once a result set.</summary>
+    public static T? GetOrNull<T>(this DbDataReader row, int ordinal) where T : class =>
+        row.IsDBNull(ordinal) ? null : row.GetFieldValue<T>(ordinal);
 }
