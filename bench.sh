@@ -46,9 +46,9 @@ FeedbackDashboard.Tests/bin/Release/net10.0/FeedbackDashboard.Tests -noColor -ex
   -parallel none -result-xml "$BENCH_OUT/results.xml" "$@" > "$BENCH_OUT/run.log" 2>&1
 status=$?
 cat "$BENCH_OUT/bench.txt" 2>/dev/null
-# The README's plot of freshness (lag p95 against comments per installation, both schedules).
+# The benchmarks README's plot of freshness (lag p95 against comments per installation, both schedules).
 python3 FeedbackDashboard.Tests/Benchmarks/plot_freshness.py "$BENCH_OUT/bench.json" "$BENCH_OUT/freshness-lag.svg" 2>/dev/null \
-  && echo "plot: $BENCH_OUT/freshness-lag.svg (the README shows a copy: freshness-lag.svg)"
+  && echo "plot: $BENCH_OUT/freshness-lag.svg (the benchmarks README shows a copy: FeedbackDashboard.Tests/Benchmarks/freshness-lag.svg)"
 grep -E "\[FAIL\]|Total:" "$BENCH_OUT/run.log"
 echo "figures: $BENCH_OUT/bench.json"
 exit $status

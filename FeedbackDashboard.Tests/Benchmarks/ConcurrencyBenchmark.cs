@@ -108,10 +108,8 @@ public sealed partial class ConcurrencyBenchmark
                     // p99 0.97 s).
                     if (c == Connections[0]) await WarmUntilJitSettlesAsync(name, () => RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, 5), app.Url);
                     await RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, 6);
-                    // HTTP and pgbench take turns in slices (HTTP, SQL, SQL, HTTP, ...), and each side's figures are over
-                    // all its slices. This machine's speed drifts from one minute to the next (pgbench alone at 8 clients
-                    // measured 5,755-7,533 tx/s in runs minutes apart in stop 25), and with one window each, one after the other,
-                    // the ratio carried the drift between the two windows as much as the app's speed.
+                    // HTTP and pgbench take turns in slices (HTTP, SQL, SQL, HTTP, ...), figures over all of a side's slices,
+                    // so the host's speed drifting from one minute to the next falls on both sides of the ratio alike.
                     var logs = work.CreateSubdirectory($"pgbench-log-{++runs}");
                     var httpSlices = new List<WrkResult>();
                     var sqlSlices = new List<PgbenchSlice>();
