@@ -11,7 +11,7 @@ namespace FeedbackDashboard.Tests.Api;
 /// <summary>
 /// The webhook endpoint against hostile and heavy traffic, on the real app process (Kestrel, real HTTP, real
 /// PostgreSQL): bodies over GitHub's 25 MB cap sent chunked, Kestrel's own body limit, a flood of big wrong-signature
-/// bodies measured by the process's resident memory.
+/// bodies measured by the process's resident memory, and 200 signed deliveries arriving at once.
 /// </summary>
 public sealed class WebhookLimitsTests(PostgresDatabase db) : IClassFixture<PostgresDatabase>, IAsyncLifetime
 {
@@ -158,5 +158,42 @@ public sealed class WebhookLimitsTests(PostgresDatabase db) : IClassFixture<Post
         Assert.All(statuses, s => Assert.Equal(401, s));
         Assert.True(peak - before < flood / 10, $"peak growth {(peak - before) / MB} MB for a {flood / MB} MB flood");
         Assert.True(after - before < 150 * MB, $"still {(after - before) / MB} MB above the baseline after the flood");
+    }
+
+    [Fact]
+    public async Task Two_hundred_concurrent_signed_deliveries_of_pings_and_unknown_comment_edits_all_answer_2xx_once_each()
+    {
+        // The app signs in as a role the server lets open only 30 connections, fewer than the burst would take (as a
+        // production server shared by replicas and the poller refuses past max_connections): a refused connection
+        // must not make a delivery a 500.
+        var role = db.Name + "_app";
+        await db.ExecuteAsync($"""
+            create role {role} login connection limit 30;
+            grant all on schema public to {role};
+            grant all on all tables in schema public to {role};
+            grant all on all sequences in schema public to {role};
+            """);
+        var limited = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = role }.ConnectionString;
+        await using var app = await RunningApp.StartAsync(limited, new Dictionary<string, string> { ["GITHUB_WEBHOOK_SECRET"] = Secret });
+        await using var fake = await FakeGitHub.StartAsync();
+        fake.WebhookSecret = Secret;
+        fake.WebhookTarget = new HttpClient { BaseAddress = app.Url };
+        for (var round = 0; round < 3; round++)
+        {
+            var sends = Enumerable.Range(0, 200).Select(i => (Guid: Guid.NewGuid().ToString(), Ping: i % 2 == 0, Comment: 7_000_000L + round * 1000 + i)).ToList();
+            var statuses = await Task.WhenAll(sends.Select(d => Task.Run(() => d.Ping
+                ? fake.DeliverAsync("ping", new JsonObject { ["zen"] = "Practicality beats purity.", ["hook_id"] = 4242001 }, d.Guid)
+                : fake.DeliverAsync("issue_comment", WebhookPayloads.Comment("issue_comment", "edited", d.Comment, $"text {d.Comment}"), d.Guid), Ct)));
+
+            Print($"round {round}: {string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Count()} × {g.Key}"))}");
+            Assert.All(statuses, s => Assert.InRange(s, 200, 299));
+            var guids = string.Join(",", sends.Select(d => $"'{d.Guid}'"));
+            Assert.Equal(200L, await db.ScalarAsync<long>($"select count(*) from webhook_deliveries where guid in ({guids})"));
+            Assert.Equal(100L, await db.ScalarAsync<long>($"select count(*) from webhook_deliveries where guid in ({guids}) and event = 'ping' and outcome = 'ignored'"));
+            Assert.Equal(100L, await db.ScalarAsync<long>($"select count(*) from webhook_deliveries where guid in ({guids}) and event = 'issue_comment' and outcome = 'applied'"));
+        }
+        var errors = app.Output.Split('\n').Where(l => l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal)).ToList();
+        Print($"errors logged: {errors.Count}{(errors.Count > 0 ? ", first: " + errors[0] : "")}");
+        Assert.Empty(errors);
     }
 }

@@ -22,6 +22,11 @@ public static class WebhooksApi
     /// <summary>GitHub gives up on an answer after 10 s: past this, the effect is rolled back and the delivery left to redeliver.</summary>
     private static readonly TimeSpan ApplyTimeout = TimeSpan.FromSeconds(8);
     /// <summary>What bodies not yet verified may hold at once, process-wide; GitHub's own deliveries are rarely over a few kB.</summary>
+    /// <summary>
+    /// Deliveries applied at once per process: a burst of hundreds otherwise opens as many database connections, past
+    /// what the server allows; the rest wait their turn within <see cref="ApplyTimeout"/>.
+    /// </summary>
+    private static readonly SemaphoreSlim ApplyGate = new(16);
     private static readonly WebhookBodyBudget UnverifiedBodies = new(32 * 1024 * 1024);
 
     public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
@@ -91,10 +96,26 @@ public static class WebhooksApi
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(ApplyTimeout);
+        var entered = false;
         try
         {
-            var outcome = await processor.ApplyAsync(guid, eventName, body, timeout.Token);
-            return TypedResults.Ok(new WebhookAck(outcome.ToString().ToLowerInvariant()));
+            await ApplyGate.WaitAsync(timeout.Token);
+            entered = true;
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    var outcome = await processor.ApplyAsync(guid, eventName, body, timeout.Token);
+                    return TypedResults.Ok(new WebhookAck(outcome.ToString().ToLowerInvariant()));
+                }
+                catch (PostgresException e) when (e.IsTransient)
+                {
+                    // Refused connections, deadlocks, serialization failures: the transaction left nothing behind, so asking again is safe.
+                    log.LogWarning("Webhook {Guid} ({Event}) attempt {Attempt}: {SqlState} {Message}; trying again", guid, eventName, attempt,
+                        e.SqlState, e.MessageText);
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50 * attempt, 500) + Random.Shared.Next(50)), timeout.Token);
+                }
+            }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -106,6 +127,10 @@ public static class WebhooksApi
             // Nothing was recorded: GitHub keeps the delivery as failed, and the poller asks for it again on start.
             log.LogError(e, "Webhook {Guid} ({Event}) not applied: database unreachable", guid, eventName);
             return Problem(503, "not applied", "the database is unreachable; the delivery can be redelivered");
+        }
+        finally
+        {
+            if (entered) ApplyGate.Release();
         }
     }
 
