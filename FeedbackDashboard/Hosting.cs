@@ -18,6 +18,8 @@ public static class Hosting
     /// <summary>Where the app listens when the configuration names no address (loopback only: safe by default).</summary>
     public const string DefaultUrl = "http://127.0.0.1:5000";
 
+    private const int ConnectionReadAhead = 64 * 1024;
+
     public static WebApplicationBuilder AddFeedbackDashboard(this WebApplicationBuilder builder)
     {
         var settings = FeedbackSettings.From(builder.Configuration);
@@ -25,6 +27,11 @@ public static class Hosting
 
         if (!DashboardAuth.NamesAnAddress(builder.Configuration))
             builder.WebHost.UseUrls(DefaultUrl);
+
+        // What Kestrel reads ahead of the app per connection: many clients sending big bodies faster than they are read
+        // (a flood of unsigned webhooks) each pinned its default 1 MB and more, in memory the GC cannot move or return.
+        builder.WebHost.UseSockets(o => o.MaxReadBufferSize = ConnectionReadAhead);
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBufferSize = ConnectionReadAhead);
 
         // Serve library assets (MudBlazor's CSS/JS) from the build output too, not only from a publish folder:
         // ./run.sh runs the build. A published app has no manifest for this, and it does nothing there.

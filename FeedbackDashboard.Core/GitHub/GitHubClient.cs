@@ -159,25 +159,20 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
 
     private static NodeReactions Failed(string error) => new(null, null, null, ReactionsResult.Fail(error));
 
-    private async Task FetchBatchAsync(GitHubUsage usage, long installationId, string document, string[] ids,
+    private Task FetchBatchAsync(GitHubUsage usage, long installationId, string document, string[] ids,
+        Dictionary<string, NodeReactions> results, CancellationToken ct) =>
+        AskSplittingAsync(usage, installationId, document, ids, "ids",
+            (part, error) => { foreach (var id in part) results[id] = Failed(error); },
+            (part, answer, note) => ReadBatchAsync(usage, installationId, part, answer, note, results, ct), ct);
+
+    private async Task ReadBatchAsync(GitHubUsage usage, long installationId, string[] ids, GraphQlResponse<NodesData> answer, string note,
         Dictionary<string, NodeReactions> results, CancellationToken ct)
     {
-        GraphQlResponse<NodesData> answer;
-        try
-        {
-            answer = await PostGraphQlAsync<NodesData>(usage, installationId, document, new { ids }, ct);
-        }
-        catch (Exception e) when (e is GitHubRequestException or JsonException)
-        {
-            foreach (var id in ids) results[id] = Failed(e.Message);
-            return;
-        }
-
         var (notFound, nodeErrors, answerError) = Classify(answer.Errors);
         var nodes = answer.Data?.Nodes;
         for (var i = 0; i < ids.Length; i++)
         {
-            if (answerError is not null || nodes is null) { results[ids[i]] = Failed(answerError ?? "GraphQL answered no data"); continue; }
+            if (answerError is not null || nodes is null) { results[ids[i]] = Failed((answerError ?? "GraphQL answered no data") + note); continue; }
             if (nodeErrors.TryGetValue(i, out var nodeError)) { results[ids[i]] = Failed(nodeError); continue; }
             var node = i < nodes.Length ? nodes[i] : null;
             if (node is null)
@@ -349,29 +344,69 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
     /// Posts a nodes(ids:) document and hands each id its node, or null with the error (or gone: GitHub's own
     /// NOT_FOUND), by the same strict rules as the reactions answer.
     /// </summary>
-    private async Task ForEachNodeAsync(GitHubUsage usage, long installationId, string document, string[] ids,
-        Action<string, GraphQlNode?, string?, bool> each, CancellationToken ct, string variable = "ids")
+    private Task ForEachNodeAsync(GitHubUsage usage, long installationId, string document, string[] ids,
+        Action<string, GraphQlNode?, string?, bool> each, CancellationToken ct, string variable = "ids") =>
+        AskSplittingAsync(usage, installationId, document, ids, variable,
+            (part, error) => { foreach (var id in part) each(id, null, error, false); },
+            (part, answer, note) =>
+            {
+                var (notFound, nodeErrors, answerError) = Classify(answer.Errors);
+                var nodes = answer.Data?.Nodes;
+                for (var i = 0; i < part.Length; i++)
+                {
+                    if (answerError is not null || nodes is null) each(part[i], null, (answerError ?? "GraphQL answered no data") + note, false);
+                    else if (nodeErrors.TryGetValue(i, out var nodeError)) each(part[i], null, nodeError, false);
+                    else if ((i < nodes.Length ? nodes[i] : null) is { } node) each(part[i], node, null, false);
+                    else each(part[i], null, notFound.Contains(i) ? "not found" : $"node {part[i]} answered null without NOT_FOUND", notFound.Contains(i));
+                }
+                return Task.CompletedTask;
+            }, ct);
+
+    /// <summary>Nodes one nodes(ids:) batch may isolate behind errors without a path before the rest of it is given up.</summary>
+    public const int MaxIsolatedPerBatch = 2;
+
+    /// <summary>
+    /// Posts a nodes(ids:) document. An answer with an error no node can be blamed for (no path, or data: null) says
+    /// nothing about the other ids in it, so the ids are split in halves and asked again until the bad node is alone:
+    /// the rest are answered this cycle. Each batch spends at most 2·⌈log2 n⌉ extra requests per isolated node
+    /// (<see cref="MaxIsolatedPerBatch"/> of them); past that the parts still failing fail whole. The failures say what
+    /// the splitting cost, and <see cref="GitHubUsage.GraphQlSplitRequests"/> counts it.
+    /// </summary>
+    private async Task AskSplittingAsync(GitHubUsage usage, long installationId, string document, string[] ids, string variable,
+        Action<string[], string> fail, Func<string[], GraphQlResponse<NodesData>, string, Task> read, CancellationToken ct)
     {
-        GraphQlResponse<NodesData> answer;
-        try
+        var allowance = 2 * (int)Math.Ceiling(Math.Log2(Math.Max(2, ids.Length))) * MaxIsolatedPerBatch;
+        var spent = 0;
+
+        async Task AskAsync(string[] part)
         {
-            answer = await PostGraphQlAsync<NodesData>(usage, installationId, document,
-                new Dictionary<string, object> { [variable] = ids }, ct);
+            GraphQlResponse<NodesData> answer;
+            try
+            {
+                answer = await PostGraphQlAsync<NodesData>(usage, installationId, document,
+                    new Dictionary<string, object> { [variable] = part }, ct);
+            }
+            catch (Exception e) when (e is GitHubRequestException or JsonException)
+            {
+                fail(part, e.Message + Note());
+                return;
+            }
+            var unattributable = Classify(answer.Errors).AnswerError is not null || answer.Data?.Nodes is null;
+            if (unattributable && part.Length > 1 && spent + 2 <= allowance)
+            {
+                spent += 2;
+                usage.RecordGraphQlSplit(2);
+                var half = (part.Length + 1) / 2;
+                await AskAsync(part[..half]);
+                await AskAsync(part[half..]);
+                return;
+            }
+            await read(part, answer, Note());
         }
-        catch (Exception e) when (e is GitHubRequestException or JsonException)
-        {
-            foreach (var id in ids) each(id, null, e.Message, false);
-            return;
-        }
-        var (notFound, nodeErrors, answerError) = Classify(answer.Errors);
-        var nodes = answer.Data?.Nodes;
-        for (var i = 0; i < ids.Length; i++)
-        {
-            if (answerError is not null || nodes is null) each(ids[i], null, answerError ?? "GraphQL answered no data", false);
-            else if (nodeErrors.TryGetValue(i, out var nodeError)) each(ids[i], null, nodeError, false);
-            else if ((i < nodes.Length ? nodes[i] : null) is { } node) each(ids[i], node, null, false);
-            else each(ids[i], null, notFound.Contains(i) ? "not found" : $"node {ids[i]} answered null without NOT_FOUND", notFound.Contains(i));
-        }
+
+        string Note() => spent == 0 ? "" : $" (batch of {ids.Length} split to isolate it: {spent} extra requests)";
+
+        await AskAsync(ids);
     }
 
     private static long? ParseId(JsonElement? id) => id switch

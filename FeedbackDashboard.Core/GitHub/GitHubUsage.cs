@@ -18,6 +18,7 @@ public sealed class GitHubUsage
     private int _notModified;
     private int _corePoints;
     private int _graphQlPoints;
+    private int _graphQlSplitRequests;
 
     public int Requests => _requests;
     public int NotModified => _notModified;
@@ -25,6 +26,8 @@ public sealed class GitHubUsage
     public int CorePoints => _corePoints;
     public int GraphQlPoints => _graphQlPoints;
     public int RateLimitPoints => _corePoints + _graphQlPoints;
+    /// <summary>Extra GraphQL requests spent splitting batches to isolate nodes behind errors without a path.</summary>
+    public int GraphQlSplitRequests => _graphQlSplitRequests;
     public IReadOnlyDictionary<int, int> ByStatus => _byStatus;
     public IReadOnlyDictionary<(long Installation, RateBucket Bucket), RateLimitState> RateLimits => _rateLimits;
     /// <summary>Points spent per installation and bucket in this run.</summary>
@@ -67,6 +70,8 @@ public sealed class GitHubUsage
         _pointsByInstallation.AddOrUpdate((installationId, RateBucket.GraphQl), cost, (_, n) => n + cost);
         if (state is not null) RecordRateLimit(installationId, RateBucket.GraphQl, state);
     }
+
+    internal void RecordGraphQlSplit(int requests) => Interlocked.Add(ref _graphQlSplitRequests, requests);
 
     private void RecordRateLimit(long installationId, RateBucket bucket, RateLimitState state)
     {

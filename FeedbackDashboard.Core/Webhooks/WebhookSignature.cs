@@ -18,13 +18,19 @@ public static class WebhookSignature
     /// </summary>
     public static bool IsValid(string secret, ReadOnlySpan<byte> body, string? header)
     {
+        Span<byte> expected = stackalloc byte[32];
+        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body, expected);
+        return Matches(header, expected);
+    }
+
+    /// <summary>True only when the header names exactly this HMAC, compared in constant time over the decoded bytes.</summary>
+    public static bool Matches(string? header, ReadOnlySpan<byte> expected)
+    {
         if (header is null || !header.StartsWith(Prefix, StringComparison.Ordinal) || header.Length != Prefix.Length + 64) return false;
         Span<byte> given = stackalloc byte[32];
         if (Convert.FromHexString(header.AsSpan(Prefix.Length), given, out _, out var written) != System.Buffers.OperationStatus.Done
             || written != 32)
             return false;
-        Span<byte> expected = stackalloc byte[32];
-        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body, expected);
         return CryptographicOperations.FixedTimeEquals(given, expected);
     }
 }

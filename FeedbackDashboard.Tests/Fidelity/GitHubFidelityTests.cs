@@ -115,6 +115,32 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_node_failing_without_a_path_stays_unknown_and_the_99_beside_it_update_in_the_same_cycle()
+    {
+        var comments = Enumerable.Range(1, 100).Select(i => (CommentKind.Inline, (long)(500 + i))).ToArray();
+        await RunAsync(Repo, comments);
+        foreach (var (kind, id) in comments) Fake.React(kind, id, 10, "+1", "ann");
+        Fake.UnattributableFaults[FakeGitHub.NodeIdFor(CommentKind.Inline, 537)] = false;
+        Fake.ClearLog();
+
+        var report = await CycleAsync();
+
+        Assert.Equal(99, (await _db.FeedbackAsync()).Count);
+        Assert.Equal(0L, await _db.ScalarAsync<long>("select count(*) from review_feedback where github_comment_id = 537"));
+        Assert.Equal(99, report.CommentsChecked);
+        Assert.Equal(1, report.CommentsFailed);
+        Assert.Equal(CycleStatus.Partial, report.Status);
+        // The cost is in the cycle's record: the failed comment's error names the extra requests its isolation took.
+        var error = Assert.Single(report.Errors);
+        var extra = int.Parse(System.Text.RegularExpressions.Regex.Match(error, @"batch of 100 split to isolate it: (\d+) extra requests").Groups[1].Value);
+        Assert.Contains("537", error);
+        Assert.Contains(error, await _db.ScalarAsync<string>("select errors::text from poll_cycles order by id desc limit 1"));
+        Assert.Equal(1 + extra, Fake.Requests.Count(r => r.Route == "graphql" && r.Operation == "nodes"));
+        Assert.InRange(extra, 2, 14);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{error}; points_graphql {await _db.ScalarAsync<int>("select points_graphql from poll_cycles order by id desc limit 1")}");
+    }
+
+    [Fact]
     public async Task Graphql_rate_limited_in_a_200_stops_that_installations_graphql_until_the_reset_and_is_shown()
     {
         await TwoPolledCommentsAsync();

@@ -53,6 +53,11 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     /// <summary>The hourly budgets of an installation: REST's core bucket and GraphQL's points, kept apart as GitHub does.</summary>
     public int RateLimit { get; set; } = 5000;
     public int GraphQlRateLimit { get; set; } = 5000;
+    /// <summary>
+    /// Node ids that make any nodes(ids:) query holding them fail as GitHub does when it cannot resolve one (an error
+    /// without a path, HTTP 200); true keeps the other nodes' data beside it, false answers data: null.
+    /// </summary>
+    public ConcurrentDictionary<string, bool> UnattributableFaults { get; } = new();
     /// <summary>Lets a test change GitHub's GraphQL answer before it is sent (errors at any depth, nulls, data: null).</summary>
     public Action<JsonObject, IReadOnlyList<string>>? MutateGraphQl { get; set; }
     /// <summary>Clamps per_page, to exercise pagination with few items.</summary>
@@ -682,7 +687,7 @@ public sealed partial class FakeGitHub : IAsyncDisposable
             ["limit"] = GraphQlRateLimit, ["cost"] = cost, ["remaining"] = remaining - cost, ["resetAt"] = reset.ToString("O"),
         };
         var errors = new JsonArray();
-        JsonObject data;
+        JsonObject? data;
         List<string> ids;
         if (vars.TryGetProperty("prs", out var prList))
         {
@@ -735,6 +740,19 @@ public sealed partial class FakeGitHub : IAsyncDisposable
                 node = new JsonObject { ["reactions"] = Connection(c, null, after) };
             else errors.Add(NotFoundError(id, new JsonArray("node")));
             data = new JsonObject { ["rateLimit"] = rateLimit, ["node"] = node };
+        }
+        if (ids.Where(UnattributableFaults.ContainsKey).ToList() is { Count: > 0 } poisoned)
+        {
+            // GitHub's answer when resolving one node fails inside its service: HTTP 200, one error with no path, and
+            // data: null, or the other nodes answered beside a null.
+            errors.Add(new JsonObject
+            {
+                ["message"] = "Something went wrong while executing your query. Please include `8F1C:2A3B:1D4E5F:2B3C4D:6789ABCD` when reporting this issue.",
+            });
+            if (poisoned.Any(id => !UnattributableFaults[id])) data = null;
+            else if (data["nodes"] is JsonArray nodes)
+                for (var i = 0; i < ids.Count; i++)
+                    if (UnattributableFaults.ContainsKey(ids[i])) nodes[i] = null;
         }
         var answer = new JsonObject { ["data"] = data };
         if (errors.Count > 0) answer["errors"] = errors;

@@ -9,13 +9,21 @@ namespace FeedbackDashboard.Tests.Infrastructure;
 public sealed class RunningApp : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly System.Text.StringBuilder _output;
     public Uri Url { get; }
     public int ProcessId => _process.Id;
 
-    private RunningApp(Process process, Uri url)
+    /// <summary>What the process has written to stdout and stderr so far (its log).</summary>
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    private RunningApp(Process process, Uri url, System.Text.StringBuilder output)
     {
         _process = process;
         Url = url;
+        _output = output;
     }
 
     public static Task<RunningApp> StartAsync(string connectionString, IDictionary<string, string>? environment = null) =>
@@ -71,7 +79,7 @@ public sealed class RunningApp : IAsyncDisposable
             if (process.HasExited) throw new InvalidOperationException($"the app exited ({process.ExitCode}): {output}");
             try
             {
-                if ((await http.GetAsync(new Uri(url, "readyz"))).StatusCode == HttpStatusCode.OK) return new RunningApp(process, url);
+                if ((await http.GetAsync(new Uri(url, "readyz"))).StatusCode == HttpStatusCode.OK) return new RunningApp(process, url, output);
             }
             catch (HttpRequestException)
             {

@@ -131,6 +131,62 @@ public sealed class GitHubClientTests : IAsyncLifetime
         Assert.Equal(["nodes", "reactions_page", "reactions_page"], Fake.Requests.Where(x => x.Route == "graphql").Select(x => x.Operation));
     }
 
+    [Theory]
+    [InlineData(false, 37)]
+    [InlineData(true, 37)]
+    [InlineData(false, 0)]
+    [InlineData(false, 99)]
+    public async Task Graphql_error_without_a_path_is_isolated_by_splitting_and_the_other_99_are_answered(bool dataKept, int bad)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 100; i++)
+        {
+            Fake.AddComment(Repo, CommentKind.Inline, 3000 + i);
+            Fake.React(CommentKind.Inline, 3000 + i, 1, "+1");
+            ids.Add(FakeGitHub.NodeIdFor(CommentKind.Inline, 3000 + i));
+        }
+        Fake.UnattributableFaults[ids[bad]] = dataKept;
+        var usage = new GitHubUsage();
+
+        var results = await _gh.Client.GetReactionsGraphQlAsync(usage, Inst, ids, Ct);
+        var signals = await _gh.Client.GetSignalsGraphQlAsync(usage, Inst, ids, Ct);
+
+        foreach (var answers in new[] { results, signals })
+        {
+            Assert.Equal(99, answers.Values.Count(r => r.Result.Outcome == FetchOutcome.Known));
+            var failed = Assert.Single(answers, r => r.Value.Result.Outcome == FetchOutcome.Failed);
+            Assert.Equal(ids[bad], failed.Key);
+            Assert.Contains("Something went wrong", failed.Value.Result.Error);
+            Assert.Matches(@"batch of 100 split to isolate it: \d+ extra requests", failed.Value.Result.Error);
+        }
+        Assert.Equal(["+1"], results[ids[bad == 0 ? 1 : 0]].Result.Reactions.Select(r => r.Content));
+        // Halving 100 ids down to one takes 7 splits of 2 requests each: at most 2·⌈log2 100⌉ = 14 extra a batch.
+        var extra = Fake.Count("graphql") - 2;
+        TestContext.Current.TestOutputHelper?.WriteLine($"bad node at {bad}, data kept {dataKept}: {Fake.Count("graphql")} requests for two batches, {usage.GraphQlSplitRequests} of them splits, {Fake.GraphQlPoints} points");
+        Assert.Equal(extra, usage.GraphQlSplitRequests);
+        Assert.InRange(extra, 2, 2 * 14);
+    }
+
+    [Fact]
+    public async Task Graphql_errors_without_a_path_everywhere_spend_a_bounded_number_of_extra_requests()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 100; i++)
+        {
+            Fake.AddComment(Repo, CommentKind.Inline, 4000 + i);
+            ids.Add(FakeGitHub.NodeIdFor(CommentKind.Inline, 4000 + i));
+            Fake.UnattributableFaults[ids[^1]] = false;
+        }
+        var usage = new GitHubUsage();
+
+        var results = await _gh.Client.GetReactionsGraphQlAsync(usage, Inst, ids, Ct);
+
+        Assert.All(results.Values, r => Assert.Equal(FetchOutcome.Failed, r.Result.Outcome));
+        // What two bad nodes may cost, and not a request more: 4·⌈log2 100⌉.
+        Assert.Equal(28, usage.GraphQlSplitRequests);
+        Assert.Equal(1 + 28, Fake.Count("graphql"));
+    }
+
     [Fact]
     public async Task Graphql_batch_that_fails_marks_its_comments_failed_not_empty()
     {
