@@ -94,8 +94,11 @@ public sealed class TimestampInputTests(PostgresDatabase db) : IClassFixture<Pos
         var created = await (await _client.PostJsonAsync("/api/tasks",
             new
             {
-                repository = "tz/posted", installation_id = 77, pr_number = 5,
-                pr_author = new { github_id = 1, login = "a", association = "NONE" }, created_at = "2031-03-01T10:00:00+02:00",
+                repository = "tz/posted",
+                installation_id = 77,
+                pr_number = 5,
+                pr_author = new { github_id = 1, login = "a", association = "NONE" },
+                created_at = "2031-03-01T10:00:00+02:00",
             })).JsonAsync();
         var id = created.GetProperty("id").GetGuid();
         Assert.Equal("2031-03-01 08:00:00", await db.ScalarAsync<string>($"select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') from tasks where id = '{id}'"));
@@ -121,8 +124,11 @@ public sealed class TimestampInputTests(PostgresDatabase db) : IClassFixture<Pos
         var before = await db.ScalarAsync<long>("select count(*) from tasks");
         var response = await _client.PostJsonAsync("/api/tasks", new
         {
-            repository = "tz/bounds", installation_id = 77, pr_number = 5,
-            pr_author = new { github_id = 1, login = "a", association = "NONE" }, created_at = createdAt,
+            repository = "tz/bounds",
+            installation_id = 77,
+            pr_number = 5,
+            pr_author = new { github_id = 1, login = "a", association = "NONE" },
+            created_at = createdAt,
         });
         await TasksApiTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "created_at");
         Assert.Equal(before, await db.ScalarAsync<long>("select count(*) from tasks"));

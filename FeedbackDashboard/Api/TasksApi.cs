@@ -114,7 +114,10 @@ public static class TasksApi
 
         var filter = new TaskFilter(repository, from, to, hasDown, DownNotAddressed: downNotAddressed)
         {
-            Labels = labels, Rule = rule, Category = category, Installations = reach.RunFilter,
+            Labels = labels,
+            Rule = rule,
+            Category = category,
+            Installations = reach.RunFilter,
         };
         return TypedResults.Ok(await queries.ListTasksAsync(filter, page, pageSize, ct));
     }
