@@ -13,6 +13,9 @@ public sealed record AnalyticsFilter(string? Repository = null, AnalyticsRole Ro
 {
     public static AnalyticsFilter Everything { get; } = new();
 
+    /// <summary>Only comments of runs recorded under these installations (a key limited to them); null for all.</summary>
+    public IReadOnlyList<long>? Installations { get; init; }
+
     /// <summary>The filters on what produced a comment, as (group dimension, value) pairs.</summary>
     public IReadOnlyList<(string Dim, string Value)> Constraints()
     {
@@ -79,7 +82,9 @@ internal sealed class AnalyticsWindow
         var groupDim = byRepository ? null : groupBy;
         var parameters = new List<NpgsqlParameter>();
 
-        if (filter.Role == AnalyticsRole.All && constraints.Count == 0 && groupDim is null)
+        // The rollups don't know a run's installation: a read limited to installations counts the comments themselves.
+        var rollups = filter.Installations is null;
+        if (rollups && filter.Role == AnalyticsRole.All && constraints.Count == 0 && groupDim is null)
         {
             var g = byRepository ? "{0}.repository_id::text" : "null::text";
             return new AnalyticsWindow
@@ -95,7 +100,7 @@ internal sealed class AnalyticsWindow
             };
         }
 
-        if (filter.Role == AnalyticsRole.All && constraints.Count + (groupDim is null ? 0 : 1) == 1)
+        if (rollups && filter.Role == AnalyticsRole.All && constraints.Count + (groupDim is null ? 0 : 1) == 1)
         {
             // One dimension: the per-group rollup answers it, as a filter (one value) or as the grouping.
             var (dim, values) = groupDim is null ? (constraints[0].Dim, (IReadOnlyList<string>?)[constraints[0].Value]) : (groupDim, onlyValues);
@@ -197,6 +202,11 @@ internal sealed class AnalyticsWindow
         {
             sql += $" and {DimExpr(constraints[i].Dim, $"ck{i}", parameters)} = @cv{i}";
             parameters.Add(new NpgsqlParameter($"cv{i}", NpgsqlDbType.Text) { Value = constraints[i].Value });
+        }
+        if (filter.Installations is { } installations)
+        {
+            sql += " and exists (select 1 from tasks ti where ti.id = c.task_id and ti.installation_id = any(@installations))";
+            parameters.Add(new NpgsqlParameter("installations", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = installations.ToArray() });
         }
         return sql;
     }

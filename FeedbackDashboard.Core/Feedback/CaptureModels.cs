@@ -15,7 +15,7 @@ public sealed record CommentInput(string? Kind, long? GithubCommentId, string? N
     string? Severity = null, string? Fingerprint = null)
 {
     /// <summary>The validated wire shape as the capture service takes it.</summary>
-    public CapturedComment ToCaptured() => new(Kind!, GithubCommentId!.Value, NodeId, File, Line, CreatedAt, FindingId, Body,
+    public CapturedComment ToCaptured() => new(Kind!, GithubCommentId!.Value, NodeId, File, Line, CreatedAt?.ToUniversalTime(), FindingId, Body,
         new FindingTags(Rule, Category, Severity, Fingerprint));
 }
 
@@ -42,6 +42,19 @@ public static partial class CaptureValidation
     public const int MaxCommentsPerRequest = 1000;
     public const int MaxFindingsPerRequest = 1000;
     public const int MaxLabels = 20;
+
+    /// <summary>No review comment predates GitHub; a stored ancient or infinite instant breaks interval arithmetic downstream.</summary>
+    public static readonly DateTimeOffset EarliestTimestamp = new(2008, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>How far ahead of the app's clock a client's timestamp may be (clock skew, not the future).</summary>
+    public static readonly TimeSpan MaxAhead = TimeSpan.FromDays(1);
+
+    /// <summary>A timestamp a client sends for something that happened: from 2008 to a day after <paramref name="now"/>.</summary>
+    public static void Timestamp(Dictionary<string, string[]> errors, string field, DateTimeOffset? value, DateTimeOffset now)
+    {
+        if (value is not { } v || (v >= EarliestTimestamp && v <= now + MaxAhead)) return;
+        errors[field] = [$"must be from {EarliestTimestamp:yyyy-MM-dd} to a day after now ({(now + MaxAhead).UtcDateTime:yyyy-MM-ddTHH:mm:ssZ})"];
+    }
 
     /// <summary>
     /// The longest value each string field may hold (the README's JSON API section). A new string field gets one
@@ -128,7 +141,7 @@ public static partial class CaptureValidation
         return true;
     }
 
-    public static Dictionary<string, string[]> Validate(TaskInput t)
+    public static Dictionary<string, string[]> Validate(TaskInput t, DateTimeOffset now)
     {
         var e = new Dictionary<string, string[]>();
         if (Text(e, "repository", t.Repository, Limits.Repository) && !IsRepository(t.Repository))
@@ -146,11 +159,12 @@ public static partial class CaptureValidation
                 e["pr_author.association"] = [$"must be one of {string.Join(", ", Associations)}"];
         }
         if (t.Id == Guid.Empty) e["id"] = ["must not be the empty uuid"];
+        Timestamp(e, "created_at", t.CreatedAt, now);
         Labels(e, t.Labels);
         return e;
     }
 
-    public static Dictionary<string, string[]> Validate(IReadOnlyList<CommentInput?> comments)
+    public static Dictionary<string, string[]> Validate(IReadOnlyList<CommentInput?> comments, DateTimeOffset now)
     {
         var e = new Dictionary<string, string[]>();
         if (comments.Count == 0) e["$"] = ["must hold at least one comment"];
@@ -163,6 +177,7 @@ public static partial class CaptureValidation
                 e[$"[{i}].kind"] = ["must be \"inline\" or \"reply\""];
             if (c.GithubCommentId is not > 0) e[$"[{i}].github_comment_id"] = ["must be a positive number"];
             if (c.Line is <= 0) e[$"[{i}].line"] = ["must be a positive number"];
+            Timestamp(e, $"[{i}].created_at", c.CreatedAt, now);
             Text(e, $"[{i}].file", c.File, Limits.File);
             Text(e, $"[{i}].node_id", c.NodeId, Limits.NodeId);
             Text(e, $"[{i}].finding_id", c.FindingId, Limits.FindingId);

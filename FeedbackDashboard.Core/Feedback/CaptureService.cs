@@ -4,21 +4,29 @@ using NpgsqlTypes;
 
 namespace FeedbackDashboard.Core.Feedback;
 
-public enum Upsert { Created, Updated }
+/// <summary>Conflict: the repository is registered under another installation, or the run belongs to one; nothing was written.</summary>
+public enum Upsert { Created, Updated, Conflict }
+
+/// <summary>What a registration did; on a conflict, what stood in the way (which installation the repository or run has).</summary>
+public sealed record TaskRegistration(Guid Id, Upsert Result, string? Conflict = null);
 
 public sealed record CommentsRecorded(int Received, int Inserted);
 
 /// <summary>Writes what the review bot reports: runs, the comments it posted, and reviews to capture later.</summary>
 public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
 {
-    /// <summary>Registers a run (or updates it), upserting its repository as installed under the installation.</summary>
-    public Task<(Guid Id, Upsert Result)> RegisterTaskAsync(TaskInput input, CancellationToken ct)
+    /// <summary>
+    /// Registers a run (or updates it). An unknown repository is registered under the run's installation; a known one
+    /// keeps its own (GitHub tells which, through the App's webhooks and installation lists), so a run naming another
+    /// installation, or an existing run posted under another one, is a conflict that writes nothing.
+    /// </summary>
+    public Task<TaskRegistration> RegisterTaskAsync(TaskInput input, CancellationToken ct)
     {
         var id = input.Id ?? Guid.CreateVersion7(time.GetUtcNow());
         return Transient.RetryOnceAsync(() => UpsertTaskAsync(id, input, ct), ct);
     }
 
-    private async Task<(Guid Id, Upsert Result)> UpsertTaskAsync(Guid id, TaskInput input, CancellationToken ct)
+    private async Task<TaskRegistration> UpsertTaskAsync(Guid id, TaskInput input, CancellationToken ct)
     {
         var repo = input.Repository!;
         var slash = repo.IndexOf('/');
@@ -30,8 +38,8 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
                 insert into repositories (owner, name, full_name, installation_id, installed)
                 values (@owner, @name, @full_name, @installation, true)
                 on conflict (full_name) do update
-                    set owner = excluded.owner, name = excluded.name,
-                        installation_id = excluded.installation_id, installed = true
+                    set owner = excluded.owner, name = excluded.name, installed = true
+                    where repositories.installation_id = excluded.installation_id
                 returning id
             )
             insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login,
@@ -45,6 +53,7 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
                     pr_author_login = excluded.pr_author_login, pr_author_association = excluded.pr_author_association,
                     created_at = coalesce(@created_at, tasks.created_at), updated_at = excluded.updated_at,
                     labels = coalesce(@labels, tasks.labels)
+                where tasks.installation_id = excluded.installation_id
             returning (xmax = 0)
             """, conn, tx);
         cmd.Parameters.AddWithValue("owner", repo[..slash]);
@@ -56,16 +65,34 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
         cmd.Parameters.AddWithValue("author_id", input.PrAuthor!.GithubId!.Value);
         cmd.Parameters.AddWithValue("author_login", input.PrAuthor.Login!);
         cmd.Parameters.AddWithValue("author_association", input.PrAuthor.Association!);
-        cmd.Parameters.Add(new NpgsqlParameter("created_at", NpgsqlDbType.TimestampTz) { Value = (object?)input.CreatedAt ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("created_at", NpgsqlDbType.TimestampTz) { Value = (object?)input.CreatedAt?.ToUniversalTime() ?? DBNull.Value });
         cmd.Parameters.AddWithValue("now", time.GetUtcNow());
         // Labels posted again replace the run's labels; a post without them keeps what it had.
         cmd.Parameters.Add(new NpgsqlParameter("labels", NpgsqlDbType.Jsonb)
         {
             Value = input.Labels is null ? DBNull.Value : JsonSerializer.Serialize(input.Labels, SnakeCaseJson.Options),
         });
-        var inserted = (bool)(await cmd.ExecuteScalarAsync(ct))!;
-        await tx.CommitAsync(ct);
-        return (id, inserted ? Upsert.Created : Upsert.Updated);
+        if (await cmd.ExecuteScalarAsync(ct) is bool inserted)
+        {
+            await tx.CommitAsync(ct);
+            return new TaskRegistration(id, inserted ? Upsert.Created : Upsert.Updated);
+        }
+
+        // Nothing written: say which installation the repository or the run belongs to.
+        await using var why = new NpgsqlCommand("""
+            select (select installation_id from repositories where full_name = @full_name) as repository,
+                   (select installation_id from tasks where id = @id) as task
+            """, conn, tx);
+        why.Parameters.AddWithValue("full_name", repo.ToLowerInvariant());
+        why.Parameters.AddWithValue("id", id);
+        await using var r = await why.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        var repositoryInstallation = r.IsDBNull(0) ? (long?)null : r.GetInt64(0);
+        var taskInstallation = r.IsDBNull(1) ? (long?)null : r.GetInt64(1);
+        var conflict = repositoryInstallation is { } ri && ri != input.InstallationId
+            ? $"repository {repo.ToLowerInvariant()} is registered under installation {ri} (GitHub's; a caller can't move it)"
+            : $"run {id} belongs to installation {taskInstallation} (a run can't move to another installation)";
+        return new TaskRegistration(id, Upsert.Conflict, conflict);
     }
 
     public async Task<bool> TaskExistsAsync(Guid taskId, CancellationToken ct)
@@ -113,7 +140,7 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
         cmd.Parameters.AddWithValue("node_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.NodeId ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("files", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.File ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("lines", NpgsqlDbType.Array | NpgsqlDbType.Integer, unique.Select(c => (object?)c.Line ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("created", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, unique.Select(c => (object?)c.CreatedAt ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("created", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, unique.Select(c => (object?)c.CreatedAt?.ToUniversalTime() ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("findings", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.FindingId ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("bodies", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Body ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("rules", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Tags.Rule ?? DBNull.Value).ToArray());

@@ -25,6 +25,8 @@ public sealed record TaskFilter(string? Repository = null, DateTimeOffset? From 
     /// <summary>Runs with a comment of this rule / category.</summary>
     public string? Rule { get; init; }
     public string? Category { get; init; }
+    /// <summary>Only runs recorded under these installations (a key limited to them); null for all.</summary>
+    public IReadOnlyList<long>? Installations { get; init; }
 }
 
 public sealed record ReactionView(long ReactorId, string ReactorLogin, string ReactorAssociation, string Content, DateTimeOffset ReactedAt);
@@ -36,6 +38,8 @@ public sealed record CommentFeedback(string Kind, long GithubCommentId, string? 
     public string? HtmlUrl { get; init; }
     public string? Rule { get; init; }
     public string? Category { get; init; }
+    /// <summary>Only runs recorded under these installations (a key limited to them); null for all.</summary>
+    public IReadOnlyList<long>? Installations { get; init; }
     public string? Severity { get; init; }
     public string? Fingerprint { get; init; }
     // Flat and settable: the API's names, and a page's persisted state round-trips them (computed ones would not).
@@ -151,6 +155,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         // Only the conditions asked for: "@x is null or …" would keep the planner off the (repository, created_at) index.
         var conditions = new List<string>();
         if (filter.Repository is not null) conditions.Add("t.repository_id = (select id from repositories where full_name = @repo)");
+        if (filter.Installations is not null) conditions.Add("t.installation_id = any(@installations)");
         if (filter.From is not null) conditions.Add("t.created_at >= @from");
         if (filter.To is not null) conditions.Add("t.created_at < @to");
         // The GIN index on tasks.labels (jsonb_path_ops) answers containment.
@@ -224,6 +229,10 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             });
             command.Parameters.Add(new NpgsqlParameter("rule", NpgsqlDbType.Text) { Value = (object?)filter.Rule ?? DBNull.Value });
             command.Parameters.Add(new NpgsqlParameter("category", NpgsqlDbType.Text) { Value = (object?)filter.Category ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("installations", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
+            {
+                Value = (object?)filter.Installations?.ToArray() ?? DBNull.Value,
+            });
             command.Parameters.AddWithValue("limit", pageSize);
             command.Parameters.AddWithValue("offset", (long)(page - 1) * pageSize);
         }
@@ -416,8 +425,9 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
     }
 
     /// <summary>Every reaction matching the filter, keyset-paged by id so memory stays flat at any size.</summary>
+    /// <param name="installations">Only reactions on runs recorded under these installations; null for all.</param>
     public async IAsyncEnumerable<ExportRow> ExportAsync(string? repository, DateTimeOffset? from, DateTimeOffset? to,
-        [EnumeratorCancellation] CancellationToken ct)
+        [EnumeratorCancellation] CancellationToken ct, IReadOnlyList<long>? installations = null)
     {
         var after = 0L;
         while (true)
@@ -437,6 +447,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
                   and (@repo::text is null or r.full_name = @repo)
                   and (@from::timestamptz is null or f.reacted_at >= @from)
                   and (@to::timestamptz is null or f.reacted_at < @to)
+                  and (@installations::bigint[] is null or t.installation_id = any(@installations))
                 order by f.id
                 limit {ExportBatch}
                 """);
@@ -444,6 +455,10 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             cmd.Parameters.Add(new NpgsqlParameter("repo", NpgsqlDbType.Text) { Value = (object?)repository?.ToLowerInvariant() ?? DBNull.Value });
             cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = (object?)from ?? DBNull.Value });
             cmd.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = (object?)to ?? DBNull.Value });
+            cmd.Parameters.Add(new NpgsqlParameter("installations", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
+            {
+                Value = (object?)installations?.ToArray() ?? DBNull.Value,
+            });
 
             var rows = 0;
             await using (var reader = await cmd.ExecuteReaderAsync(ct))

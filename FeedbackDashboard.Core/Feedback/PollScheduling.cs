@@ -32,9 +32,12 @@ public static class PollScheduling
     public const int RecheckCycles = 72;
     public const int DefaultLimit = 5000;
 
-    /// <summary>The target interval in SQL, over c (review_comments), @now and @interval.</summary>
+    /// <summary>
+    /// The target interval in SQL, over c (review_comments), @now and @interval. created_at is clamped to a finite
+    /// range first: PostgreSQL refuses to subtract an infinite timestamp, and one such row would fail the whole batch.
+    /// </summary>
     public const string TargetSql = """
-        least(greatest(@interval, @interval * sqrt(greatest(0, extract(epoch from @now - c.created_at) / 86400))),
+        least(greatest(@interval, @interval * sqrt(greatest(0, extract(epoch from @now - least(@now, greatest(c.created_at, timestamptz '2000-01-01'))) / 86400))),
               greatest(@interval, coalesce((@now - c.changed_at) / 4, interval '1000 days')))
         """;
 

@@ -89,7 +89,7 @@ public sealed class PollSelection(NpgsqlDataSource db)
             from review_comments c
             join tasks t on t.id = c.task_id
             join repositories r on r.id = t.repository_id
-            where c.created_at > @now - interval '1 day' and c.gone_at is null
+            where c.created_at > @now - interval '1 day' and (c.gone_at is null or c.next_due_at <= @now)
               and r.installation_id = @inst and r.installed and r.access_lost_at is null
               and t.created_at > @now - make_interval(days => @window)
             order by c.next_due_at

@@ -73,16 +73,15 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
         }
         else
         {
-            // A payload we can't use (a shape we did not expect, a value the schema refuses) rolls back its effect only: the
-            // delivery is still recorded once, as failed, and acknowledged; a lost database connection is not caught and
-            // the caller answers 503, so GitHub keeps it among the failed deliveries to redeliver.
+            // A payload we can't use (a shape we did not expect, a null or a value the schema refuses, whatever it throws)
+            // rolls back its effect only: the delivery is still recorded once, as failed, and acknowledged; a lost database
+            // connection or a timeout is not caught and the caller answers 503, so GitHub keeps it to redeliver.
             await tx.SaveAsync("effect", ct);
             try
             {
                 outcome = await EffectAsync(conn, tx, eventName, action, root, now, ct) ? DeliveryOutcome.Applied : DeliveryOutcome.Ignored;
             }
-            catch (Exception e) when (e is PostgresException or InvalidOperationException or KeyNotFoundException or FormatException
-                                          or ArgumentException)
+            catch (Exception e) when (e is not (OperationCanceledException or NpgsqlException) || e is PostgresException)
             {
                 await tx.RollbackAsync("effect", ct);
                 outcome = DeliveryOutcome.Failed;
@@ -115,14 +114,24 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
             case ("installation_repositories", "removed" or "added"):
             {
                 var inst = Require(Long(root, "installation", "id"), "installation.id");
-                var list = root.GetProperty(action == "removed" ? "repositories_removed" : "repositories_added").EnumerateArray()
-                    .Select(r => (Id: r.GetProperty("id").GetInt64(), Name: r.GetProperty("full_name").GetString()!.ToLowerInvariant())).ToList();
-                var ids = list.Select(r => r.Id).ToArray();
-                var names = list.Select(r => r.Name).ToArray();
+                var field = action == "removed" ? "repositories_removed" : "repositories_added";
+                var (ids, names) = Repositories(root, field);
                 if (action == "removed")
                     await PauseAsync(conn, tx, inst, ids, names, "was removed from the installation (webhook)", now, ct);
                 else
+                {
+                    await AdoptAsync(conn, tx, inst, ids, names, ct);
                     await ResumeAsync(conn, tx, inst, ids, names, now, ct);
+                }
+                return true;
+            }
+            case ("installation", "created"):
+            {
+                // A new installation (the App installed again) lists the repositories it reaches.
+                var inst = Require(Long(root, "installation", "id"), "installation.id");
+                var (ids, names) = At(root, ["repositories"]) is { ValueKind: JsonValueKind.Array } ? Repositories(root, "repositories") : ([], []);
+                await AdoptAsync(conn, tx, inst, ids, names, ct);
+                await ResumeAsync(conn, tx, inst, ids, names, now, ct);
                 return true;
             }
             case ("installation", "deleted" or "suspend"):
@@ -138,42 +147,50 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
                 return true;
             case ("repository", "deleted"):
             {
+                var inst = Require(Long(root, "installation", "id"), "installation.id");
                 var gid = Require(Long(root, "repository", "id"), "repository.id");
                 var name = Require(Str(root, "repository", "full_name"), "repository.full_name").ToLowerInvariant();
                 await ExecAsync(conn, tx, """
                     update review_comments c set gone_at = coalesce(c.gone_at, @now), next_due_at = @now + @recheck
                     from tasks t join repositories r on r.id = t.repository_id
-                    where c.task_id = t.id and (r.github_id = @gid or (r.github_id is null and r.full_name = @name))
-                    """, ct, ("now", now), ("recheck", Recheck), ("gid", gid), ("name", name));
+                    where c.task_id = t.id and r.installation_id = @inst
+                      and (r.github_id = @gid or (r.github_id is null and r.full_name = @name))
+                    """, ct, ("now", now), ("recheck", Recheck), ("inst", inst), ("gid", gid), ("name", name));
                 return true;
             }
             case ("pull_request_review_comment" or "issue_comment", "deleted" or "edited"):
             {
                 var kind = eventName == "issue_comment" ? "reply" : "inline";
                 var id = Require(Long(root, "comment", "id"), "comment.id");
+                // Only the delivering installation's comment: an id alone would reach any installation's row.
+                var inst = Require(Long(root, "installation", "id"), "installation.id");
                 if (action == "deleted")
                 {
                     await ExecAsync(conn, tx, """
                         update review_comments set gone_at = coalesce(gone_at, @now), next_due_at = @now + @recheck
-                        where kind = @kind and github_comment_id = @id
-                        """, ct, ("now", now), ("recheck", Recheck), ("kind", kind), ("id", id));
+                        where kind = @kind and github_comment_id = @id and installation_id = @inst
+                        """, ct, ("now", now), ("recheck", Recheck), ("kind", kind), ("id", id), ("inst", inst));
                 }
                 else
                 {
-                    await ExecAsync(conn, tx, "update review_comments set body = @body where kind = @kind and github_comment_id = @id",
-                        ct, ("body", Str(root, "comment", "body") ?? ""), ("kind", kind), ("id", id));
+                    await ExecAsync(conn, tx, """
+                        update review_comments set body = @body where kind = @kind and github_comment_id = @id and installation_id = @inst
+                        """, ct, ("body", Str(root, "comment", "body") ?? ""), ("kind", kind), ("id", id), ("inst", inst));
                 }
                 return true;
             }
             case ("pull_request_review_thread", "resolved" or "unresolved"):
             {
                 var resolved = action == "resolved";
-                var ids = root.GetProperty("thread").GetProperty("comments").EnumerateArray().Select(c => c.GetProperty("id").GetInt64()).ToArray();
+                var inst = Require(Long(root, "installation", "id"), "installation.id");
+                if (At(root, ["thread", "comments"]) is not { ValueKind: JsonValueKind.Array } comments)
+                    throw new InvalidOperationException("payload has no thread.comments list");
+                var ids = comments.EnumerateArray().Select(c => Long(c, "id")).OfType<long>().ToArray();
                 await ExecAsync(conn, tx, """
                     update review_comments set resolved = @resolved, resolved_by = @by, resolved_by_bot = @bot::boolean,
                         thread_node_id = coalesce(@thread, thread_node_id)
-                    where kind = 'inline' and github_comment_id = any(@ids)
-                    """, ct, ("resolved", resolved),
+                    where kind = 'inline' and github_comment_id = any(@ids) and installation_id = @inst
+                    """, ct, ("resolved", resolved), ("inst", inst),
                     ("by", resolved ? Str(root, "sender", "login") : null),
                     ("bot", resolved ? Str(root, "sender", "type") == "Bot" : null),
                     ("thread", Str(root, "thread", "node_id")), ("ids", ids));
@@ -191,6 +208,37 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
     }
 
     private TimeSpan Recheck => settings.PollerInterval * PollScheduling.RecheckCycles;
+
+    /// <summary>
+    /// The numeric ids and names of a delivery's repository list; an entry may lack either (a null is not trusted to be
+    /// a name), and one without both names nothing.
+    /// </summary>
+    private static (long[] Ids, string[] Names) Repositories(JsonElement root, string field)
+    {
+        if (At(root, [field]) is not { ValueKind: JsonValueKind.Array } list) throw new InvalidOperationException($"payload has no {field} list");
+        var ids = new List<long>();
+        var names = new List<string>();
+        foreach (var entry in list.EnumerateArray())
+        {
+            if (Long(entry, "id") is { } id) ids.Add(id);
+            if (Str(entry, "full_name") is { } name && CaptureValidation.IsRepository(name)) names.Add(name.ToLowerInvariant());
+        }
+        return (ids.ToArray(), names.ToArray());
+    }
+
+    /// <summary>
+    /// GitHub says these repositories are now the installation's (added to it, or the App installed again): a registered
+    /// one under another installation moves here, with its comments (a trigger), and the old installation's conditions
+    /// about it close. This is the only way a repository changes installation; the API never moves one.
+    /// </summary>
+    private static Task AdoptAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long inst, long[] ids, string[] names, CancellationToken ct) =>
+        ExecAsync(conn, tx, """
+            with moved as (
+                update repositories r set installation_id = @inst
+                where r.installation_id <> @inst and (r.github_id = any(@ids) or (r.github_id is null and r.full_name = any(@names)))
+                returning r.id)
+            delete from poller_conditions pc using moved where pc.repository_id = moved.id and pc.installation_id <> @inst
+            """, ct, ("inst", inst), ("ids", ids), ("names", names));
 
     /// <summary>The installation's repositories named (or all of them): comments pause with an access_lost condition, nothing is retired.</summary>
     private static Task PauseAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long inst, long[]? ids, string[]? names, string why,
@@ -227,8 +275,10 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
     private static async Task RenamedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, JsonElement root, string? action,
         DateTimeOffset now, CancellationToken ct)
     {
+        var delivering = Require(Long(root, "installation", "id"), "installation.id");
         var gid = Require(Long(root, "repository", "id"), "repository.id");
         var newName = Require(Str(root, "repository", "full_name"), "repository.full_name");
+        if (!CaptureValidation.IsRepository(newName)) throw new InvalidOperationException("repository.full_name is not owner/name");
         var repoName = Require(Str(root, "repository", "name"), "repository.name");
         var oldName = action == "renamed"
             ? $"{Str(root, "repository", "owner", "login")}/{Str(root, "changes", "repository", "name", "from")}"
@@ -236,8 +286,9 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
 
         await using var find = new NpgsqlCommand("""
             select id, full_name, installation_id from repositories
-            where github_id = @gid or (github_id is null and full_name = @old) order by github_id nulls last limit 1
+            where installation_id = @inst and (github_id = @gid or (github_id is null and full_name = @old)) order by github_id nulls last limit 1
             """, conn, tx);
+        find.Parameters.AddWithValue("inst", delivering);
         find.Parameters.AddWithValue("gid", gid);
         find.Parameters.AddWithValue("old", oldName.ToLowerInvariant());
         long id, inst;
@@ -264,6 +315,7 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
     {
         var args = new (string, object?)[]
         {
+            ("inst", Require(Long(root, "installation", "id"), "installation.id")),
             ("gid", Require(Long(root, "repository", "id"), "repository.id")),
             ("name", Require(Str(root, "repository", "full_name"), "repository.full_name").ToLowerInvariant()),
             ("uid", Require(Long(root, "member", "id"), "member.id")),
@@ -274,7 +326,7 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
         return removed
             ? ExecAsync(conn, tx, """
                 with repo as (select full_name from repositories r
-                              where r.github_id = @gid or (r.github_id is null and r.full_name = @name)),
+                              where r.installation_id = @inst and (r.github_id = @gid or (r.github_id is null and r.full_name = @name))),
                 gone as (delete from maintainers m using repo
                          where m.repo_full_name = repo.full_name and m.github_id = @uid and m.association = 'COLLABORATOR')
                 update maintainers m set collaborator = false from repo
@@ -283,7 +335,7 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
             : ExecAsync(conn, tx, $"""
                 insert into maintainers (repo_full_name, github_id, login, association, collaborator, refreshed_at)
                 select r.full_name, @uid, @login, '{Associations.Collaborator}', true, @now from repositories r
-                where r.installed and (r.github_id = @gid or (r.github_id is null and r.full_name = @name))
+                where r.installed and r.installation_id = @inst and (r.github_id = @gid or (r.github_id is null and r.full_name = @name))
                 on conflict (repo_full_name, github_id) do update set login = excluded.login, collaborator = true
                 """, ct, args);
     }
@@ -297,6 +349,7 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
     {
         var args = new (string, object?)[]
         {
+            ("inst", Require(Long(root, "installation", "id"), "installation.id")),
             ("org", Require(Str(root, "organization", "login"), "organization.login").ToLowerInvariant()),
             ("uid", Require(Long(root, "membership", "user", "id"), "membership.user.id")),
             ("login", Require(Str(root, "membership", "user", "login"), "membership.user.login")),
@@ -305,7 +358,7 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
         return removed
             ? ExecAsync(conn, tx, """
                 with rows as (select m.repo_full_name from maintainers m join repositories r on r.full_name = m.repo_full_name
-                              where lower(r.owner) = @org and m.github_id = @uid and m.association = 'MEMBER'),
+                              where r.installation_id = @inst and lower(r.owner) = @org and m.github_id = @uid and m.association = 'MEMBER'),
                 gone as (delete from maintainers m using rows
                          where m.repo_full_name = rows.repo_full_name and m.github_id = @uid and not m.collaborator)
                 update maintainers m set association = 'COLLABORATOR' from rows
@@ -313,7 +366,8 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
                 """, ct, args)
             : ExecAsync(conn, tx, """
                 insert into maintainers (repo_full_name, github_id, login, association, refreshed_at)
-                select r.full_name, @uid, @login, 'MEMBER', @now from repositories r where r.installed and lower(r.owner) = @org
+                select r.full_name, @uid, @login, 'MEMBER', @now from repositories r
+                where r.installed and r.installation_id = @inst and lower(r.owner) = @org
                 on conflict (repo_full_name, github_id) do update set login = excluded.login,
                     association = case when maintainers.association = 'OWNER' then 'OWNER' else 'MEMBER' end
                 """, ct, args);

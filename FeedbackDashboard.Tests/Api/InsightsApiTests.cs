@@ -330,7 +330,7 @@ public sealed class InsightsApiTests(PostgresDatabase db) : IClassFixture<Postgr
             Assert.Equal(HttpStatusCode.Forbidden, (await limited.GetAsync(url, Ct)).StatusCode);
     }
 
-    private static List<List<string>> ParseCsv(string text)
+    internal static List<List<string>> ParseCsv(string text)
     {
         var rows = new List<List<string>>();
         var row = new List<string>();

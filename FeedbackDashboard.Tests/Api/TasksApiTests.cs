@@ -36,11 +36,14 @@ public sealed class TasksApiTests(PostgresDatabase db) : IClassFixture<PostgresD
         Assert.Equal(id, (await created.JsonAsync()).GetProperty("id").GetGuid());
         Assert.Equal($"/api/tasks/{id}", created.Headers.Location?.ToString());
 
-        var updated = await _writer.PostJsonAsync("/api/tasks", ApiClients.Task("Acme/Rockets", installation: 92, pr: 6, id: id));
+        var updated = await _writer.PostJsonAsync("/api/tasks", ApiClients.Task("Acme/Rockets", installation: 91, pr: 6, id: id));
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        // The repository's installation is GitHub's to change, not a caller's (InstallationTakeoverTests).
+        await AssertProblemAsync(await _writer.PostJsonAsync("/api/tasks", ApiClients.Task("Acme/Rockets", installation: 92, pr: 7, id: id)),
+            HttpStatusCode.Conflict, "installation_id");
 
         Assert.Equal(6, await db.ScalarAsync<int>($"select pr_number from tasks where id = '{id}'"));
-        Assert.Equal(1L, await db.ScalarAsync<long>("select count(*) from repositories where full_name = 'acme/rockets' and installed and installation_id = 92"));
+        Assert.Equal(1L, await db.ScalarAsync<long>("select count(*) from repositories where full_name = 'acme/rockets' and installed and installation_id = 91"));
     }
 
     [Fact]

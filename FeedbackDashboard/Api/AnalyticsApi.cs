@@ -62,9 +62,10 @@ public static class AnalyticsApi
         if (groupBy is not null && !GroupDims.IsValid(groupBy))
             q.Errors["group_by"] = ["must be repository, rule, category, severity or label:KEY (KEY 1-40 of a-z 0-9 _ . -)"];
         if (q.Problem is { } problem) return problem;
-        if (await KeyReach.Of(request.HttpContext.User).CheckRepositoryFilterAsync(filter!.Repository, installations, ct) is { } forbidden) return forbidden;
+        var reach = KeyReach.Of(request.HttpContext.User);
+        if (await reach.CheckRepositoryFilterAsync(filter!.Repository, installations, ct) is { } forbidden) return forbidden;
 
-        return TypedResults.Ok(await analytics.QueryAsync(filter, from, to, bucket!.Value, ct, groupBy));
+        return TypedResults.Ok(await analytics.QueryAsync(filter with { Installations = reach.RunFilter }, from, to, bucket!.Value, ct, groupBy));
     }
 
     private static async Task<Results<Ok<Comparison>, ProblemHttpResult>> CompareAsync(HttpRequest request, AnalyticsQueries analytics,
@@ -97,8 +98,9 @@ public static class AnalyticsApi
         }
         else q.Errors["label"] = ["pass label=KEY&a=V1&b=V2, or a_from, a_to, b_from and b_to"];
         if (q.Problem is { } problem) return problem;
-        if (await KeyReach.Of(request.HttpContext.User).CheckRepositoryFilterAsync(filter!.Repository, installations, ct) is { } forbidden) return forbidden;
+        var reach = KeyReach.Of(request.HttpContext.User);
+        if (await reach.CheckRepositoryFilterAsync(filter!.Repository, installations, ct) is { } forbidden) return forbidden;
 
-        return TypedResults.Ok(await analytics.CompareAsync(filter, sides!, bucket!.Value, ct));
+        return TypedResults.Ok(await analytics.CompareAsync(filter with { Installations = reach.RunFilter }, sides!, bucket!.Value, ct));
     }
 }

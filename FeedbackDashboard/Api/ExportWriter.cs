@@ -45,14 +45,14 @@ public abstract class ExportWriter
         Number("pr_number", row.PrNumber);
         String("comment_kind", row.CommentKind);
         Number("github_comment_id", row.GithubCommentId);
-        String("file", row.File);
+        Text("file", row.File);
         Number("line", row.Line);
-        String("rule", row.Tags.Rule);
-        String("category", row.Tags.Category);
-        String("severity", row.Tags.Severity);
-        String("fingerprint", row.Tags.Fingerprint);
+        Text("rule", row.Tags.Rule);
+        Text("category", row.Tags.Category);
+        Text("severity", row.Tags.Severity);
+        Text("fingerprint", row.Tags.Fingerprint);
         Number("reactor_id", row.ReactorId);
-        String("reactor_login", row.ReactorLogin);
+        Text("reactor_login", row.ReactorLogin);
         String("reactor_association", row.ReactorAssociation);
         String("content", row.Content);
         String("reacted_at", row.ReactedAt.ToString("O", CultureInfo.InvariantCulture));
@@ -60,7 +60,7 @@ public abstract class ExportWriter
         String("html_url", row.HtmlUrl);
         Bool("outdated", row.Signals.Outdated);
         Bool("resolved", row.Signals.Resolved);
-        String("resolved_by", row.Signals.ResolvedBy);
+        Text("resolved_by", row.Signals.ResolvedBy);
         Bool("resolved_by_bot", row.Signals.ResolvedByBot);
         Bool("minimized", row.Signals.Minimized);
         String("minimized_reason", row.Signals.MinimizedReason);
@@ -82,6 +82,8 @@ public abstract class ExportWriter
     protected virtual void Begin(ArrayBufferWriter<byte> buffer) { }
     protected abstract void EndRow(ArrayBufferWriter<byte> buffer);
     protected abstract void String(string name, string? value);
+    /// <summary>Free text someone outside supplied (a bot's rule fields, a file path, a GitHub login).</summary>
+    protected virtual void Text(string name, string? value) => String(name, value);
     protected abstract void Number(string name, long? value);
     protected abstract void Bool(string name, bool? value);
     /// <summary>A JSON value kept as JSON (the labels object).</summary>
@@ -181,6 +183,12 @@ public abstract class ExportWriter
         }
 
         protected override void String(string name, string? value) => Cell(value);
+
+        // A spreadsheet reads a cell starting with = + - @ (or a tab or CR before one) as a formula: the leading
+        // apostrophe is the quote that makes Excel, LibreOffice and Sheets show it as text.
+        protected override void Text(string name, string? value) =>
+            Cell(value is { Length: > 0 } && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value);
+
         protected override void Number(string name, long? value) => Cell(value?.ToString(CultureInfo.InvariantCulture));
         protected override void Bool(string name, bool? value) => Cell(value is null ? null : value.Value ? "true" : "false");
         protected override void Json(string name, string json) => Cell(json);

@@ -31,11 +31,12 @@ public static class FeedbackApi
         var format = q.String("format") ?? "ndjson";
         if (format is not ("ndjson" or "csv")) q.Errors["format"] = ["must be ndjson or csv"];
         if (q.Problem is { } problem) return problem;
-        if (await KeyReach.Of(http.User).CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
+        var reach = KeyReach.Of(http.User);
+        if (await reach.CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
 
         var writer = ExportWriter.For(format!);
         http.Response.ContentType = writer.ContentType;
-        await writer.WriteAsync(http.Response.Body, queries.ExportAsync(repository, from, to, ct), ct);
+        await writer.WriteAsync(http.Response.Body, queries.ExportAsync(repository, from, to, ct, reach.RunFilter), ct);
         return TypedResults.Empty;
     }
 }

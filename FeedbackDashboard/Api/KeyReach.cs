@@ -20,6 +20,9 @@ public sealed record KeyReach(IReadOnlySet<long>? Installations)
 
     public bool Limited => Installations is not null;
 
+    /// <summary>For reads: only rows whose run (tasks.installation_id) is of these installations; null for every row.</summary>
+    public long[]? RunFilter => Installations?.Order().ToArray();
+
     public bool Allows(long? installation) => Installations is null || (installation is { } i && Installations.Contains(i));
 
     public ProblemHttpResult Forbidden(string what) => TypedResults.Problem(

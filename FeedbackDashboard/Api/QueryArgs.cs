@@ -1,11 +1,15 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FeedbackDashboard.Api;
 
 /// <summary>Parses query-string and route values, collecting a clear message per bad field.</summary>
-public sealed class QueryArgs(HttpRequest request)
+public sealed partial class QueryArgs(HttpRequest request)
 {
+    /// <summary>How far ahead a date filter may reach (a period that ends later this year), against the app's clock.</summary>
+    public static readonly TimeSpan FilterMaxAhead = TimeSpan.FromDays(366);
+
     public Dictionary<string, string[]> Errors { get; } = new();
 
     public ProblemHttpResult? Problem => Errors.Count == 0 ? null : JsonBody.Invalid(Errors);
@@ -21,14 +25,30 @@ public sealed class QueryArgs(HttpRequest request)
         return fallback;
     }
 
+    /// <summary>
+    /// A date filter: any RFC 3339 offset, converted to UTC here (PostgreSQL's timestamptz parameters take UTC only),
+    /// from 2008 to a year ahead of the app's clock.
+    /// </summary>
     public DateTimeOffset? Date(string name)
     {
         var raw = String(name);
         if (raw is null) return null;
-        if (DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v)) return v;
-        Errors[name] = ["must be an ISO 8601 date or date-time"];
+        // A + left unencoded in a URL arrives as a space: "…T00:00:00 02:00" is read with the offset it was sent with.
+        raw = UnencodedPlusOffset().Replace(raw, "+$1");
+        if (!DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v))
+        {
+            Errors[name] = ["must be an ISO 8601 date or date-time"];
+            return null;
+        }
+        var utc = v.ToUniversalTime();
+        var latest = request.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow() + FilterMaxAhead;
+        if (utc >= Core.Feedback.CaptureValidation.EarliestTimestamp && utc <= latest) return utc;
+        Errors[name] = [$"must be from {Core.Feedback.CaptureValidation.EarliestTimestamp:yyyy-MM-dd} to a year from now"];
         return null;
     }
+
+    [GeneratedRegex(@"(?<=T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})\z")]
+    private static partial Regex UnencodedPlusOffset();
 
     public bool Bool(string name)
     {

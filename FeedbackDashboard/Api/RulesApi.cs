@@ -47,7 +47,8 @@ public static class RulesApi
         q.Range(from, to, TimeSpan.FromDays(AnalyticsQueries.MaxDays));
         var minReactions = q.Int("min_reactions", 0, 0, 1_000_000);
         if (q.Problem is { } problem) return problem;
-        if (await KeyReach.Of(request.HttpContext.User).CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
-        return TypedResults.Ok(await rules.RankAsync(repository, from, to, minReactions, ct));
+        var reach = KeyReach.Of(request.HttpContext.User);
+        if (await reach.CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
+        return TypedResults.Ok(await rules.RankAsync(repository, from, to, minReactions, ct, reach.RunFilter));
     }
 }

@@ -11,10 +11,11 @@ public static class TasksApi
     {
         var tasks = app.MapGroup("/api/tasks").WithTags("Tasks")
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
+        // 409: the repository is registered under another installation, or the run belongs to another one.
 
-        tasks.MapPost("/", RegisterAsync).RequireScope(Scopes.ReviewWrite).WithJsonBody<TaskInput>()
+        tasks.MapPost("/", RegisterAsync).RequireScope(Scopes.ReviewWrite).WithJsonBody<TaskInput>().ProducesProblem(409)
             .WithSummary("Register or update a review run")
-            .WithDescription("Scope review:write. Upserts the run by id (a new uuid when omitted) and registers its repository as installed under installation_id. 201 when created, 200 when updated.");
+            .WithDescription("Scope review:write. Upserts the run by id (a new uuid when omitted). An unknown repository is registered under installation_id; a registered one keeps the installation GitHub reported for it: another installation_id is a 409 naming the right one (403 when it is outside a limited key's installations), and an existing run never moves to another installation (409). 201 when created, 200 when updated.");
         tasks.MapPost("/{id}/comments", AddCommentsAsync).RequireScope(Scopes.ReviewWrite)
             .WithJsonBody<List<CommentInput>>().ProducesProblem(404)
             .WithSummary("Record the comments the bot posted on a run")
@@ -39,29 +40,36 @@ public static class TasksApi
     public sealed record ReviewAccepted(Guid TaskId, long GithubReviewId, string Status);
 
     private static async Task<Results<Created<TaskCreated>, Ok<TaskCreated>, ProblemHttpResult>> RegisterAsync(
-        HttpRequest request, CaptureService capture, InstallationLookup installations, CancellationToken ct)
+        HttpRequest request, CaptureService capture, InstallationLookup installations, TimeProvider time, CancellationToken ct)
     {
         var (input, problem) = await JsonBody.ReadAsync<TaskInput>(request, ct);
         if (problem is not null) return problem;
-        var errors = CaptureValidation.Validate(input!);
+        var errors = CaptureValidation.Validate(input!, time.GetUtcNow());
         if (errors.Count > 0) return JsonBody.Invalid(errors);
+        input = input! with { CreatedAt = input.CreatedAt?.ToUniversalTime() };
         var reach = KeyReach.Of(request.HttpContext.User);
-        if (!reach.Allows(input!.InstallationId)) return reach.Forbidden($"installation_id {input.InstallationId} is not one of them");
+        if (!reach.Allows(input.InstallationId)) return reach.Forbidden($"installation_id {input.InstallationId} is not one of them");
         if (input.Id is { } existing && await reach.CheckTaskAsync(existing, installations, ct) is { } forbidden) return forbidden;
+        if (reach.Limited && await installations.OfRepositoryAsync(input.Repository!, ct) is { } registered && !reach.Allows(registered))
+            return reach.Forbidden($"repository {input.Repository!.ToLowerInvariant()} is registered under another installation");
 
-        var (id, result) = await capture.RegisterTaskAsync(input!, ct);
-        return result == Upsert.Created
-            ? TypedResults.Created($"/api/tasks/{id}", new TaskCreated(id))
-            : TypedResults.Ok(new TaskCreated(id));
+        var registration = await capture.RegisterTaskAsync(input, ct);
+        return registration.Result switch
+        {
+            Upsert.Created => TypedResults.Created($"/api/tasks/{registration.Id}", new TaskCreated(registration.Id)),
+            Upsert.Updated => TypedResults.Ok(new TaskCreated(registration.Id)),
+            _ => TypedResults.Problem(detail: registration.Conflict, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["installation_id"] = [registration.Conflict!] } }),
+        };
     }
 
     private static async Task<Results<Ok<CommentsAccepted>, ProblemHttpResult>> AddCommentsAsync(
-        string id, HttpRequest request, CaptureService capture, InstallationLookup installations, CancellationToken ct)
+        string id, HttpRequest request, CaptureService capture, InstallationLookup installations, TimeProvider time, CancellationToken ct)
     {
         if (QueryArgs.TaskId(id, out var badId) is not { } taskId) return badId!;
         var (input, problem) = await JsonBody.ReadAsync<List<CommentInput?>>(request, ct);
         if (problem is not null) return problem;
-        var errors = CaptureValidation.Validate(input!);
+        var errors = CaptureValidation.Validate(input!, time.GetUtcNow());
         if (errors.Count > 0) return JsonBody.Invalid(errors);
         if (!await capture.TaskExistsAsync(taskId, ct)) return TaskNotFound(taskId);
         if (await KeyReach.Of(request.HttpContext.User).CheckTaskAsync(taskId, installations, ct) is { } forbidden) return forbidden;
@@ -101,9 +109,16 @@ public static class TasksApi
         var rule = q.Text("rule", CaptureValidation.Limits.Rule);
         var category = q.Text("category", CaptureValidation.Limits.Category);
         if (q.Problem is { } problem) return problem;
-        if (await KeyReach.Of(request.HttpContext.User).CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
+        var reach = KeyReach.Of(request.HttpContext.User);
+        if (await reach.CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
 
-        var filter = new TaskFilter(repository, from, to, hasDown, DownNotAddressed: downNotAddressed) { Labels = labels, Rule = rule, Category = category };
+        var filter = new TaskFilter(repository, from, to, hasDown, DownNotAddressed: downNotAddressed)
+        {
+            Labels = labels,
+            Rule = rule,
+            Category = category,
+            Installations = reach.RunFilter,
+        };
         return TypedResults.Ok(await queries.ListTasksAsync(filter, page, pageSize, ct));
     }
 
