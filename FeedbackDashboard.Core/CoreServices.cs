@@ -68,6 +68,7 @@ public static class CoreServices
         services.AddSingleton(new FeedbackQueries(hotReads ?? dataSource));
         services.AddSingleton<PollSelection>();
         services.AddSingleton<ReactionsReconciler>();
+        services.AddSingleton(PollerInstance.ThisProcess);
         services.AddSingleton<InstallationLocks>();
         services.AddSingleton<PollCycleRecorder>();
         services.AddSingleton<PollHealth>();

@@ -20,21 +20,27 @@ public static class PollerHarness
         PollerWindowDays = 14,
     };
 
-    public static ReactionsPoller Poller(PostgresDatabase db, GitHubHarness gh, FeedbackSettings settings)
+    /// <summary>The one poller of most tests; tests of several pollers name each.</summary>
+    public static readonly PollerInstance DefaultInstance = new("test-poller");
+
+    public static ReactionsPoller Poller(PostgresDatabase db, GitHubHarness gh, FeedbackSettings settings, PollerInstance? instance = null)
     {
         var capture = new CaptureService(db.DataSource, gh.Time);
         var conditions = new PollConditions(db.DataSource, gh.Time);
+        instance ??= DefaultInstance;
+        var recorder = new PollCycleRecorder(db.DataSource, gh.Time, instance);
         return new ReactionsPoller(
             new PollSelection(db.DataSource),
             new ReactionsReconciler(db.DataSource),
             new ReviewCaptureProcessor(db.DataSource, capture, gh.Client, gh.Time, NullLogger<ReviewCaptureProcessor>.Instance),
-            new InstallationLocks(db.DataSource, gh.Time),
-            new PollCycleRecorder(db.DataSource, gh.Time),
+            new InstallationLocks(db.DataSource, instance, gh.Time),
+            recorder,
             new PollStore(db.DataSource),
             new RepositoryAccess(db.DataSource, gh.Client, conditions, NullLogger<RepositoryAccess>.Instance),
             conditions,
             new PollBudgets(db.DataSource, new PollSelection(db.DataSource), conditions, settings),
-            gh.Client, settings, gh.Time, NullLogger<ReactionsPoller>.Instance);
+            gh.Client, settings, gh.Time, NullLogger<ReactionsPoller>.Instance,
+            new PollerPresence(db.DataSource, recorder, instance, settings, gh.Time));
     }
 
     /// <summary>The feedback table as comparable text, one line a row.</summary>
