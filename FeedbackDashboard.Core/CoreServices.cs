@@ -7,8 +7,8 @@ using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Core.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace FeedbackDashboard.Core;

@@ -1,6 +1,6 @@
-using FeedbackDashboard.Core.Data;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FeedbackDashboard.Core.Data;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Polling;

@@ -12,14 +12,14 @@ public static class PollerHarness
     /// <summary>The seed's tiers unless told: the tests written for them keep their exact selections.</summary>
     public static FeedbackSettings Settings(PollerStrategy strategy = PollerStrategy.GraphQl, int intervalSecs = 300,
         PollerSchedule schedule = PollerSchedule.Tiers, double budgetShare = 0.5) => new()
-    {
-        PollerSchedule = schedule,
-        PollerBudgetShare = budgetShare,
-        Role = Role.Poller,
-        PollerStrategy = strategy,
-        PollerInterval = TimeSpan.FromSeconds(intervalSecs),
-        PollerWindowDays = 14,
-    };
+        {
+            PollerSchedule = schedule,
+            PollerBudgetShare = budgetShare,
+            Role = Role.Poller,
+            PollerStrategy = strategy,
+            PollerInterval = TimeSpan.FromSeconds(intervalSecs),
+            PollerWindowDays = 14,
+        };
 
     /// <summary>The one poller of most tests; tests of several pollers name each.</summary>
     public static readonly PollerInstance DefaultInstance = new("test-poller");

@@ -1,7 +1,7 @@
-using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Core.Feedback;
