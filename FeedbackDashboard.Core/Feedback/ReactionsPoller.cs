@@ -77,7 +77,6 @@ public sealed class ReactionsPoller(
                 deadline + presence.BeatEvery, ct);
             if (held.Owned.Count == 0 && catchUp) return null;
             cycleId ??= await recorder.StartAsync(Jobs.Reactions, ct);
-            report.InstallationsPolled = held.Owned.Count;
             report.InstallationsSkipped = installations.Count - held.Owned.Count;
             if (report.InstallationsSkipped > 0)
                 log.LogInformation("{Skipped} installation(s) polled by another poller this cycle", report.InstallationsSkipped);
@@ -94,6 +93,7 @@ public sealed class ReactionsPoller(
             // Under tiers an installation none of whose comments is due this cycle has nothing to do.
             var work = held.Owned.Where(i => budget || mine.Contains(i) || extra.Contains(i)).ToList();
             foreach (var idle in held.Owned.Except(work)) await held.ReleaseAsync(idle, completed: true);
+            report.InstallationsPolled = work.Count;
             await PollInstallationsAsync(usage, work, held, budget ? null : mine, now, now + deadline, report, bounded.Token, ct);
             await RecordInstallationConditionsAsync(usage, work, ct);
 
