@@ -7,8 +7,8 @@ using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Core.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace FeedbackDashboard.Core;
@@ -68,6 +68,7 @@ public static class CoreServices
         services.AddSingleton(new FeedbackQueries(hotReads ?? dataSource));
         services.AddSingleton<PollSelection>();
         services.AddSingleton<ReactionsReconciler>();
+        services.AddSingleton(PollerInstance.ThisProcess);
         services.AddSingleton<InstallationLocks>();
         services.AddSingleton<PollCycleRecorder>();
         services.AddSingleton<PollHealth>();

@@ -1,12 +1,14 @@
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Polling;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace FeedbackDashboard.Core.Feedback;
 
 /// <summary>
-/// One reactions poll cycle: pending review captures first, then the tiered selection, fetched per installation
-/// (GraphQL or REST) and reconciled batch by batch. Each installation first reads which repositories it reaches, so a
+/// One reactions poll cycle over this poller's claimed share of the installations (<see cref="InstallationLocks"/>):
+/// pending review captures first, then the selection, fetched per installation (GraphQL or REST) and reconciled batch
+/// by batch, all within a deadline short of the interval. Each installation first reads which repositories it reaches, so a
 /// lost repository pauses instead of looking deleted. One bad installation, comment or page is recorded and the cycle
 /// goes on; a cycle cut short keeps every batch it finished; a cycle that throws is recorded as failed.
 /// </summary>
@@ -23,47 +25,77 @@ public sealed class ReactionsPoller(
     GitHubClient github,
     FeedbackSettings settings,
     TimeProvider time,
-    ILogger<ReactionsPoller> log)
+    ILogger<ReactionsPoller> log,
+    PollerPresence presence)
 {
     /// <summary>Comments fetched before a reconcile: a cut-short cycle loses at most one batch of work.</summary>
     public const int ReconcileBatch = 500;
     private const int ParallelInstallations = 4;
 
-    public async Task<PollReport> RunCycleAsync(CancellationToken ct)
+    /// <summary>Share of the interval a cycle may run: it ends before the next one is due, whatever GitHub's speed.</summary>
+    public const double DeadlineShare = 0.8;
+
+    public static TimeSpan Deadline(TimeSpan interval) => interval * DeadlineShare;
+
+    /// <summary>The start of the cycle <paramref name="now"/> falls in: claims made before it are over.</summary>
+    public static DateTimeOffset CycleStart(DateTimeOffset now, TimeSpan interval) =>
+        DateTimeOffset.FromUnixTimeSeconds(PollSelection.CycleNumber(now, interval) * (long)interval.TotalSeconds);
+
+    /// <summary>A cycle: always recorded, polling this poller's share of the installations not yet polled this cycle.</summary>
+    public async Task<PollReport> RunCycleAsync(CancellationToken ct) => (await RunAsync(catchUp: false, ct))!;
+
+    /// <summary>
+    /// Between cycles, on each scheduler tick: polls what became this poller's share since the cycle began (a poller
+    /// gone, a lease run out). Recorded only when it claimed something; null otherwise.
+    /// </summary>
+    public Task<PollReport?> CatchUpAsync(CancellationToken ct) => RunAsync(catchUp: true, ct);
+
+    private async Task<PollReport?> RunAsync(bool catchUp, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var cycle = PollSelection.CycleNumber(now, settings.PollerInterval);
-        var cycleId = await recorder.StartAsync(Jobs.Reactions, ct);
+        var interval = settings.PollerInterval;
+        var cycle = PollSelection.CycleNumber(now, interval);
+        var deadline = Deadline(interval);
+        long? cycleId = catchUp ? null : await recorder.StartAsync(Jobs.Reactions, ct);
         var report = new PollReport();
         var usage = new GitHubUsage();
-        using var scope = log.BeginScope(new Dictionary<string, object> { ["CycleId"] = cycleId, ["Cycle"] = cycle });
+        HeldInstallations? held = null;
+        using var timer = new CancellationTokenSource(deadline, time);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+        using var scope = log.BeginScope(new Dictionary<string, object> { ["CycleId"] = cycleId ?? 0, ["Cycle"] = cycle });
         try
         {
+            await presence.BeatAsync(ct);
             var budget = settings.PollerSchedule == PollerSchedule.Budget;
-            var selected = budget ? [] : await selection.SelectAsync(now, settings.PollerInterval, settings.PollerWindowDays, ct);
-            var installations = (budget ? await selection.InstallationsAsync(now, settings.PollerWindowDays, ct) : selected.Select(c => c.InstallationId))
-                .Concat(await store.PendingCaptureInstallationsAsync(ct))
-                .Concat(await store.InstallationsWithLostAccessAsync(ct))
-                .Concat(await store.InstallationsWithDueThreadsAsync(now, settings.PollerWindowDays, ct)).ToHashSet();
+            var pending = await store.PendingCaptureInstallationsAsync(ct);
+            var lost = await store.InstallationsWithLostAccessAsync(ct);
+            var threads = await store.InstallationsWithDueThreadsAsync(now, settings.PollerWindowDays, ct);
+            var extra = pending.Concat(lost).Concat(threads).ToHashSet();
+            var installations = (await selection.InstallationsAsync(now, settings.PollerWindowDays, ct)).Concat(extra).ToHashSet();
 
-            await using var held = await locks.ClaimAsync(installations, cycle, ct);
+            held = await locks.ClaimAsync(installations, await presence.LiveAsync(ct), CycleStart(now, interval),
+                deadline + presence.BeatEvery, ct);
+            if (held.Owned.Count == 0 && catchUp) return null;
+            cycleId ??= await recorder.StartAsync(Jobs.Reactions, ct);
             report.InstallationsSkipped = installations.Count - held.Owned.Count;
             if (report.InstallationsSkipped > 0)
-                log.LogInformation("{Skipped} installation(s) held by another poller this cycle", report.InstallationsSkipped);
+                log.LogInformation("{Skipped} installation(s) polled by another poller this cycle", report.InstallationsSkipped);
 
-            var captureOutcome = await captures.ProcessPendingAsync(usage, held.Owned.Contains, ct);
+            var captureOutcome = await captures.ProcessPendingAsync(usage, held.Contains, bounded.Token);
             report.CapturesProcessed = captureOutcome.Processed;
             foreach (var e in captureOutcome.Errors) report.Error(e);
 
-            // Captures may have recorded new comments: select again so they are polled in this same cycle.
-            if (captureOutcome.Done > 0 && !budget) selected = await selection.SelectAsync(now, settings.PollerInterval, settings.PollerWindowDays, ct);
-            var mine = selected.Where(c => held.Owned.Contains(c.InstallationId)).ToLookup(c => c.InstallationId);
-            if (budget) await selection.ParkOutOfWindowAsync(now, settings.PollerWindowDays, ct);
+            // Tiers select after the captures, so comments they recorded are polled in this same cycle.
+            var selected = budget ? [] : await selection.SelectAsync(now, interval, settings.PollerWindowDays, bounded.Token);
+            var mine = selected.Where(c => held.Contains(c.InstallationId)).ToLookup(c => c.InstallationId);
+            if (budget) await selection.ParkOutOfWindowAsync(now, settings.PollerWindowDays, bounded.Token);
 
-            await Parallel.ForEachAsync(held.Owned, new ParallelOptions { MaxDegreeOfParallelism = ParallelInstallations, CancellationToken = ct },
-                async (installationId, token) => await PollInstallationAsync(usage, installationId,
-                    budget ? null : [.. mine[installationId]], now, report, token));
-            await RecordInstallationConditionsAsync(usage, held.Owned, ct);
+            // Under tiers an installation none of whose comments is due this cycle has nothing to do.
+            var work = held.Owned.Where(i => budget || mine.Contains(i) || extra.Contains(i)).ToList();
+            foreach (var idle in held.Owned.Except(work)) await held.ReleaseAsync(idle, completed: true);
+            report.InstallationsPolled = work.Count;
+            await PollInstallationsAsync(usage, work, held, budget ? null : mine, now, now + deadline, report, bounded.Token, ct);
+            await RecordInstallationConditionsAsync(usage, work, ct);
 
             report.Settle();
         }
@@ -71,7 +103,13 @@ public sealed class ReactionsPoller(
         {
             report.Status = CycleStatus.Cancelled;
         }
-        catch (Exception e)
+        catch (OperationCanceledException) when (timer.IsCancellationRequested)
+        {
+            report.Error($"cycle stopped at its deadline ({deadline.TotalSeconds:0} s)");
+            report.DeadlineReached = true;
+            report.Settle();
+        }
+        catch (Exception e) when (cycleId is not null)
         {
             // Whatever it was, the cycle did not do its work: recorded as failed with the error, never as ok.
             log.LogError(e, "Reactions cycle {CycleId} failed", cycleId);
@@ -80,13 +118,72 @@ public sealed class ReactionsPoller(
         }
         finally
         {
-            await recorder.FinishAsync(cycleId, report, usage);
+            try
+            {
+                if (held is not null) await held.DisposeAsync();
+            }
+            catch (NpgsqlException e)
+            {
+                log.LogWarning(e, "Claims not released; their leases run out by themselves");
+            }
+            if (cycleId is { } id) await recorder.FinishAsync(id, report, usage);
         }
         log.LogInformation(
-            "Reactions cycle {CycleId} {Status}: {Selected} selected, {Checked} checked, {Unchanged} unchanged, {Failed} failed, {Gone} gone, +{Inserted} -{Deleted}, {Requests} requests",
-            cycleId, report.Status, report.CommentsSelected, report.CommentsChecked, report.CommentsUnchanged, report.CommentsFailed,
-            report.CommentsGone, report.ReactionsInserted, report.ReactionsDeleted, usage.Requests);
+            "Reactions cycle {CycleId} {Status}: {Polled} installations, {Selected} selected, {Checked} checked, {Unchanged} unchanged, {Failed} failed, {Gone} gone, +{Inserted} -{Deleted}, {Requests} requests",
+            cycleId, report.Status, report.InstallationsPolled, report.CommentsSelected, report.CommentsChecked, report.CommentsUnchanged,
+            report.CommentsFailed, report.CommentsGone, report.ReactionsInserted, report.ReactionsDeleted, usage.Requests);
         return report;
+    }
+
+    /// <summary>
+    /// Polls the installations a few at a time within the cycle's deadline. Each one gets a time share of what is left
+    /// (the remaining time × parallelism / installations not yet done), so one slow installation cannot eat the cycle;
+    /// one cut short, or never reached, is released unfinished and leads the next cycle.
+    /// </summary>
+    private async Task PollInstallationsAsync(GitHubUsage usage, List<long> installations, HeldInstallations held,
+        ILookup<long, PollableComment>? tiered, DateTimeOffset now, DateTimeOffset deadlineAt, PollReport report,
+        CancellationToken bounded, CancellationToken ct)
+    {
+        var left = installations.Count;
+        var started = 0;
+        try
+        {
+            await Parallel.ForEachAsync(installations, new ParallelOptions { MaxDegreeOfParallelism = ParallelInstallations, CancellationToken = bounded },
+                async (installationId, token) =>
+                {
+                    Interlocked.Increment(ref started);
+                    var waiting = Math.Max(1, Volatile.Read(ref left));
+                    var share = (deadlineAt - time.GetUtcNow()) * Math.Min(ParallelInstallations, waiting) / waiting;
+                    using var own = new CancellationTokenSource(share > TimeSpan.Zero ? share : TimeSpan.Zero, time);
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, own.Token);
+                    var completed = false;
+                    try
+                    {
+                        await PollInstallationAsync(usage, installationId, tiered is null ? null : [.. tiered[installationId]], now, report, linked.Token);
+                        completed = true;
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        log.LogWarning("Installation {InstallationId} stopped after its time share of {Share:0.0} s", installationId, share.TotalSeconds);
+                        report.Error($"installation {installationId}: stopped after its time share of the cycle ({share.TotalSeconds:0.0} s); it goes first next cycle");
+                        lock (report) report.DeadlineReached = true;
+                        // What it spent still counts against its budget.
+                        await budgets.RecordAsync(usage, installationId, now, ct);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref left);
+                        await held.ReleaseAsync(installationId, completed);
+                    }
+                });
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            var notReached = installations.Count - Volatile.Read(ref started);
+            if (notReached > 0)
+                report.Error($"{notReached} installation(s) not reached before the cycle's deadline; they go first next cycle");
+            report.DeadlineReached = true;
+        }
     }
 
     private RateBucket Bucket => settings.PollerStrategy == PollerStrategy.GraphQl ? RateBucket.GraphQl : RateBucket.Core;

@@ -53,7 +53,30 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
                 return null;
             }
         }
+        try
+        {
+            return await RefreshAsync(ct);
+        }
+        finally
+        {
+            // Unlocked here, not left to the pool: Npgsql resets a pooled connection only when it is next used, so an
+            // idle one would keep the lock and every other poller would skip the refresh.
+            try
+            {
+                await using var release = new NpgsqlCommand("select pg_advisory_unlock(@k)", runLock);
+                release.Parameters.AddWithValue("k", RunLockKey);
+                await release.ExecuteScalarAsync(CancellationToken.None);
+            }
+            catch (NpgsqlException e)
+            {
+                // The session is broken, and a broken connection is closed, not pooled: the lock goes with it.
+                log.LogWarning(e, "Maintainers refresh lock not released explicitly");
+            }
+        }
+    }
 
+    private async Task<RefreshReport> RefreshAsync(CancellationToken ct)
+    {
         var cycleId = await recorder.StartAsync(Jobs.Maintainers, ct);
         var report = new RefreshReport();
         var usage = new GitHubUsage();

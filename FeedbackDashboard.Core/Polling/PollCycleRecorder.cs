@@ -10,8 +10,16 @@ public static class Jobs
     public const string Maintainers = "maintainers";
 }
 
-/// <summary>How a job run ended; poll_cycles stores it in lower case (plus "running" while it runs).</summary>
-public enum CycleStatus { Ok, Partial, Failed, Cancelled }
+/// <summary>
+/// A job run's status as poll_cycles stores it (lower case): running while it runs, then how it ended; interrupted when
+/// its poller died before writing the end (closed later by another poller or the next start).
+/// </summary>
+public enum CycleStatus { Running, Ok, Partial, Failed, Cancelled, Interrupted }
+
+public static class CycleStatuses
+{
+    public static string Wire(this CycleStatus status) => status.ToString().ToLowerInvariant();
+}
 
 /// <summary>What one job run did; written to poll_cycles when it ends. Each job reports its own counters.</summary>
 public abstract class CycleReport
@@ -59,19 +67,27 @@ public sealed class PollReport : CycleReport
     public int ReactionsInserted { get; set; }
     public int ReactionsDeleted { get; set; }
     public int CapturesProcessed { get; set; }
+    /// <summary>Installations this poller claimed and polled.</summary>
+    public int InstallationsPolled { get; set; }
+    /// <summary>Installations with work that this poller did not poll: another poller's share, or held by one.</summary>
     public int InstallationsSkipped { get; set; }
+    /// <summary>The cycle's deadline cut it short: what was left goes first next cycle.</summary>
+    public bool DeadlineReached { get; set; }
     /// <summary>Comments of repositories the installation no longer reaches: paused, not failed.</summary>
     public int CommentsPaused { get; set; }
     /// <summary>Reactions by bots and deleted accounts, which are not feedback and are stored by neither strategy.</summary>
     public int SkippedNonHuman { get; set; }
 
-    public CycleStatus Settle() => Settle(ErrorCount > 0, CommentsChecked + CommentsUnchanged > 0);
+    /// <summary>A cycle the deadline cut short is partial whatever else happened: it did what its time allowed.</summary>
+    public CycleStatus Settle() =>
+        DeadlineReached ? Status = CycleStatus.Partial : Settle(ErrorCount > 0, CommentsChecked + CommentsUnchanged > 0);
 
     public override IEnumerable<(string Column, int Value)> Counters() =>
     [
         ("comments_selected", CommentsSelected), ("comments_checked", CommentsChecked), ("comments_unchanged", CommentsUnchanged),
         ("comments_failed", CommentsFailed), ("comments_gone", CommentsGone), ("reactions_inserted", ReactionsInserted),
         ("reactions_deleted", ReactionsDeleted), ("captures_processed", CapturesProcessed), ("skipped_non_human", SkippedNonHuman),
+        ("installations_polled", InstallationsPolled), ("installations_skipped", InstallationsSkipped),
     ];
 
     public override void RecordMetrics()
@@ -119,11 +135,14 @@ public sealed record BucketView(
     [property: System.Text.Json.Serialization.JsonPropertyName("reset_at")] DateTimeOffset ResetAt);
 
 /// <summary>Writes poll_cycles rows: one when a run starts (status running), completed when it ends.</summary>
-public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
+public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time, PollerInstance? instance = null)
 {
-    public static string Instance { get; } = $"{Environment.MachineName}/{Environment.ProcessId}";
+    private readonly PollerInstance _self = instance ?? PollerInstance.ThisProcess;
+
+    public string Instance => _self.Id;
 
     private readonly Dictionary<long, (string Job, DateTimeOffset Started)> _running = [];
+    private int _starting;
 
     private void RecordMetrics(long id, CycleReport report)
     {
@@ -144,14 +163,56 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
 
     public async Task<long> StartAsync(string job, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand(
-            "insert into poll_cycles (job, instance, started_at, status) values (@job, @instance, @now, 'running') returning id");
-        cmd.Parameters.AddWithValue("job", job);
-        cmd.Parameters.AddWithValue("instance", Instance);
-        cmd.Parameters.AddWithValue("now", time.GetUtcNow());
-        var id = (long)(await cmd.ExecuteScalarAsync(ct))!;
-        lock (_running) _running[id] = (job, time.GetUtcNow());
-        return id;
+        lock (_running) _starting++;
+        try
+        {
+            await using var cmd = db.CreateCommand(
+                "insert into poll_cycles (job, instance, started_at, status) values (@job, @instance, @now, 'running') returning id");
+            cmd.Parameters.AddWithValue("job", job);
+            cmd.Parameters.AddWithValue("instance", Instance);
+            cmd.Parameters.AddWithValue("now", time.GetUtcNow());
+            var id = (long)(await cmd.ExecuteScalarAsync(ct))!;
+            lock (_running) _running[id] = (job, time.GetUtcNow());
+            return id;
+        }
+        finally
+        {
+            lock (_running) _starting--;
+        }
+    }
+
+    /// <summary>
+    /// Closes as interrupted the cycles left running by pollers that are gone: this poller's own that it is not running
+    /// (an earlier incarnation under the same name, or an end the database never received), those of a poller whose
+    /// heartbeat ran out, and, after <paramref name="grace"/>, those of a poller that never beat. Live pollers' cycles
+    /// are never touched.
+    /// </summary>
+    public async Task<int> CloseInterruptedAsync(DateTimeOffset now, TimeSpan grace, CancellationToken ct)
+    {
+        long[] active;
+        bool mineToo;
+        lock (_running)
+        {
+            active = [.. _running.Keys];
+            // A row inserted but not yet listed as running here must not look abandoned.
+            mineToo = _starting == 0;
+        }
+        await using var cmd = db.CreateCommand("""
+            update poll_cycles c set status = @interrupted, finished_at = @now,
+                errors = c.errors || jsonb_build_array('interrupted: its poller (' || c.instance || ') stopped before the cycle ended')
+            where c.status = 'running' and c.id <> all(@active)
+              and ((c.instance = @self and @mine_too)
+                   or (c.instance <> @self
+                       and not exists (select 1 from poller_instances i where i.instance = c.instance and i.alive_until > @now)
+                       and (exists (select 1 from poller_instances i where i.instance = c.instance) or c.started_at < @now - @grace)))
+            """);
+        cmd.Parameters.AddWithValue("interrupted", CycleStatus.Interrupted.Wire());
+        cmd.Parameters.AddWithValue("now", now);
+        cmd.Parameters.AddWithValue("active", active);
+        cmd.Parameters.AddWithValue("self", Instance);
+        cmd.Parameters.AddWithValue("mine_too", mineToo);
+        cmd.Parameters.AddWithValue("grace", grace);
+        return await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Completes the row. Runs even when the cycle was cancelled, so it takes no cancellation token.</summary>
@@ -169,7 +230,7 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time)
             where id = @id
             """);
         cmd.Parameters.AddWithValue("now", time.GetUtcNow());
-        cmd.Parameters.AddWithValue("status", report.Status.ToString().ToLowerInvariant());
+        cmd.Parameters.AddWithValue("status", report.Status.Wire());
         foreach (var (column, value) in counters) cmd.Parameters.AddWithValue(column, value);
         cmd.Parameters.AddWithValue("requests", usage.Requests);
         cmd.Parameters.AddWithValue("not_modified", usage.NotModified);

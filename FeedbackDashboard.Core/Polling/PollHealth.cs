@@ -1,6 +1,6 @@
-using FeedbackDashboard.Core.Data;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FeedbackDashboard.Core.Data;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Polling;
@@ -14,10 +14,19 @@ public sealed record CycleView(long Id, string Job, string Instance, DateTimeOff
     double? DurationSeconds, string Status, int CommentsSelected, int CommentsChecked, int CommentsUnchanged, int CommentsFailed,
     int CommentsGone, int ReactionsInserted, int ReactionsDeleted, int CapturesProcessed, int ReposOk, int ReposFailed,
     int ReposSkippedEmpty, int ReposGuarded, int RowsChanged, int RequestsMade, int NotModified, PointsUsed PointsUsed,
-    int SkippedNonHuman, IReadOnlyDictionary<string, Dictionary<string, BucketView>> RateLimits, IReadOnlyList<string> Errors);
+    int SkippedNonHuman, IReadOnlyDictionary<string, Dictionary<string, BucketView>> RateLimits, IReadOnlyList<string> Errors,
+    int InstallationsPolled, int InstallationsSkipped);
 
+/// <summary>An installation with work that no poller finished in two intervals; held_by names a poller holding its claim now.</summary>
+public sealed record UnpolledInstallation(long InstallationId, DateTimeOffset? LastPolledAt, string? HeldBy);
+
+/// <summary>
+/// A job's health. The reactions job is late too when an installation with work went two intervals without a finished
+/// poll (<see cref="InstallationsNotPolled"/>), however many cycles ran: a poller that skips installations says so.
+/// </summary>
 public sealed record JobHealth(string Job, string Status, int IntervalSecs, DateTimeOffset? LastFinishedAt,
-    DateTimeOffset? NextRunAt, IReadOnlyList<CycleView> Cycles);
+    DateTimeOffset? NextRunAt, IReadOnlyList<CycleView> Cycles, IReadOnlyList<UnpolledInstallation> InstallationsNotPolled,
+    IReadOnlyList<string> Pollers);
 
 /// <summary>An open condition as served: kind is access_lost | rate_limited | token_failed | renamed | budget_limited.</summary>
 public sealed record ConditionView(long InstallationId, string? Repository, string Kind, DateTimeOffset Since, string Detail);
@@ -33,10 +42,11 @@ public sealed record PollerHealth(string Status, string InstanceRole, DateTimeOf
 
 /// <summary>
 /// Health of the scheduled jobs from poll_cycles, readable on any instance: healthy, late (no finished cycle in two
-/// intervals), failing (the last three finished cycles failed), disabled (no poller has ever run one).
+/// intervals, or an installation no poller finished in two intervals), failing (the last three finished cycles failed),
+/// disabled (no poller has ever run one).
 /// </summary>
 public sealed class PollHealth(NpgsqlDataSource db, PollConditions conditions, Feedback.PollBudgets budgets, FeedbackSettings settings,
-    TimeProvider time, Webhooks.WebhookStats webhooks)
+    TimeProvider time, Webhooks.WebhookStats webhooks, Feedback.PollSelection selection)
 {
     public const int CyclesShown = 20;
 
@@ -80,7 +90,8 @@ public sealed class PollHealth(NpgsqlDataSource db, PollConditions conditions, F
                 Int("requests_made"), Int("not_modified"), new PointsUsed(Int("points_core"), Int("points_graphql")),
                 Int("skipped_non_human"),
                 JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, BucketView>>>(r.Get<string>("rate_limits")) ?? [],
-                JsonSerializer.Deserialize<List<string>>(r.Get<string>("errors")) ?? []));
+                JsonSerializer.Deserialize<List<string>>(r.Get<string>("errors")) ?? [],
+                Int("installations_polled"), Int("installations_skipped")));
         }
         return list;
     }
@@ -88,13 +99,54 @@ public sealed class PollHealth(NpgsqlDataSource db, PollConditions conditions, F
     private async Task<JobHealth> JobAsync(string job, TimeSpan interval, DateTimeOffset now, CancellationToken ct)
     {
         var cycles = await RecentAsync(job, CyclesShown, ct);
-        var finished = cycles.Where(c => c.FinishedAt is not null).ToList();
+        // An interrupted cycle ended without finishing its work: it neither counts as finished nor as failed.
+        var finished = cycles.Where(c => c.FinishedAt is not null && c.Status != CycleStatus.Interrupted.Wire()).ToList();
         var lastFinished = finished.FirstOrDefault()?.FinishedAt;
+        var notPolled = job == Jobs.Reactions && cycles.Count > 0 ? await NotPolledAsync(interval, now, ct) : [];
         var status = cycles.Count == 0 ? "disabled"
             : finished.Count >= 3 && finished.Take(3).All(c => c.Status == "failed") ? "failing"
-            : lastFinished is null || now - lastFinished > 2 * interval ? "late"
+            : lastFinished is null || now - lastFinished > 2 * interval || notPolled.Count > 0 ? "late"
             : "healthy";
         var nextRun = cycles.FirstOrDefault() is { } last ? last.StartedAt + interval : (DateTimeOffset?)null;
-        return new JobHealth(job, status, (int)interval.TotalSeconds, lastFinished, nextRun, cycles);
+        var pollers = job == Jobs.Reactions ? await PollersAsync(now, ct) : [];
+        return new JobHealth(job, status, (int)interval.TotalSeconds, lastFinished, nextRun, cycles, notPolled, pollers);
+    }
+
+    /// <summary>
+    /// Installations with comments in the window whose last finished poll is older than two intervals, once pollers have
+    /// run that long: skipped by every poller, or always cut short by the deadline.
+    /// </summary>
+    private async Task<IReadOnlyList<UnpolledInstallation>> NotPolledAsync(TimeSpan interval, DateTimeOffset now, CancellationToken ct)
+    {
+        var since = now - 2 * interval;
+        var installations = await selection.InstallationsAsync(now, settings.PollerWindowDays, ct);
+        if (installations.Count == 0) return [];
+        await using var cmd = db.CreateCommand("""
+            select x.id as installation_id, p.completed_at,
+                   case when p.released_at is null and p.lease_until > @now then p.instance end as held_by
+            from unnest(@ids) as x(id) left join poller_installations p on p.installation_id = x.id
+            where (p.completed_at is null or p.completed_at < @since)
+              and exists (select 1 from poll_cycles c where c.job = 'reactions' and c.started_at < @since)
+            order by x.id
+            """);
+        cmd.Parameters.AddWithValue("ids", installations.ToArray());
+        cmd.Parameters.AddWithValue("now", now);
+        cmd.Parameters.AddWithValue("since", since);
+        var list = new List<UnpolledInstallation>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            list.Add(new UnpolledInstallation(r.Get<long>("installation_id"), r.Get<DateTimeOffset?>("completed_at"), r.GetOrNull<string>("held_by")));
+        return list;
+    }
+
+    /// <summary>The pollers alive now, which split the installations between them.</summary>
+    private async Task<IReadOnlyList<string>> PollersAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("select instance from poller_instances where alive_until > @now order by instance");
+        cmd.Parameters.AddWithValue("now", now);
+        var list = new List<string>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add(r.GetString(0));
+        return list;
     }
 }

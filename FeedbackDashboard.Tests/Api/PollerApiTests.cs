@@ -95,4 +95,43 @@ public sealed class PollerApiTests : IAsyncLifetime
             .ToList();
         Assert.Equal([(78L, (string?)null, "rate_limited"), (77L, "acme/widgets", "access_lost")], conditions);
     }
+
+    [Fact]
+    public async Task Health_is_late_and_names_the_installations_no_poller_polled_when_a_poller_skips_them()
+    {
+        await using var gh = await GitHubHarness.StartAsync(_time);
+        var now = _time.GetUtcNow();
+        foreach (var (installation, repo) in new[] { (77L, "acme/one"), (78L, "acme/two") })
+        {
+            gh.Fake.Installations.Add(installation);
+            gh.Fake.AddComment(repo, FeedbackDashboard.Core.GitHub.CommentKind.Reply, installation * 10);
+            var task = await _db.TaskAsync(repo, now.AddMinutes(-5), installation: installation);
+            await _db.CommentAsync(task, "reply", installation * 10, now.AddMinutes(-5),
+                nodeId: FakeGitHub.NodeIdFor(FeedbackDashboard.Core.GitHub.CommentKind.Reply, installation * 10));
+        }
+        // A poller that hangs while it holds installation 78: its lease is good for an hour.
+        await _db.ExecuteAsync($"""
+            insert into poller_installations (installation_id, claimed_at, instance, lease_until)
+            values (78, '{now:O}', 'stuck', '{now.AddHours(1):O}')
+            """);
+        var poller = PollerHarness.Poller(_db, gh, PollerHarness.Settings());
+
+        for (var cycle = 0; cycle < 3; cycle++)
+        {
+            var report = await poller.RunCycleAsync(TestContext.Current.CancellationToken);
+            Assert.Equal((1, 1), (report.InstallationsPolled, report.InstallationsSkipped));
+            _time.Advance(TimeSpan.FromSeconds(300));
+        }
+        var (overall, jobs, body) = await HealthAsync();
+
+        Assert.Equal("late", jobs["reactions"]);
+        Assert.Equal("late", overall);
+        var reactions = body.GetProperty("jobs")[0];
+        var notPolled = reactions.GetProperty("installations_not_polled").EnumerateArray()
+            .Select(i => (i.GetProperty("installation_id").GetInt64(), i.GetProperty("held_by").GetString(), i.GetProperty("last_polled_at").ValueKind))
+            .ToList();
+        Assert.Equal([(78L, (string?)"stuck", System.Text.Json.JsonValueKind.Null)], notPolled);
+        Assert.Equal(1, reactions.GetProperty("cycles")[0].GetProperty("installations_skipped").GetInt32());
+        Assert.Equal(1, reactions.GetProperty("cycles")[0].GetProperty("installations_polled").GetInt32());
+    }
 }

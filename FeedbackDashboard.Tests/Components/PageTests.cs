@@ -239,6 +239,28 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Poll_health_names_installations_no_poller_polled_and_shows_interrupted_cycles()
+    {
+        await _db.TaskAsync("acme/widgets", DateTimeOffset.UtcNow.AddHours(-1), installation: 77);
+        await _db.ExecuteAsync("""
+            insert into poll_cycles (job, instance, started_at, finished_at, status)
+            values ('reactions', 'gone', now() - interval '20 minutes', now() - interval '19 minutes', 'interrupted'),
+                   ('reactions', 'p0', now() - interval '1 minute', now() - interval '58 seconds', 'ok');
+            insert into poller_instances (instance, started_at, beat_at, alive_until) values ('p0', now(), now(), now() + interval '1 minute');
+            insert into poller_installations (installation_id, claimed_at, instance, lease_until)
+            values (77, now() - interval '20 minutes', 'stuck', now() + interval '1 hour');
+            """);
+        UseDatabase(_db.DataSource);
+
+        var cut = Render<PollHealthPage>();
+        cut.WaitForAssertion(() => Assert.Contains("installation 77", cut.Find("[data-testid=not-polled]").TextContent), TimeSpan.FromSeconds(10));
+        Assert.Contains("held by stuck", cut.Find("[data-testid=not-polled]").TextContent);
+        Assert.Contains("p0", cut.Find("[data-testid=not-polled]").TextContent);
+        Assert.Contains("late", cut.Find("[data-testid=job-reactions]").TextContent);
+        Assert.Contains("interrupted", cut.Find("[data-testid=job-reactions] [data-testid=cycles]").TextContent);
+    }
+
+    [Fact]
     public async Task Poll_health_shows_webhook_deliveries_by_event_and_rejected_signatures()
     {
         await _db.ExecuteAsync("""

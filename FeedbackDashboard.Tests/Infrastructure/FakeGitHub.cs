@@ -50,6 +50,8 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     public Func<DateTimeOffset> Now { get; set; } = () => DateTimeOffset.UtcNow;
     /// <summary>Added to every request, for benchmarks of wall time.</summary>
     public TimeSpan Latency { get; set; }
+    /// <summary>Added to every request of one installation (after the token), as a GitHub slow for some accounts only.</summary>
+    public ConcurrentDictionary<long, TimeSpan> InstallationLatency { get; } = new();
     /// <summary>The hourly budgets of an installation: REST's core bucket and GraphQL's points, kept apart as GitHub does.</summary>
     public int RateLimit { get; set; } = 5000;
     public int GraphQlRateLimit { get; set; } = 5000;
@@ -324,6 +326,7 @@ public sealed partial class FakeGitHub : IAsyncDisposable
                 return;
             }
             installation = t.Installation;
+            if (InstallationLatency.TryGetValue(t.Installation, out var slow)) await Task.Delay(slow, ctx.RequestAborted);
         }
 
         if (installation is { } inst && route is not ("token" or "graphql") && Budget(inst, RateBucket.Core).Remaining <= 0)

@@ -13,9 +13,11 @@ public sealed class GitHubHarness : IAsyncDisposable
     public GitHubApi Api { get; }
     public GitHubClient Client { get; }
     private readonly GitHubTransport _transport;
+    private readonly bool _ownsFake = true;
 
-    private GitHubHarness(FakeGitHub fake, TimeProvider time)
+    private GitHubHarness(FakeGitHub fake, TimeProvider time, bool ownsFake = true)
     {
+        _ownsFake = ownsFake;
         Fake = fake;
         Time = time;
         fake.Now = time.GetUtcNow;
@@ -31,10 +33,13 @@ public sealed class GitHubHarness : IAsyncDisposable
 
     public FakeTimeProvider FakeTime => (FakeTimeProvider)Time;
 
+    /// <summary>A second GitHub layer (own tokens, own limits) over the same fake: another poller process.</summary>
+    public GitHubHarness Another() => new(Fake, Time, ownsFake: false);
+
     public async ValueTask DisposeAsync()
     {
         Auth.Dispose();
         _transport.Dispose();
-        await Fake.DisposeAsync();
+        if (_ownsFake) await Fake.DisposeAsync();
     }
 }

@@ -2,6 +2,7 @@ using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.Polling;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace FeedbackDashboard.Tests.Infrastructure;
 
@@ -11,30 +12,43 @@ public static class PollerHarness
     /// <summary>The seed's tiers unless told: the tests written for them keep their exact selections.</summary>
     public static FeedbackSettings Settings(PollerStrategy strategy = PollerStrategy.GraphQl, int intervalSecs = 300,
         PollerSchedule schedule = PollerSchedule.Tiers, double budgetShare = 0.5) => new()
-    {
-        PollerSchedule = schedule,
-        PollerBudgetShare = budgetShare,
-        Role = Role.Poller,
-        PollerStrategy = strategy,
-        PollerInterval = TimeSpan.FromSeconds(intervalSecs),
-        PollerWindowDays = 14,
-    };
+        {
+            PollerSchedule = schedule,
+            PollerBudgetShare = budgetShare,
+            Role = Role.Poller,
+            PollerStrategy = strategy,
+            PollerInterval = TimeSpan.FromSeconds(intervalSecs),
+            PollerWindowDays = 14,
+        };
 
-    public static ReactionsPoller Poller(PostgresDatabase db, GitHubHarness gh, FeedbackSettings settings)
+    /// <summary>The one poller of most tests; tests of several pollers name each.</summary>
+    public static readonly PollerInstance DefaultInstance = new("test-poller");
+
+    public static ReactionsPoller Poller(PostgresDatabase db, GitHubHarness gh, FeedbackSettings settings, PollerInstance? instance = null,
+        NpgsqlDataSource? dataSource = null) => Process(db, gh, settings, instance, dataSource).Poller;
+
+    /// <summary>One poller process: its poller and its heartbeat, sharing one cycle recorder as the host's singletons do.</summary>
+    public static PollerProcess Process(PostgresDatabase db, GitHubHarness gh, FeedbackSettings settings, PollerInstance? instance = null,
+        NpgsqlDataSource? dataSource = null)
     {
-        var capture = new CaptureService(db.DataSource, gh.Time);
-        var conditions = new PollConditions(db.DataSource, gh.Time);
-        return new ReactionsPoller(
-            new PollSelection(db.DataSource),
-            new ReactionsReconciler(db.DataSource),
-            new ReviewCaptureProcessor(db.DataSource, capture, gh.Client, gh.Time, NullLogger<ReviewCaptureProcessor>.Instance),
-            new InstallationLocks(db.DataSource, gh.Time),
-            new PollCycleRecorder(db.DataSource, gh.Time),
-            new PollStore(db.DataSource),
-            new RepositoryAccess(db.DataSource, gh.Client, conditions, NullLogger<RepositoryAccess>.Instance),
+        var source = dataSource ?? db.DataSource;
+        var capture = new CaptureService(source, gh.Time);
+        var conditions = new PollConditions(source, gh.Time);
+        instance ??= DefaultInstance;
+        var recorder = new PollCycleRecorder(source, gh.Time, instance);
+        var presence = new PollerPresence(source, recorder, instance, settings, gh.Time);
+        return new PollerProcess(new ReactionsPoller(
+            new PollSelection(source),
+            new ReactionsReconciler(source),
+            new ReviewCaptureProcessor(source, capture, gh.Client, gh.Time, NullLogger<ReviewCaptureProcessor>.Instance),
+            new InstallationLocks(source, instance, gh.Time),
+            recorder,
+            new PollStore(source),
+            new RepositoryAccess(source, gh.Client, conditions, NullLogger<RepositoryAccess>.Instance),
             conditions,
-            new PollBudgets(db.DataSource, new PollSelection(db.DataSource), conditions, settings),
-            gh.Client, settings, gh.Time, NullLogger<ReactionsPoller>.Instance);
+            new PollBudgets(source, new PollSelection(source), conditions, settings),
+            gh.Client, settings, gh.Time, NullLogger<ReactionsPoller>.Instance,
+            presence), presence);
     }
 
     /// <summary>The feedback table as comparable text, one line a row.</summary>
@@ -48,3 +62,6 @@ public static class PollerHarness
         return rows;
     }
 }
+
+/// <summary>A poller as one process runs it: the cycle and the heartbeat loop (<see cref="PollerPresence.BeatAsync"/>).</summary>
+public sealed record PollerProcess(ReactionsPoller Poller, PollerPresence Presence);

@@ -19,6 +19,8 @@ public static class JobsRegistration
         services.AddSingleton<RepositoryAccess>();
         services.AddSingleton<ReactionsPoller>();
         services.AddSingleton<CycleGate>();
+        services.AddSingleton<PollerPresence>();
+        services.AddHostedService<PollerHeartbeat>();
         services.AddScheduler();
         services.AddSingleton<MaintainersRefresher>();
         services.AddTransient<ReactionsPollJob>();

@@ -5,7 +5,10 @@ using FeedbackDashboard.Core.Polling;
 
 namespace FeedbackDashboard.Jobs;
 
-/// <summary>Coravel tick for the reactions poll: runs one cycle per POLLER_INTERVAL_SECS, the logic is in Core.</summary>
+/// <summary>
+/// Coravel tick for the reactions poll: one cycle per POLLER_INTERVAL_SECS, and on the ticks between, a catch-up that
+/// takes over what a poller gone since the cycle began left undone. The logic is in Core.
+/// </summary>
 public sealed class ReactionsPollJob(ReactionsPoller poller, CycleGate gate, FeedbackSettings settings)
     : IInvocable, ICancellableInvocable
 {
@@ -15,5 +18,7 @@ public sealed class ReactionsPollJob(ReactionsPoller poller, CycleGate gate, Fee
     {
         if (gate.TryEnter(Core.Polling.Jobs.Reactions, settings.PollerInterval))
             await poller.RunCycleAsync(CancellationToken);
+        else
+            await poller.CatchUpAsync(CancellationToken);
     }
 }

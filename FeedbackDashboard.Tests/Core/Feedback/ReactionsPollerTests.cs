@@ -1,7 +1,7 @@
-using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Core.Feedback;
@@ -226,8 +226,8 @@ public sealed class ReactionsPollerTests : IAsyncLifetime
         }
         Fake.Latency = TimeSpan.FromMilliseconds(5);
 
-        var a = PollerHarness.Poller(_db, _gh, PollerHarness.Settings(PollerStrategy.Rest));
-        var b = PollerHarness.Poller(_db, _gh, PollerHarness.Settings(PollerStrategy.Rest));
+        var a = PollerHarness.Poller(_db, _gh, PollerHarness.Settings(PollerStrategy.Rest), new PollerInstance("a"));
+        var b = PollerHarness.Poller(_db, _gh, PollerHarness.Settings(PollerStrategy.Rest), new PollerInstance("b"));
         var reports = await Task.WhenAll(a.RunCycleAsync(Ct), b.RunCycleAsync(Ct));
 
         var perComment = Fake.Requests.Where(r => r.Route == "reactions").GroupBy(r => r.Path).ToList();

@@ -37,6 +37,24 @@ public sealed class MaintainersRefresherTests : IAsyncLifetime
     private static GitHubUser U(long id, string? role = null) => new(id, $"u{id}", role);
 
     [Fact]
+    public async Task A_finished_refresh_leaves_its_lock_free_for_another_poller()
+    {
+        await _db.RepoAsync("Solo/Tool");
+        Fake.AddRepo("Solo/Tool", "User", ownerId: 1, ownerLogin: "solo");
+        Assert.NotNull(await Refresher().RunAsync(Ct));
+
+        // Another poller process, with its own connection pool; the first one's pool stays idle.
+        await using var other = Npgsql.NpgsqlDataSource.Create(_db.ConnectionString);
+        var second = new MaintainersRefresher(other, _gh.Client, new PollCycleRecorder(other, _gh.Time, new PollerInstance("other")),
+            _gh.Time, NullLogger<MaintainersRefresher>.Instance);
+
+        var report = await second.RunAsync(Ct);
+
+        Assert.NotNull(report);
+        Assert.Equal(1, report.ReposOk);
+    }
+
+    [Fact]
     public async Task User_repo_gets_its_owner_and_org_repo_its_members_and_collaborators_strongest_role_winning()
     {
         await _db.RepoAsync("Solo/Tool");
