@@ -29,6 +29,9 @@ public static class Hosting
         // Serve library assets (MudBlazor's CSS/JS) from the build output too, not only from a publish folder:
         // ./run.sh runs the build. A published app has no manifest for this, and it does nothing there.
         builder.WebHost.UseStaticWebAssets();
+        // MapStaticAssets would otherwise treat the build's manifest as a hot-reload session: it re-gzips changed-looking
+        // files at no compression and sends no-cache, so the build served MudBlazor's stylesheet whole on every visit.
+        builder.Configuration["ReloadStaticAssetsAtRuntime"] ??= "false";
 
         ExportOnlyCheapMetrics();
         builder.Services.AddSingleton(settings);

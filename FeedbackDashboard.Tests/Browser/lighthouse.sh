@@ -4,6 +4,8 @@
 # every page in both themes with Debian's Chromium, prints a table per page, and stops what it started.
 #   FeedbackDashboard.Tests/Browser/lighthouse.sh               the build, as ./run.sh serves it
 #   FeedbackDashboard.Tests/Browser/lighthouse.sh --published   the dotnet publish output, as the image serves it
+#   FeedbackDashboard.Tests/Browser/lighthouse.sh --trim-css    rewrites wwwroot/mudblazor.used.css (after a MudBlazor
+#                                                               upgrade or new markup) instead of auditing
 # LIGHTHOUSE_PAGES=/,/runs,/rules picks the Lighthouse pages. Exits non-zero when axe finds a serious or critical issue.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -21,7 +23,7 @@ if ! cmp -s "$here/audit/package-lock.json" "$tools/installed-lock.json"; then
   (cd "$tools" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null) || fail "npm ci failed in $tools"
   cp "$here/audit/package-lock.json" "$tools/installed-lock.json"
 fi
-cp "$here/audit/audit.mjs" "$tools/"
+cp "$here/audit/audit.mjs" "$here/audit/trim-css.mjs" "$tools/"
 
 work=$(mktemp -d /tmp/fd-audit.XXXXXX)
 pg_port=$(( 20000 + RANDOM % 20000 ))
@@ -53,4 +55,8 @@ curl -fs "$url/readyz" >/dev/null || fail "the app was not ready within 5 minute
 # Once, untimed: the first request of each page pays for the app's own start-up (JIT), which no visitor sees twice.
 for p in / /runs; do curl -fs "$url$p" >/dev/null; done
 
-CHROME_PATH=/usr/bin/chromium node "$tools/audit.mjs" "$url"
+if [ "${1:-}" = "--trim-css" ]; then
+  CHROME_PATH=/usr/bin/chromium node "$tools/trim-css.mjs" "$url" "$root"
+else
+  CHROME_PATH=/usr/bin/chromium node "$tools/audit.mjs" "$url"
+fi
