@@ -141,6 +141,11 @@ public static class Hosting
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // A person who types a wrong address gets the dashboard's own 404 page; the API keeps its problem+json.
+        app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"),
+            pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        // Routing after the status pages, so the re-executed request is routed again to the 404 page.
+        app.UseRouting();
         app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();
