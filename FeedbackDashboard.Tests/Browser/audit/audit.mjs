@@ -40,14 +40,19 @@ const pages = [
 ].filter(([, p]) => p);
 const lighthousePages = (process.env.LIGHTHOUSE_PAGES ?? '/,/runs').split(',');
 
-/** axe's serious and critical violations (nodes counted) on a page, in the current theme or after toggling to dark. */
+/** axe's serious and critical violations (nodes counted) on a page, in the light or the dark theme. */
 async function axe(path, dark) {
-  const page = await open(path);
-  if (dark) {
-    // A page without the layout (before the 404 page existed: raw JSON) has no theme to toggle.
-    if (!(await page.$('[data-testid=dark-mode-toggle]'))) { await page.close(); return { count: NaN, rules: ['no dark mode'] }; }
-    await page.click('[data-testid=dark-mode-toggle]');
-    await page.waitForFunction(() => document.querySelector('[data-testid=dark-mode-toggle]')?.getAttribute('title') === 'Light mode', { timeout: 10_000 });
+  // The theme as the app remembers it (its cookie); an app that does not remember it gets its toggle clicked.
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1366, height: 900 });
+  await page.setCookie({ name: 'fd-theme', value: dark ? 'dark' : 'light', url: base });
+  await page.goto(base + path, { waitUntil: 'networkidle2', timeout: 60_000 });
+  await page.waitForSelector('[data-testid=app-interactive]', { timeout: 30_000 }).catch(() => {});
+  const toggle = await page.$('[data-testid=dark-mode-toggle]');
+  if (dark && !toggle) { await page.close(); return { count: NaN, rules: ['no dark mode'] }; }
+  if (toggle && (await page.$eval('[data-testid=dark-mode-toggle]', b => b.getAttribute('title'))) !== (dark ? 'Light mode' : 'Dark mode')) {
+    await toggle.click();
+    await page.waitForFunction(want => document.querySelector('[data-testid=dark-mode-toggle]')?.getAttribute('title') === want, { timeout: 10_000 }, dark ? 'Light mode' : 'Dark mode');
     await new Promise(r => setTimeout(r, 300));
   }
   await page.evaluate(axeSource);
