@@ -1,9 +1,9 @@
 using Bunit;
 using FeedbackDashboard.Components;
 using FeedbackDashboard.Components.Shared;
-using Microsoft.AspNetCore.Components;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Tests.Infrastructure;
+using Microsoft.AspNetCore.Components;
 
 namespace FeedbackDashboard.Tests.Components;
 
