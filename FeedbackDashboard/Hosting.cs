@@ -36,6 +36,9 @@ public static class Hosting
         // Serve library assets (MudBlazor's CSS/JS) from the build output too, not only from a publish folder:
         // ./run.sh runs the build. A published app has no manifest for this, and it does nothing there.
         builder.WebHost.UseStaticWebAssets();
+        // MapStaticAssets would otherwise treat the build's manifest as a hot-reload session: it re-gzips changed-looking
+        // files at no compression and sends no-cache, so the build served MudBlazor's stylesheet whole on every visit.
+        builder.Configuration["ReloadStaticAssetsAtRuntime"] ??= "false";
 
         ExportOnlyCheapMetrics();
         builder.Services.AddSingleton(settings);
@@ -145,6 +148,11 @@ public static class Hosting
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // A person who types a wrong address gets the dashboard's own 404 page; the API keeps its problem+json.
+        app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"),
+            pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        // Routing after the status pages, so the re-executed request is routed again to the 404 page.
+        app.UseRouting();
         app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();

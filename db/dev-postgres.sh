@@ -7,7 +7,12 @@
 set -euo pipefail
 
 cmd=${1:-start}; shift || true
-dir="$(cd "$(dirname "$0")/.." && pwd)/.data/pg"
+# The folder run.sh uses unless told otherwise (FD_PG_DIR; for root a folder the postgres account can reach), so
+# `stop` without --dir stops the cluster run.sh started.
+if [ -n "${FD_PG_DIR:-}" ]; then dir=$FD_PG_DIR
+elif [ "$(id -u)" = 0 ]; then dir=/var/lib/feedback-dashboard/pg
+else dir="$(cd "$(dirname "$0")/.." && pwd)/.data/pg"
+fi
 port=5433
 db=feedback
 fast=0
@@ -78,7 +83,10 @@ case "$cmd" in
     echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$port/$db"
     ;;
   stop)
-    if [ -f "$dir/PG_VERSION" ]; then as_pg "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true; fi
+    [ -f "$dir/PG_VERSION" ] || fail "no PostgreSQL cluster in $dir: name the one to stop with --dir (run.sh uses FD_PG_DIR, else /var/lib/feedback-dashboard/pg as root, .data/pg otherwise)"
+    if as_pg "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+      as_pg "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null || fail "pg_ctl could not stop the cluster in $dir (see $dir/server.log)"
+    fi
     ;;
   *) echo "usage: $0 start|stop [--dir DIR] [--port PORT] [--db NAME] [--fast] [--shared-buffers SIZE]" >&2; exit 2 ;;
 esac

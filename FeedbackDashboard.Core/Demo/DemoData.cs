@@ -10,6 +10,8 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
 {
     public const string Owner = "demo";
     public const long Installation = 1;
+    /// <summary>The instance name on the demo's made-up poll cycles: the health page tells them from a real poller's.</summary>
+    public const string CycleInstance = "demo";
 
     public async Task<bool> IsEmptyAsync(CancellationToken ct)
     {
@@ -56,9 +58,23 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
         // is the one maintainers keep rejecting, so Compare and Rules have something to say.
         (string Rule, string Category, string Severity, double Up)[] rules =
         [
-            ("null-check", "correctness", "high", 0.85), ("sql-injection", "security", "high", 0.9), ("naming", "style", "low", 0.25),
+            ("null-check", "correctness", "high", 0.85), ("sql-injection", "security", "high", 0.9), ("naming", "style", "low", 0.08),
             ("unused-import", "style", "low", 0.6),
         ];
+        // What the bot said, per rule, so a run's page shows real-looking comments.
+        var bodies = new Dictionary<string, string[]>
+        {
+            ["null-check"] = ["Possible null dereference: `session.user` is null once the session expires.\n\nReturn 401 before reading `user.id`.",
+                "`FindAsync` returns null for an unknown id; the next line dereferences it.",
+                "```suggestion\nif (order is null) return NotFound();\n```\nGuard against a missing order before using it."],
+            ["sql-injection"] = ["The query string is built from `req.query.name`: use a parameter (`$1`) instead of concatenation.",
+                "User input reaches `ExecuteSqlRaw` unescaped. `ExecuteSql` with an interpolated string parameterises it."],
+            ["naming"] = ["Consider renaming `tmp2` to something that says what it holds.",
+                "`data` is vague here; `pendingInvoices` would read better.",
+                "Rename `handle` to `handleSubmit` to match the other handlers."],
+            ["unused-import"] = ["`lodash` is imported but never used in this file.", "`System.Linq` is no longer needed after this change."],
+        };
+        var maintainerLogins = people.Where(p => p.Role is "OWNER" or "MEMBER" or "COLLABORATOR").Select(p => p.Login).ToArray();
         long commentId = 500_000;
         for (var i = 0; i < 60; i++)
         {
@@ -74,7 +90,12 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
                 var kind = c % 4 == 3 ? "reply" : "inline";
                 var posted = created.AddMinutes(random.Next(1, 30));
                 var rule = rules[(int)(id % rules.Length)];
-                sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, rule, category, severity) values ('{kind}', {id}, '{task}', '{(kind == "inline" ? "PRRC_" : "IC_")}{id}', '{files[random.Next(files.Length)]}', {random.Next(1, 400)}, '{posted:O}', '{rule.Rule}', '{rule.Category}', '{rule.Severity}');");
+                var body = bodies[rule.Rule][random.Next(bodies[rule.Rule].Length)].Replace("'", "''");
+                // What became of it on GitHub: liked rules' comments are more often acted on (outdated by a change, or
+                // resolved by a person); a few threads are resolved by the bot itself, hidden, or answered.
+                var signals = kind == "reply" ? "null, null, null, null, null, null, null"
+                    : SignalsSql(random, rule.Up, maintainerLogins);
+                sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, rule, category, severity, body, outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies) values ('{kind}', {id}, '{task}', '{(kind == "inline" ? "PRRC_" : "IC_")}{id}', '{files[random.Next(files.Length)]}', {random.Next(1, 400)}, '{posted:O}', '{rule.Rule}', '{rule.Category}', '{rule.Severity}', E'{body}', {signals});");
                 // Most comments draw nothing; the rest lean 👍, as a useful bot's should.
                 if (random.NextDouble() < 0.45) continue;
                 foreach (var p in people.OrderBy(_ => random.Next()).Take(random.Next(1, 4)))
@@ -90,12 +111,26 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
             var started = now.AddMinutes(-5 * k);
             var status = k == 7 ? "partial" : "ok";
             var errors = k == 7 ? "[\"inline comment 500012 (demo/web-app): reactions page answered 502\"]" : "[]";
-            sql.AppendLine($"insert into poll_cycles (job, instance, started_at, finished_at, status, comments_selected, comments_checked, comments_unchanged, comments_failed, reactions_inserted, reactions_deleted, requests_made, not_modified, rate_limit_remaining, errors) values ('reactions', 'demo', '{started:O}', '{started.AddSeconds(2 + random.NextDouble() * 4):O}', '{status}', {40 + k}, {38 + k}, {random.Next(0, 10)}, {(k == 7 ? 1 : 0)}, {random.Next(0, 6)}, {random.Next(0, 2)}, {2 + k % 3}, 0, '{{\"{Installation}\": {4900 - k * 3}}}', '{errors}');");
+            sql.AppendLine($"insert into poll_cycles (job, instance, started_at, finished_at, status, comments_selected, comments_checked, comments_unchanged, comments_failed, reactions_inserted, reactions_deleted, requests_made, not_modified, rate_limit_remaining, errors) values ('reactions', '{CycleInstance}', '{started:O}', '{started.AddSeconds(2 + random.NextDouble() * 4):O}', '{status}', {40 + k}, {38 + k}, {random.Next(0, 10)}, {(k == 7 ? 1 : 0)}, {random.Next(0, 6)}, {random.Next(0, 2)}, {2 + k % 3}, 0, '{{\"{Installation}\": {4900 - k * 3}}}', '{errors}');");
         }
-        sql.AppendLine($"insert into poll_cycles (job, instance, started_at, finished_at, status, repos_ok, rows_changed, requests_made) values ('maintainers', 'demo', '{now.AddMinutes(-20):O}', '{now.AddMinutes(-20).AddSeconds(3):O}', 'ok', 3, 12, 9);");
+        sql.AppendLine($"insert into poll_cycles (job, instance, started_at, finished_at, status, repos_ok, rows_changed, requests_made) values ('maintainers', '{CycleInstance}', '{now.AddMinutes(-20):O}', '{now.AddMinutes(-20).AddSeconds(3):O}', 'ok', 3, 12, 9);");
 
         await using (var insert = new NpgsqlCommand(sql.ToString(), conn, tx)) await insert.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
         return true;
+    }
+
+    /// <summary>outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies as SQL values.</summary>
+    private static string SignalsSql(Random random, double liked, string[] maintainers)
+    {
+        var outdated = random.NextDouble() < 0.15 + liked * 0.3;
+        var roll = random.NextDouble();
+        var (resolved, by, byBot) = roll < liked * 0.3 ? (true, $"'{maintainers[random.Next(maintainers.Length)]}'", "false")
+            : roll < liked * 0.3 + 0.06 ? (true, "'review-bot[bot]'", "true")
+            : (false, "null", "null");
+        var hidden = random.NextDouble() < (liked < 0.5 ? 0.2 : 0.03);
+        var reason = hidden ? (outdated ? "'OUTDATED'" : "'OFF_TOPIC'") : "null";
+        var replies = random.NextDouble() < 0.25 ? random.Next(1, 4) : 0;
+        return $"{(outdated ? "true" : "false")}, {(resolved ? "true" : "false")}, {by}, {byBot}, {(hidden ? "true" : "false")}, {reason}, {replies}";
     }
 }

@@ -1,3 +1,4 @@
+using Deque.AxeCore.Playwright;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -247,7 +248,125 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await ShotAsync(home, "overview-rule-filter");
         var runs = await OpenAsync("/runs?rule=naming");
         await Assertions.Expect(runs.GetByTestId("run-link")).ToHaveCountAsync(1);
-        await Assertions.Expect(runs.GetByTestId("run-link")).ToHaveTextAsync(b.ToString()[..8]);
+        await Assertions.Expect(runs.GetByTestId("run-link")).ToHaveTextAsync(b.ToString("N")[^8..]);
+    }
+
+    /// <summary>Every page, as axe-core judges it: serious and critical violations (contrast, names, landmarks) fail.</summary>
+    private static async Task AssertAccessibleAsync(IPage page, string what)
+    {
+        var result = await page.RunAxe();
+        var bad = result.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Id} ({v.Impact}): {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}").ToList();
+        Assert.True(bad.Count == 0, $"{what}: {bad.Count} serious or critical axe violations:\n{string.Join("\n", bad)}");
+    }
+
+    [Fact]
+    public async Task Every_page_passes_axe_in_both_themes_fits_a_phone_and_keeps_the_chosen_theme()
+    {
+        // Two runs created in the same millisecond: their UUIDv7 ids share their first 12 hex digits.
+        var at = DateTimeOffset.UtcNow.AddMinutes(-30);
+        var (twinA, twinB) = (Guid.CreateVersion7(at), Guid.CreateVersion7(at));
+        Assert.Equal(twinA.ToString()[..8], twinB.ToString()[..8]);
+        await _db.ExecuteAsync($"""
+            insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at)
+            select x.id::uuid, r.id, 77, x.pr, 7, 'mona', 'CONTRIBUTOR', '{at:O}'
+            from repositories r, (values ('{twinA}', 50), ('{twinB}', 51)) x(id, pr) where r.full_name = 'acme/web'
+            """);
+        string[] paths = ["/", "/runs", $"/runs/{_flaggedRun}", "/compare", "/rules", "/maintainers", "/maintainers/acme/web", "/health", "/no-such-page"];
+
+        await using var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
+        async Task<IPage> OpenInContextAsync(string path, bool waitInteractive = true)
+        {
+            var page = await context.NewPageAsync();
+            page.SetDefaultTimeout(20_000);
+            await page.GotoAsync(new Uri(_app.Url, path).ToString());
+            if (waitInteractive) await page.Locator("[data-testid=app-interactive]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+            return page;
+        }
+
+        foreach (var path in paths)
+        {
+            var page = await OpenInContextAsync(path);
+            await Assertions.Expect(page.Locator("main h1")).ToHaveCountAsync(1);
+            await AssertAccessibleAsync(page, $"{path} (light)");
+            await page.CloseAsync();
+        }
+
+        // Dark mode, chosen once: every later page (a new load each) is rendered dark from its first HTML.
+        var toggle = await OpenInContextAsync("/");
+        await toggle.GetByTestId("dark-mode-toggle").ClickAsync();
+        await Assertions.Expect(toggle.GetByTestId("dark-mode-toggle")).ToHaveAttributeAsync("title", "Light mode");
+        await toggle.CloseAsync();
+        foreach (var path in paths)
+        {
+            var page = await OpenInContextAsync(path);
+            await Assertions.Expect(page.GetByTestId("dark-mode-toggle")).ToHaveAttributeAsync("title", "Light mode");
+            await AssertAccessibleAsync(page, $"{path} (dark)");
+            await page.CloseAsync();
+        }
+        var html = await (await context.APIRequest.GetAsync(new Uri(_app.Url, "/runs").ToString())).TextAsync();
+        Assert.Contains("Light mode", html); // the prerendered toggle already offers the way back
+
+        // A phone: nothing wider than the screen; the Runs table becomes cards that keep 👍 and 👎 in view.
+        await using var phone = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
+        foreach (var path in paths)
+        {
+            var page = await phone.NewPageAsync();
+            page.SetDefaultTimeout(20_000);
+            await page.GotoAsync(new Uri(_app.Url, path).ToString());
+            await page.Locator("[data-testid=app-interactive]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+            var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
+            Assert.True(widths[0] <= widths[1], $"{path} at 390 px is {widths[0]} px wide");
+            await ShotAsync(page, "phone" + (path == "/" ? "-overview" : path.Replace('/', '-')));
+            if (path == "/runs")
+            {
+                var up = page.GetByTestId("run-up").First;
+                await Assertions.Expect(up).ToBeInViewportAsync();
+                Assert.True((await up.BoundingBoxAsync())!.X + (await up.BoundingBoxAsync())!.Width <= 390, "👍 is outside the screen");
+                var twinLinks = new[] { twinA, twinB }.Select(id => page.Locator($"a[href='/runs/{id}']")).ToArray();
+                var names = new[] { await twinLinks[0].TextContentAsync(), await twinLinks[1].TextContentAsync() };
+                Assert.NotEqual(names[0], names[1]);
+            }
+            await page.CloseAsync();
+        }
+
+        // An unknown address: the 404 page with status 404 (the API keeps problem+json); the favicon is there.
+        var missing = await _browser.NewPageAsync();
+        var response = await missing.GotoAsync(new Uri(_app.Url, "/no-such-page").ToString());
+        Assert.Equal(404, response!.Status);
+        await Assertions.Expect(missing.Locator("h1")).ToHaveTextAsync("Page not found");
+        var api = await missing.APIRequest.GetAsync(new Uri(_app.Url, "/api/no-such").ToString());
+        Assert.Equal(404, api.Status);
+        Assert.StartsWith("application/problem+json", api.Headers["content-type"]);
+        var icon = await missing.Locator("link[rel=icon]").GetAttributeAsync("href");
+        Assert.Equal(200, (await missing.APIRequest.GetAsync(new Uri(_app.Url, icon!).ToString())).Status);
+        Assert.False(string.IsNullOrWhiteSpace(await missing.Locator("meta[name=description]").GetAttributeAsync("content")));
+    }
+
+    [Fact]
+    public async Task Before_the_circuit_connects_the_pickers_show_the_period_the_figures_use_and_assets_are_compressed()
+    {
+        var page = await _browser.NewPageAsync();
+        // No circuit: what a visitor sees in the prerendered page until the WebSocket is up.
+        await page.RouteAsync("**/_blazor/**", route => route.AbortAsync());
+        await page.GotoAsync(new Uri(_app.Url, "/rules").ToString());
+        var period = page.Locator("select").Filter(new() { Has = page.Locator("option[value='90']") });
+        await Assertions.Expect(period).ToHaveValueAsync("90");
+        Assert.Equal(0, await page.Locator("[data-testid=app-interactive]").CountAsync());
+
+        // Every stylesheet and script of the first visit comes from this app, compressed; the fingerprinted ones for a year.
+        var home = await _browser.NewPageAsync();
+        var assets = new List<IResponse>();
+        home.Response += (_, r) => { if (r.Request.ResourceType is "stylesheet" or "script") lock (assets) assets.Add(r); };
+        await home.GotoAsync(_app.Url.ToString(), new() { WaitUntil = WaitUntilState.NetworkIdle });
+        Assert.Contains(assets, r => r.Url.Contains("mudblazor.used."));
+        foreach (var r in assets)
+        {
+            Assert.StartsWith(_app.Url.ToString(), r.Url);
+            var headers = await r.AllHeadersAsync();
+            Assert.True(headers.TryGetValue("content-encoding", out var encoding) && encoding is "gzip" or "br", $"{r.Url} is sent uncompressed");
+            if (r.Request.ResourceType == "stylesheet") Assert.Contains("immutable", headers["cache-control"]);
+        }
     }
 
     [Fact]

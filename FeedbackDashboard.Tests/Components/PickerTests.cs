@@ -1,7 +1,9 @@
 using Bunit;
+using FeedbackDashboard.Components;
 using FeedbackDashboard.Components.Shared;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Tests.Infrastructure;
+using Microsoft.AspNetCore.Components;
 
 namespace FeedbackDashboard.Tests.Components;
 
@@ -39,5 +41,21 @@ public sealed class PickerTests : BunitBase
         Assert.Equal("stale", stale.TextContent);
         // A known value adds no such option.
         Assert.Empty(cut.Find("[data-testid=filter-category]").QuerySelectorAll("option[hidden]"));
+    }
+
+    [Fact]
+    public void Prerendered_a_picker_selects_its_value_before_the_circuit_does()
+    {
+        // A browser ignores a select's value attribute: without the inline script it would show "Last 7 days".
+        RenderFragment options = b => b.AddMarkupContent(0, "<option value=\"7\">Last 7 days</option><option value=\"90\">Last 90 days</option>");
+        var cut = Render<Picker<int>>(p => p.Add(x => x.Label, "Period").Add(x => x.Value, 90).Add(x => x.ChildContent, options)
+            .AddCascadingValue(Routes.PrerenderingCascade, true));
+        var id = cut.Find("select").Id;
+        Assert.Equal($"document.getElementById(\"{id}\").value = \"90\";", cut.Find("script").TextContent);
+
+        // Live, the circuit sets the property itself and the page carries no script.
+        var live = Render<Picker<int>>(p => p.Add(x => x.Label, "Period").Add(x => x.Value, 90).Add(x => x.ChildContent, options)
+            .AddCascadingValue(Routes.PrerenderingCascade, false));
+        Assert.Empty(live.FindAll("script"));
     }
 }

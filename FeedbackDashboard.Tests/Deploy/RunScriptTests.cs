@@ -118,6 +118,30 @@ public sealed class RunScriptTests : IAsyncLifetime
         Assert.Contains("DATABASE_URL", last);
     }
 
+    [Fact]
+    public async Task Stop_without_dir_stops_the_cluster_run_sh_started_and_fails_loudly_when_there_is_none()
+    {
+        // The folder run.sh would use (FD_PG_DIR), outside the private home so that root's postgres account reaches it.
+        _pgDir = IsRoot ? Path.Combine(Path.GetTempPath(), "fd-stop-" + Guid.NewGuid().ToString("N")[..8], "pg") : Path.Combine(Clone, ".data/pg");
+        var env = CleanEnvironment();
+        env["FD_PG_DIR"] = _pgDir;
+        var script = Path.Combine(Clone, "db/dev-postgres.sh");
+        var start = await RunAsync(script, ["start", "--dir", _pgDir, "--port", FreePort().ToString()], Clone, env, TimeSpan.FromMinutes(2));
+        Assert.True(start.Code == 0, start.Output);
+        Assert.True(File.Exists(Path.Combine(_pgDir, "postmaster.pid")), "the cluster is not running");
+
+        var stop = await RunAsync(script, ["stop"], Clone, env, TimeSpan.FromMinutes(1));
+        Assert.True(stop.Code == 0, stop.Output);
+        Assert.False(File.Exists(Path.Combine(_pgDir, "postmaster.pid")), $"`stop` left the cluster in {_pgDir} running");
+
+        // Nothing where it looks: an error naming the folder and --dir, not a silent success.
+        env["FD_PG_DIR"] = Path.Combine(_home, "no-cluster-here");
+        var none = await RunAsync(script, ["stop"], Clone, env, TimeSpan.FromMinutes(1));
+        Assert.NotEqual(0, none.Code);
+        Assert.Contains("no PostgreSQL cluster in " + env["FD_PG_DIR"], none.Output);
+        Assert.Contains("--dir", none.Output);
+    }
+
     private static Dictionary<string, string?> CleanEnvironment() => new()
     {
         ["DATABASE_URL"] = null,

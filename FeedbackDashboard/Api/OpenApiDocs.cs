@@ -56,8 +56,17 @@ public static class OpenApiDocs
     public static void MapApiDocs(this WebApplication app)
     {
         app.MapOpenApi("/api/openapi.json").AllowAnonymous();
-        app.MapScalarApiReference("/api/docs", o => o
-            .WithTitle("FeedbackDashboard API")
-            .WithOpenApiRoutePattern("/api/openapi.json")).AllowAnonymous();
+        // Nothing fetched from other hosts (its default fonts come from a CDN, telemetry reports to its vendor) and
+        // none of the vendor's own buttons (deploy, AI chat, MCP, developer tools) on a page about this API.
+        app.MapScalarApiReference("/api/docs", o =>
+        {
+            o.WithTitle("FeedbackDashboard API").WithOpenApiRoutePattern("/api/openapi.json");
+            o.DefaultFonts = false;
+            o.Telemetry = false;
+            o.DotNetFlag = false;
+            o.ShowDeveloperTools = DeveloperToolsVisibility.Never;
+            o.Agent = new ScalarAgentOptions { Disabled = true };
+            o.Mcp = new ScalarMcpOptions { Disabled = true };
+        }).AllowAnonymous();
     }
 }

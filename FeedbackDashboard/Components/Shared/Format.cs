@@ -11,6 +11,12 @@ internal static class Format
     /// <summary>The same for a run, file or comment reference, set in the monospace face.</summary>
     public const string MonoLink = Link + " fd-mono";
 
+    /// <summary>
+    /// A run's short name: the id's last 8 hex digits. Its first ones are a UUIDv7's timestamp, shared by runs created
+    /// within a minute or so; the last ones are random.
+    /// </summary>
+    public static string ShortId(Guid id) => id.ToString("N")[^8..];
+
     public static string Percent(double? value) => value is { } v ? $"{v:P0}" : "–";
 
     public static string When(DateTimeOffset? at) => at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm") + " UTC" : "never";
