@@ -38,7 +38,7 @@ public static class JsonBody
         catch (JsonException e)
         {
             var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "$" : e.Path.TrimStart('$', '.');
-            return (default, Bad(field, $"invalid JSON at {field}: {FirstSentence(e.Message)}"));
+            return (default, Bad(field, $"invalid JSON at {field}: {Describe(e.Message)}"));
         }
     }
 
@@ -52,11 +52,36 @@ public static class JsonBody
             statusCode: 400, title: "Invalid request",
             extensions: new Dictionary<string, object?> { ["errors"] = errors });
 
-    private static ProblemHttpResult TooLarge() => Bad("$", $"the body is larger than {MaxBytes / 1024 / 1024} MiB");
+    private static ProblemHttpResult TooLarge()
+    {
+        var detail = $"the body is larger than {MaxBytes / 1024 / 1024} MiB";
+        return TypedResults.Problem(detail: detail, statusCode: 413, title: "Content Too Large", type: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14",
+            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["$"] = [detail] } });
+    }
 
-    private static string FirstSentence(string message)
+    private static string Describe(string message)
     {
         var cut = message.IndexOf(". Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        var sentence = cut > 0 ? message[..cut] : message;
+        // The serializer names the .NET type it wanted; a client knows JSON's types, not ours.
+        const string converted = "could not be converted to ";
+        var at = sentence.IndexOf(converted, StringComparison.Ordinal);
+        return at < 0 ? sentence : $"the value has the wrong type: expected {JsonKind(sentence[(at + converted.Length)..])}";
+    }
+
+    private static string JsonKind(string dotnetType)
+    {
+        var type = dotnetType.StartsWith("System.Nullable`1[", StringComparison.Ordinal) ? dotnetType["System.Nullable`1[".Length..].TrimEnd(']') : dotnetType;
+        return type switch
+        {
+            "System.Int64" or "System.Int32" or "System.Int16" => "an integer",
+            "System.Double" or "System.Decimal" or "System.Single" => "a number",
+            "System.String" => "a string",
+            "System.Boolean" => "true or false",
+            "System.Guid" => "a uuid string",
+            "System.DateTimeOffset" or "System.DateTime" => "an RFC 3339 date-time string",
+            _ when type.StartsWith("System.Collections.Generic.List", StringComparison.Ordinal) || type.EndsWith("[]", StringComparison.Ordinal) => "an array",
+            _ => "an object",
+        };
     }
 }

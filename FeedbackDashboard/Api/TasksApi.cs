@@ -13,20 +13,22 @@ public static class TasksApi
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
 
         tasks.MapPost("/", RegisterAsync).RequireScope(Scopes.ReviewWrite).WithJsonBody<TaskInput>()
+            .WithName("registerTask").Problems(413)
             .WithSummary("Register or update a review run")
             .WithDescription("Scope review:write. Upserts the run by id (a new uuid when omitted) and registers its repository as installed under installation_id. 201 when created, 200 when updated.");
         tasks.MapPost("/{id}/comments", AddCommentsAsync).RequireScope(Scopes.ReviewWrite)
-            .WithJsonBody<List<CommentInput>>().ProducesProblem(404)
+            .WithJsonBody<List<CommentInput>>().ProducesProblem(404).WithName("addComments").Problems(413)
             .WithSummary("Record the comments the bot posted on a run")
             .WithDescription("Scope review:write. Up to 1,000 comments; idempotent on (kind, github_comment_id).");
         tasks.MapPost("/{id}/reviews", AddReviewAsync).RequireScope(Scopes.ReviewWrite)
-            .WithJsonBody<ReviewCaptureInput>().ProducesProblem(404)
+            .WithJsonBody<ReviewCaptureInput>().ProducesProblem(404).WithName("captureReview").Problems(413)
             .WithSummary("Capture a review's comments by review id")
             .WithDescription("Scope review:write. 202: the poller later reads the review's comments from GitHub and records them, matched to findings by (file, line).");
-        tasks.MapGet("/", ListAsync).RequireScope(Scopes.ReviewRead)
+        tasks.MapGet("/", ListAsync).RequireScope(Scopes.ReviewRead).WithName("listTasks").WithQuery(ApiQuery.TaskList)
             .WithSummary("List runs, newest first, with 👍/👎 counts")
             .WithDescription("Scope review:read. Filters: repository, from, to (on the run's created_at), has_down, down_not_addressed (a run with a 👎 comment that was not addressed), label.KEY=VALUE (runs with that label), rule and category (runs with a comment of that rule / category); page, page_size (≤ 200).");
         tasks.MapGet("/{id}/feedback", FeedbackAsync).RequireScope(Scopes.ReviewRead).Produces<TaskFeedback>().ProducesProblem(404)
+            .WithName("getTaskFeedback")
             .WithSummary("A run's comments with 👍/👎 and who reacted")
             .WithDescription("Scope review:read. Roles are resolved at read time: the live maintainers row wins over the stored association.");
         return app;
