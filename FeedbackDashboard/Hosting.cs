@@ -53,6 +53,13 @@ public static class Hosting
         {
             // Exception text (messages, stack, SQL) is for the log only, even in Development.
             ctx.ProblemDetails.Extensions.Remove("exception");
+            // Every problem names its kind (the document requires it); statuses ASP.NET Core has no link for get RFC 9110's.
+            ctx.ProblemDetails.Type ??= ctx.ProblemDetails.Status switch
+            {
+                413 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14",
+                429 => "https://www.rfc-editor.org/rfc/rfc6585#section-4",
+                var status => $"https://www.rfc-editor.org/rfc/rfc9110#status.{status}",
+            };
             if (ctx.Exception is not null) ctx.ProblemDetails.Detail = "an unexpected error occurred; it has been logged";
         });
         builder.Services.AddApiDocs();

@@ -13,15 +13,15 @@ public static class TasksApi
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
 
         tasks.MapPost("/", RegisterAsync).RequireScope(Scopes.ReviewWrite).WithJsonBody<TaskInput>()
-            .WithName("registerTask").Problems(413)
+            .WithName("registerTask")
             .WithSummary("Register or update a review run")
             .WithDescription("Scope review:write. Upserts the run by id (a new uuid when omitted) and registers its repository as installed under installation_id. 201 when created, 200 when updated.");
         tasks.MapPost("/{id}/comments", AddCommentsAsync).RequireScope(Scopes.ReviewWrite)
-            .WithJsonBody<List<CommentInput>>().ProducesProblem(404).WithName("addComments").Problems(413)
+            .WithJsonBody<List<CommentInput>>().ProducesProblem(404).WithName("addComments")
             .WithSummary("Record the comments the bot posted on a run")
             .WithDescription("Scope review:write. Up to 1,000 comments; idempotent on (kind, github_comment_id).");
         tasks.MapPost("/{id}/reviews", AddReviewAsync).RequireScope(Scopes.ReviewWrite)
-            .WithJsonBody<ReviewCaptureInput>().ProducesProblem(404).WithName("captureReview").Problems(413)
+            .WithJsonBody<ReviewCaptureInput>().ProducesProblem(404).WithName("captureReview")
             .WithSummary("Capture a review's comments by review id")
             .WithDescription("Scope review:write. 202: the poller later reads the review's comments from GitHub and records them, matched to findings by (file, line).");
         tasks.MapGet("/", ListAsync).RequireScope(Scopes.ReviewRead).WithName("listTasks").WithQuery(ApiQuery.TaskList)
