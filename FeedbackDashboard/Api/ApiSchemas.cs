@@ -21,7 +21,8 @@ public static class ApiSchemas
     private static readonly Dictionary<(Type, string), string[]> Enums = new()
     {
         [(typeof(CommentFeedback), "kind")] = ["inline", "reply"],
-        [(typeof(CommentFeedback), "state")] = ["polled", "gone", "paused"],
+        [(typeof(CommentFeedback), "state")] = [CommentStates.Polled, CommentStates.Gone, CommentStates.Paused],
+        [(typeof(TaskView), "source")] = ["api", "observed"],
         [(typeof(ReactionView), "content")] = ["+1", "-1"],
         [(typeof(ReactionView), "reactor_association")] = Associations,
         [(typeof(PrAuthor), "association")] = Associations,

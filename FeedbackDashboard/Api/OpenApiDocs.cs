@@ -41,7 +41,7 @@ public static class OpenApiDocs
         [403] = "The key lacks the endpoint's scope, or is limited to installations that do not include this one.",
         [404] = "Not found (for the webhook endpoint: no webhook secret is configured).",
         [405] = "The path exists, but not with this method (`Allow` lists the methods).",
-        [409] = "Conflict.",
+        [409] = "Conflict: the Idempotency-Key was used for another request body.",
         [413] = "The body is too large.",
         [429] = "Too many exports are running; retry after `Retry-After` seconds.",
         [503] = "The data store is unreachable (or the work could not finish in time); retry after `Retry-After` seconds. Nothing was written.",
@@ -65,6 +65,28 @@ public static class OpenApiDocs
         foreach (var path in operation.Parameters?.OfType<OpenApiParameter>().Where(p => p.In == ParameterLocation.Path) ?? [])
             path.Description ??= path.Name == "id" ? "The run's id (a uuid)." : path.Name == "owner" ? "The repository's owner." : "The repository's name.";
 
+        if (metadata.OfType<IdempotencyKeyHeader>().Any())
+        {
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = IdempotencyKeys.Header, In = ParameterLocation.Header,
+                Description = "Makes a retry safe: the same key with the same body within 24 h answers the first answer again (`Idempotent-Replayed: true`) and creates nothing; with another body, 409.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = IdempotencyKeys.MaxLength, Pattern = ApiQuery.NoControlCharacters },
+            });
+            foreach (var (status, response) in operation.Responses ?? [])
+            {
+                if (status is not ("200" or "201") || response is not OpenApiResponse r) continue;
+                r.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                r.Headers["Idempotent-Replayed"] = new OpenApiHeader
+                {
+                    Description = "`true` when this is the first answer again, for a repeated Idempotency-Key.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [System.Text.Json.Nodes.JsonValue.Create("true")] },
+                };
+                if (status == "201")
+                    r.Headers["Location"] = new OpenApiHeader { Description = "The run: GET /api/tasks/{id}.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+            }
+        }
         if (metadata.OfType<JsonRequestBody>().FirstOrDefault() is { } body)
         {
             var isList = body.Type.IsGenericType;
@@ -218,6 +240,11 @@ public static class OpenApiDocs
         };
         document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] }];
     }
+
+    /// <summary>Endpoint metadata: it reads an Idempotency-Key header.</summary>
+    public sealed record IdempotencyKeyHeader;
+
+    public static RouteHandlerBuilder WithIdempotencyKeyHeader(this RouteHandlerBuilder builder) => builder.WithMetadata(new IdempotencyKeyHeader());
 
     /// <summary>Problem statuses an endpoint answers besides those every scoped endpoint does (401, 403, 405, 503).</summary>
     public sealed record DeclaredProblems(params int[] Statuses);

@@ -1,6 +1,7 @@
 using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Feedback;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 
 namespace FeedbackDashboard.Api;
 
@@ -13,9 +14,12 @@ public static class TasksApi
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
 
         tasks.MapPost("/", RegisterAsync).RequireScope(Scopes.ReviewWrite).WithJsonBody<TaskInput>()
-            .WithName("registerTask")
+            .WithName("registerTask").Problems(409).WithIdempotencyKeyHeader()
             .WithSummary("Register or update a review run")
-            .WithDescription("Scope review:write. Upserts the run by id (a new uuid when omitted) and registers its repository as installed under installation_id. 201 when created, 200 when updated.");
+            .WithDescription("Scope review:write. Upserts the run by id (a new uuid when omitted) and registers its repository as installed under installation_id. 201 when created (Location: the run), 200 when updated. With an Idempotency-Key header, a repeat of the same request with the same key within 24 h answers the first answer again and creates nothing (Idempotent-Replayed: true); the same key with another body is a 409.");
+        tasks.MapGet("/{id}", GetAsync).RequireScope(Scopes.ReviewRead).ProducesProblem(404).WithName("getTask")
+            .WithSummary("One run with its 👍/👎 totals")
+            .WithDescription("Scope review:read. What POST /api/tasks's Location points to: the run's repository, installation, pull request and author (association resolved now), labels, source (api) and totals.");
         tasks.MapPost("/{id}/comments", AddCommentsAsync).RequireScope(Scopes.ReviewWrite)
             .WithJsonBody<List<CommentInput>>().ProducesProblem(404).WithName("addComments")
             .WithSummary("Record the comments the bot posted on a run")
@@ -41,8 +45,11 @@ public static class TasksApi
     public sealed record ReviewAccepted(Guid TaskId, long GithubReviewId, string Status);
 
     private static async Task<Results<Created<TaskCreated>, Ok<TaskCreated>, ProblemHttpResult>> RegisterAsync(
-        HttpRequest request, CaptureService capture, InstallationLookup installations, CancellationToken ct)
+        HttpRequest request, CaptureService capture, InstallationLookup installations, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
     {
+        var idempotencyKey = request.Headers[IdempotencyKeys.Header].FirstOrDefault();
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > IdempotencyKeys.MaxLength || idempotencyKey.Any(char.IsControl)))
+            return JsonBody.Bad(IdempotencyKeys.Header, $"must be 1 to {IdempotencyKeys.MaxLength} characters without control characters");
         var (input, problem) = await JsonBody.ReadAsync<TaskInput>(request, ct);
         if (problem is not null) return problem;
         var errors = CaptureValidation.Validate(input!);
@@ -51,10 +58,42 @@ public static class TasksApi
         if (!reach.Allows(input!.InstallationId)) return reach.Forbidden($"installation_id {input.InstallationId} is not one of them");
         if (input.Id is { } existing && await reach.CheckTaskAsync(existing, installations, ct) is { } forbidden) return forbidden;
 
+        if (idempotencyKey is not null)
+        {
+            var owner = request.HttpContext.User.Identity?.Name ?? "";
+            var reserved = await IdempotencyKeys.ReserveAsync(db, owner, idempotencyKey, IdempotencyKeys.Hash(input),
+                input.Id ?? Guid.CreateVersion7(time.GetUtcNow()), time.GetUtcNow(), ct);
+            if (!reserved.SameRequest)
+                return TypedResults.Problem(detail: $"this {IdempotencyKeys.Header} was used within 24 h for another request body", statusCode: 409,
+                    title: "Conflict", extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [IdempotencyKeys.Header] = ["was used for another request body"] } });
+            if (reserved.FirstStatus is { } first)
+            {
+                request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+                return first == StatusCodes.Status201Created
+                    ? TypedResults.Created($"/api/tasks/{reserved.TaskId}", new TaskCreated(reserved.TaskId))
+                    : TypedResults.Ok(new TaskCreated(reserved.TaskId));
+            }
+            var (keyed, keyedResult) = await capture.RegisterTaskAsync(input with { Id = reserved.TaskId }, ct);
+            // Without an id in the body the run exists only because of this key: its first answer was a 201.
+            var status = keyedResult == Upsert.Created || input.Id is null ? StatusCodes.Status201Created : StatusCodes.Status200OK;
+            await IdempotencyKeys.RecordAsync(db, owner, idempotencyKey, status, ct);
+            return status == StatusCodes.Status201Created
+                ? TypedResults.Created($"/api/tasks/{keyed}", new TaskCreated(keyed))
+                : TypedResults.Ok(new TaskCreated(keyed));
+        }
+
         var (id, result) = await capture.RegisterTaskAsync(input!, ct);
         return result == Upsert.Created
             ? TypedResults.Created($"/api/tasks/{id}", new TaskCreated(id))
             : TypedResults.Ok(new TaskCreated(id));
+    }
+
+    private static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetAsync(string id, HttpContext http, FeedbackQueries queries,
+        InstallationLookup installations, CancellationToken ct)
+    {
+        if (QueryArgs.TaskId(id, out var badId) is not { } taskId) return badId!;
+        if (await KeyReach.Of(http.User).CheckTaskAsync(taskId, installations, ct) is { } forbidden) return forbidden;
+        return await queries.GetTaskAsync(taskId, ct) is { } task ? TypedResults.Ok(task) : TaskNotFound(taskId);
     }
 
     private static async Task<Results<Ok<CommentsAccepted>, ProblemHttpResult>> AddCommentsAsync(
