@@ -53,6 +53,14 @@ public static class Hosting
         {
             // Exception text (messages, stack, SQL) is for the log only, even in Development.
             ctx.ProblemDetails.Extensions.Remove("exception");
+            if (DataStore.IsUnreachable(ctx.Exception))
+            {
+                // Nothing was written (each write is one transaction); the client may retry as it is.
+                ctx.HttpContext.Response.Headers.RetryAfter = DataStore.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                ctx.ProblemDetails.Title = "Service Unavailable";
+                ctx.ProblemDetails.Detail = $"the data store is unreachable; nothing was written; retry after {DataStore.RetryAfterSeconds} s";
+            }
+            else if (ctx.Exception is not null) ctx.ProblemDetails.Detail = "an unexpected error occurred; it has been logged";
             // Every problem names its kind (the document requires it); statuses ASP.NET Core has no link for get RFC 9110's.
             ctx.ProblemDetails.Type ??= ctx.ProblemDetails.Status switch
             {
@@ -60,7 +68,6 @@ public static class Hosting
                 429 => "https://www.rfc-editor.org/rfc/rfc6585#section-4",
                 var status => $"https://www.rfc-editor.org/rfc/rfc9110#status.{status}",
             };
-            if (ctx.Exception is not null) ctx.ProblemDetails.Detail = "an unexpected error occurred; it has been logged";
         });
         builder.Services.AddApiDocs();
         builder.Services.AddApiKeyAuth();
@@ -143,7 +150,10 @@ public static class Hosting
             http.Response.Headers.ContentSecurityPolicy = "frame-ancestors 'self'";
             return next(http);
         });
-        app.UseExceptionHandler();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => DataStore.IsUnreachable(e) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         app.UseHttpMetrics();
         app.UseAuthentication();
