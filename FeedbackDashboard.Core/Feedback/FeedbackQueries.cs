@@ -444,7 +444,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             resolved = r.GetOrdinal("resolved"), by = r.GetOrdinal("resolved_by"), byBot = r.GetOrdinal("resolved_by_bot"),
             replies = r.GetOrdinal("human_replies"), disputed = r.GetOrdinal("disputed"), labels = r.GetOrdinal("labels"),
             rule = r.GetOrdinal("rule"), category = r.GetOrdinal("category"), severity = r.GetOrdinal("severity"),
-            fingerprint = r.GetOrdinal("fingerprint"), state = r.GetOrdinal("state");
+            fingerprint = r.GetOrdinal("fingerprint");
         return () => new ExportRow(r.GetInt64(id), r.GetGuid(task), r.GetString(repository), r.GetInt32(pr), r.GetString(kind),
             r.GetInt64(comment), r.GetOrNull<string>(file), r.GetFieldValue<int?>(line), r.GetInt64(reactor),
             r.GetString(login), r.GetString(association), r.GetString(content), r.GetFieldValue<DateTimeOffset>(reactedAt))
