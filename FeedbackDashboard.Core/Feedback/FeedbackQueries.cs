@@ -392,11 +392,20 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             return new CommentFeedback(k, id, r.GetOrNull<string>(file), r.GetFieldValue<int?>(line),
                 r.GetFieldValue<DateTimeOffset>(createdAt), r.GetBoolean(gone), ups, downs, list)
             {
-                Body = r.GetOrNull<string>(body), HtmlUrl = r.GetOrNull<string>(url), Outdated = r.GetFieldValue<bool?>(outdated),
-                Resolved = r.GetFieldValue<bool?>(resolved), ResolvedBy = r.GetOrNull<string>(by), ResolvedByBot = r.GetFieldValue<bool?>(byBot),
-                Minimized = r.GetFieldValue<bool?>(minimized), MinimizedReason = r.GetOrNull<string>(reason),
-                HumanReplies = r.GetFieldValue<int?>(replies), Rule = r.GetOrNull<string>(rule), Category = r.GetOrNull<string>(category),
-                Severity = r.GetOrNull<string>(severity), Fingerprint = r.GetOrNull<string>(fingerprint), State = r.GetString(state),
+                Body = r.GetOrNull<string>(body),
+                HtmlUrl = r.GetOrNull<string>(url),
+                Outdated = r.GetFieldValue<bool?>(outdated),
+                Resolved = r.GetFieldValue<bool?>(resolved),
+                ResolvedBy = r.GetOrNull<string>(by),
+                ResolvedByBot = r.GetFieldValue<bool?>(byBot),
+                Minimized = r.GetFieldValue<bool?>(minimized),
+                MinimizedReason = r.GetOrNull<string>(reason),
+                HumanReplies = r.GetFieldValue<int?>(replies),
+                Rule = r.GetOrNull<string>(rule),
+                Category = r.GetOrNull<string>(category),
+                Severity = r.GetOrNull<string>(severity),
+                Fingerprint = r.GetOrNull<string>(fingerprint),
+                State = r.GetString(state),
             };
         };
     }

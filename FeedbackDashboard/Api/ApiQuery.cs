@@ -34,7 +34,8 @@ public static class ApiQuery
 
     internal static OpenApiSchema Integer(long min, long max, long? fallback = null) => new()
     {
-        Type = JsonSchemaType.Integer, Format = "int32",
+        Type = JsonSchemaType.Integer,
+        Format = "int32",
         Minimum = min.ToString(System.Globalization.CultureInfo.InvariantCulture),
         Maximum = max.ToString(System.Globalization.CultureInfo.InvariantCulture),
         Default = fallback is { } f ? JsonValue.Create(f) : null,

@@ -94,12 +94,17 @@ public static class ApiSchemas
 
     private static OpenApiSchema Positive(string format = "int64") => new()
     {
-        Type = JsonSchemaType.Integer, Format = format, Minimum = "1",
+        Type = JsonSchemaType.Integer,
+        Format = format,
+        Minimum = "1",
     };
 
     private static OpenApiSchema Object(string description, Dictionary<string, IOpenApiSchema> properties, params string[] required) => new()
     {
-        Type = JsonSchemaType.Object, Description = description, Properties = properties, Required = new HashSet<string>(required),
+        Type = JsonSchemaType.Object,
+        Description = description,
+        Properties = properties,
+        Required = new HashSet<string>(required),
     };
 
     private static OpenApiSchema Described(OpenApiSchema schema, string description)
@@ -235,8 +240,10 @@ public static class ApiSchemas
         ["github_review_id"] = Positive(),
         ["findings"] = new OpenApiSchema
         {
-            Type = JsonSchemaType.Array, MaxItems = CaptureValidation.MaxFindingsPerRequest,
-            Items = new OpenApiSchemaReference("FindingInput"), Description = "May be empty.",
+            Type = JsonSchemaType.Array,
+            MaxItems = CaptureValidation.MaxFindingsPerRequest,
+            Items = new OpenApiSchemaReference("FindingInput"),
+            Description = "May be empty.",
         },
     }, "github_review_id", "findings");
 

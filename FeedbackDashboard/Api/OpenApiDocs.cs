@@ -57,8 +57,12 @@ public static class OpenApiDocs
             {
                 operation.Parameters.Add(new OpenApiParameter
                 {
-                    Name = p.Name, In = ParameterLocation.Query, Description = p.Description, Schema = p.Schema(),
-                    Style = p.Style ?? ParameterStyle.Form, Explode = true,
+                    Name = p.Name,
+                    In = ParameterLocation.Query,
+                    Description = p.Description,
+                    Schema = p.Schema(),
+                    Style = p.Style ?? ParameterStyle.Form,
+                    Explode = true,
                 });
             }
         }
@@ -70,7 +74,8 @@ public static class OpenApiDocs
             operation.Parameters ??= [];
             operation.Parameters.Add(new OpenApiParameter
             {
-                Name = IdempotencyKeys.Header, In = ParameterLocation.Header,
+                Name = IdempotencyKeys.Header,
+                In = ParameterLocation.Header,
                 Description = "Makes a retry safe: the same key with the same body within 24 h answers the first answer again (`Idempotent-Replayed: true`) and creates nothing; with another body, 409.",
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = IdempotencyKeys.MaxLength, Pattern = ApiQuery.NoControlCharacters },
             });
@@ -94,7 +99,9 @@ public static class OpenApiDocs
             IOpenApiSchema schema = isList
                 ? new OpenApiSchema
                 {
-                    Type = JsonSchemaType.Array, MinItems = 1, MaxItems = Core.Feedback.CaptureValidation.MaxCommentsPerRequest,
+                    Type = JsonSchemaType.Array,
+                    MinItems = 1,
+                    MaxItems = Core.Feedback.CaptureValidation.MaxCommentsPerRequest,
                     Items = new OpenApiSchemaReference(name, document),
                 }
                 : new OpenApiSchemaReference(name, document);
