@@ -39,7 +39,7 @@ public static class OpenApiDocs
         [400] = "Bad request: `errors` names each bad field (body path or query parameter).",
         [401] = "No API key, or an unknown or revoked one.",
         [403] = "The key lacks the endpoint's scope, or is limited to installations that do not include this one.",
-        [404] = "Not found (for the webhook endpoint: no webhook secret is configured).",
+        [404] = "Not found: no such run or repository (for the webhook endpoint: no webhook secret is configured).",
         [405] = "The path exists, but not with this method (`Allow` lists the methods).",
         [409] = "Conflict: the Idempotency-Key was used for another request body.",
         [413] = "The body is too large.",
