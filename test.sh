@@ -27,6 +27,12 @@ if ! FeedbackDashboard.Tests/GitHubSchema/install.sh .tools/npm; then
   echo "test.sh: could not install GitHub's API descriptions (npm)"; echo "0 passed, 1 failed"; exit 1
 fi
 export FD_NPM_TOOLS="$PWD/.tools/npm"
+# The OpenAPI tests read the API's own document with tools nobody here wrote (Redocly's linter, openapi-typescript,
+# openapi-fetch, tsc), pinned in FeedbackDashboard.Tests/ApiDocument/package-lock.json.
+if ! FeedbackDashboard.Tests/ApiDocument/install.sh .tools/npm-api; then
+  echo "test.sh: could not install the OpenAPI tools (npm)"; echo "0 passed, 1 failed"; exit 1
+fi
+export FD_NPM_API_TOOLS="$PWD/.tools/npm-api"
 
 pgdir=$(mktemp -d /tmp/fd-test-pg.XXXXXX)
 port=$(( 20000 + RANDOM % 20000 ))

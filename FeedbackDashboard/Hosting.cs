@@ -63,7 +63,21 @@ public static class Hosting
         {
             // Exception text (messages, stack, SQL) is for the log only, even in Development.
             ctx.ProblemDetails.Extensions.Remove("exception");
-            if (ctx.Exception is not null) ctx.ProblemDetails.Detail = "an unexpected error occurred; it has been logged";
+            if (DataStore.IsUnreachable(ctx.Exception))
+            {
+                // Nothing was written (each write is one transaction); the client may retry as it is.
+                ctx.HttpContext.Response.Headers.RetryAfter = DataStore.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                ctx.ProblemDetails.Title = "Service Unavailable";
+                ctx.ProblemDetails.Detail = $"the data store is unreachable; nothing was written; retry after {DataStore.RetryAfterSeconds} s";
+            }
+            else if (ctx.Exception is not null) ctx.ProblemDetails.Detail = "an unexpected error occurred; it has been logged";
+            // Every problem names its kind (the document requires it); statuses ASP.NET Core has no link for get RFC 9110's.
+            ctx.ProblemDetails.Type ??= ctx.ProblemDetails.Status switch
+            {
+                413 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14",
+                429 => "https://www.rfc-editor.org/rfc/rfc6585#section-4",
+                var status => $"https://www.rfc-editor.org/rfc/rfc9110#status.{status}",
+            };
         });
         builder.Services.AddApiDocs();
         builder.Services.AddApiKeyAuth();
@@ -146,7 +160,10 @@ public static class Hosting
             http.Response.Headers.ContentSecurityPolicy = "frame-ancestors 'self'";
             return next(http);
         });
-        app.UseExceptionHandler();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => DataStore.IsUnreachable(e) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         // A person who types a wrong address gets the dashboard's own 404 page; the API keeps its problem+json.
         app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"),

@@ -8,6 +8,10 @@ namespace FeedbackDashboard;
 /// <summary>`keys create|list|revoke`: the only way to mint an API key.</summary>
 internal static class KeysCli
 {
+    /// <summary>ISO 8601 in UTC to the minute, whatever the machine's culture and zone.</summary>
+    private static string Iso(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     public static async Task<int> RunAsync(string[] args, string connectionString)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
@@ -36,7 +40,7 @@ internal static class KeysCli
                 case ["list"]:
                     Console.WriteLine($"{"NAME",-24} {"PREFIX",-12} {"SCOPES",-44} {"INSTALLATIONS",-16} {"CREATED",-20} {"LAST USED",-20} STATE");
                     foreach (var k in await keys.ListAsync())
-                        Console.WriteLine($"{k.Name,-24} {k.Prefix,-12} {string.Join(",", k.Scopes),-44} {(k.Installations is { } i ? string.Join(",", i) : "all"),-16} {k.CreatedAt:yyyy-MM-dd HH:mm,-20} {(k.LastUsedAt is { } u ? u.ToString("yyyy-MM-dd HH:mm") : "never"),-20} {(k.RevokedAt is null ? "active" : "revoked")}");
+                        Console.WriteLine($"{k.Name,-24} {k.Prefix,-12} {string.Join(",", k.Scopes),-44} {(k.Installations is { } i ? string.Join(",", i) : "all"),-16} {Iso(k.CreatedAt),-20} {(k.LastUsedAt is { } u ? Iso(u) : "never"),-20} {(k.RevokedAt is null ? "active" : "revoked")}");
                     return 0;
                 case ["revoke", .. var rest]:
                     var revokeName = Option(rest, "--name") ?? throw new ArgumentException("keys revoke needs --name NAME");

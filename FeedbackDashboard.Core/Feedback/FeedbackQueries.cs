@@ -50,6 +50,8 @@ public sealed record CommentFeedback(string Kind, long GithubCommentId, string? 
     public bool? Minimized { get; init; }
     public string? MinimizedReason { get; init; }
     public int? HumanReplies { get; init; }
+    /// <summary>polled (read each cycle), gone (deleted on GitHub; its feedback is kept) or paused (its repository lost access).</summary>
+    public string State { get; init; } = CommentStates.Polled;
     public bool Addressed => Signal.IsAddressed(Outdated, Resolved, ResolvedByBot);
     /// <summary>👍 and 👎 from different people.</summary>
     public bool Disputed => Signal.IsDisputed(Reactions);
@@ -109,6 +111,17 @@ public static class Signal
         c.body, c.html_url, c.outdated, c.minimized, c.minimized_reason, c.resolved, c.resolved_by, c.resolved_by_bot, c.human_replies
         """;
 }
+
+public static class CommentStates
+{
+    public const string Polled = "polled";
+    public const string Gone = "gone";
+    public const string Paused = "paused";
+}
+
+/// <summary>One run as GET /api/tasks/{id} answers it; source is "api" for every run registered through the API.</summary>
+public sealed record TaskView(Guid Id, string Repository, long InstallationId, int PrNumber, PrAuthor PrAuthor, DateTimeOffset CreatedAt,
+    IReadOnlyDictionary<string, string> Labels, string Source, long? GithubReviewId, Totals Totals);
 
 public sealed record CaptureView(long GithubReviewId, string Status, string? Reason, int? CommentsRecorded,
     JsonElement? UnmatchedFindings, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
@@ -332,8 +345,14 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         """,
         $"""
         select c.kind, c.github_comment_id, c.file, c.line, c.created_at, c.gone_at is not null as gone, {Signal.SignalColumns},
-               c.rule, c.category, c.severity, c.fingerprint
-        from review_comments c where c.task_id = $1
+               c.rule, c.category, c.severity, c.fingerprint,
+               case when c.gone_at is not null then '{CommentStates.Gone}'
+                    when r.access_lost_at is not null or not r.installed then '{CommentStates.Paused}'
+                    else '{CommentStates.Polled}' end as state
+        from review_comments c
+        join tasks t on t.id = c.task_id
+        cross join lateral (select access_lost_at, installed from repositories where id = t.repository_id offset 0) r
+        where c.task_id = $1
         order by c.file nulls last, c.line nulls last, c.kind, c.github_comment_id
         """,
         """
@@ -373,7 +392,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             resolved = r.GetOrdinal("resolved"), by = r.GetOrdinal("resolved_by"), byBot = r.GetOrdinal("resolved_by_bot"),
             minimized = r.GetOrdinal("minimized"), reason = r.GetOrdinal("minimized_reason"), replies = r.GetOrdinal("human_replies"),
             rule = r.GetOrdinal("rule"), category = r.GetOrdinal("category"), severity = r.GetOrdinal("severity"),
-            fingerprint = r.GetOrdinal("fingerprint");
+            fingerprint = r.GetOrdinal("fingerprint"), state = r.GetOrdinal("state");
         return () =>
         {
             var (k, id) = (r.GetString(kind), r.GetInt64(comment));
@@ -382,13 +401,47 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             return new CommentFeedback(k, id, r.GetOrNull<string>(file), r.GetFieldValue<int?>(line),
                 r.GetFieldValue<DateTimeOffset>(createdAt), r.GetBoolean(gone), ups, downs, list)
             {
-                Body = r.GetOrNull<string>(body), HtmlUrl = r.GetOrNull<string>(url), Outdated = r.GetFieldValue<bool?>(outdated),
-                Resolved = r.GetFieldValue<bool?>(resolved), ResolvedBy = r.GetOrNull<string>(by), ResolvedByBot = r.GetFieldValue<bool?>(byBot),
-                Minimized = r.GetFieldValue<bool?>(minimized), MinimizedReason = r.GetOrNull<string>(reason),
-                HumanReplies = r.GetFieldValue<int?>(replies), Rule = r.GetOrNull<string>(rule), Category = r.GetOrNull<string>(category),
-                Severity = r.GetOrNull<string>(severity), Fingerprint = r.GetOrNull<string>(fingerprint),
+                Body = r.GetOrNull<string>(body),
+                HtmlUrl = r.GetOrNull<string>(url),
+                Outdated = r.GetFieldValue<bool?>(outdated),
+                Resolved = r.GetFieldValue<bool?>(resolved),
+                ResolvedBy = r.GetOrNull<string>(by),
+                ResolvedByBot = r.GetFieldValue<bool?>(byBot),
+                Minimized = r.GetFieldValue<bool?>(minimized),
+                MinimizedReason = r.GetOrNull<string>(reason),
+                HumanReplies = r.GetFieldValue<int?>(replies),
+                Rule = r.GetOrNull<string>(rule),
+                Category = r.GetOrNull<string>(category),
+                Severity = r.GetOrNull<string>(severity),
+                Fingerprint = r.GetOrNull<string>(fingerprint),
+                State = r.GetString(state),
             };
         };
+    }
+
+    /// <summary>One run with its 👍/👎/addressed totals; null when there is no such run.</summary>
+    public async Task<TaskView?> GetTaskAsync(Guid taskId, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand($"""
+            select r.full_name as repository, t.installation_id, t.pr_number, t.pr_author_id, t.pr_author_login,
+                   {RoleResolution.Resolved("m", "t.pr_author_association")} as pr_author_association, t.created_at, t.labels::text as labels,
+                   n.up, n.down, n.addressed
+            from tasks t {OneRepository}
+            {RoleResolution.Join("m", "r.full_name", "t.pr_author_id")}
+            cross join lateral (
+                select coalesce(sum(c.up), 0)::int as up, coalesce(sum(c.down), 0)::int as down,
+                       count(*) filter (where review_comments_is_addressed(c.outdated, c.resolved, c.resolved_by_bot))::int as addressed
+                from review_comments c where c.task_id = t.id
+            ) n
+            where t.id = $1
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = taskId });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new TaskView(taskId, reader.Get<string>("repository"), reader.Get<long>("installation_id"), reader.Get<int>("pr_number"),
+            PrAuthorOf(reader), reader.Get<DateTimeOffset>("created_at"),
+            JsonSerializer.Deserialize<Dictionary<string, string>>(reader.Get<string>("labels")) ?? [],
+            "api", null, new Totals(reader.Get<int>("up"), reader.Get<int>("down"), reader.Get<int>("addressed")));
     }
 
     private static PrAuthor PrAuthorOf(NpgsqlDataReader reader) =>

@@ -9,10 +9,10 @@ public static class AnalyticsApi
     public static IEndpointRouteBuilder MapAnalyticsApi(this IEndpointRouteBuilder app)
     {
         var analytics = app.MapGroup("/api/analytics").WithTags("Analytics").ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
-        analytics.MapGet("/feedback", GetAsync).RequireScope(Scopes.ReviewRead)
+        analytics.MapGet("/feedback", GetAsync).RequireScope(Scopes.ReviewRead).WithName("getAnalytics").WithQuery(ApiQuery.Analytics)
             .WithSummary("Acceptance, coverage, counts and a series, with the previous equal period")
             .WithDescription("Scope review:read. acceptance = 👍/(👍+👎); coverage = comments that drew a 👍/👎 over all comments; addressed_rate = comments outdated or resolved by a person over all comments; every rate has its Wilson 95 % interval (*_low, *_high) and enough_data is false under 10 reactions; role = all|maintainers|pr_author restricts whose reactions (and resolutions) count; label.KEY=VALUE, rule and category filter on what produced the comments; group_by = repository|rule|category|severity|label:KEY adds groups, largest first; bucketed by the comment's posting date. from/to default to the last 30 days and may span at most 400 days; bucket = day|week.");
-        analytics.MapGet("/compare", CompareAsync).RequireScope(Scopes.ReviewRead)
+        analytics.MapGet("/compare", CompareAsync).RequireScope(Scopes.ReviewRead).WithName("compare").WithQuery(ApiQuery.Compare)
             .WithSummary("Compare two label values, or two periods, with a significance test")
             .WithDescription("Scope review:read. label=KEY&a=V1&b=V2 over from/to, or a_from,a_to,b_from,b_to for two periods; the analytics filters apply to both sides. Each *_diff is a − b; p-values are two-sided (pooled two-proportion z-test, Fisher's exact test when an expected count is under 5); verdict a_better|b_better|no_difference|not_enough_data at 95 % (under 10 reactions on a side: not_enough_data).");
         return app;

@@ -79,6 +79,23 @@ public abstract class ExportWriter
         return names.List;
     }
 
+    /// <summary>
+    /// The row's schema for the OpenAPI document, from the same field list: a field the sample row (every optional
+    /// part absent) writes as null is nullable.
+    /// </summary>
+    public static Microsoft.OpenApi.OpenApiSchema RowSchema()
+    {
+        var schema = new SchemaSink();
+        schema.WriteRow(new ExportRow(0, Guid.Empty, "", 0, "", 0, null, null, 0, "", "", "", default));
+        return new Microsoft.OpenApi.OpenApiSchema
+        {
+            Type = Microsoft.OpenApi.JsonSchemaType.Object,
+            Description = "One reaction of the export (an NDJSON line, or a CSV row under a header of these names).",
+            Properties = schema.Properties,
+            Required = new HashSet<string>(schema.Properties.Keys),
+        };
+    }
+
     protected virtual void Begin(ArrayBufferWriter<byte> buffer) { }
     protected abstract void EndRow(ArrayBufferWriter<byte> buffer);
     protected abstract void String(string name, string? value);
@@ -100,6 +117,31 @@ public abstract class ExportWriter
         protected override void Number(string name, long? value) => List.Add(name);
         protected override void Bool(string name, bool? value) => List.Add(name);
         protected override void Json(string name, string json) => List.Add(name);
+    }
+
+    private sealed class SchemaSink : ExportWriter
+    {
+        public Dictionary<string, Microsoft.OpenApi.IOpenApiSchema> Properties { get; } = [];
+        public override string ContentType => "";
+        protected override void EndRow(ArrayBufferWriter<byte> buffer) { }
+
+        private void Add(string name, Microsoft.OpenApi.JsonSchemaType type, bool nullable, string? format = null)
+        {
+            var schema = new Microsoft.OpenApi.OpenApiSchema { Type = nullable ? type | Microsoft.OpenApi.JsonSchemaType.Null : type, Format = format };
+            if (ApiSchemas.ExportEnums.TryGetValue(name, out var values))
+                schema.Enum = [.. values.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v))];
+            Properties[name] = schema;
+        }
+
+        protected override void String(string name, string? value) => Add(name, Microsoft.OpenApi.JsonSchemaType.String, value is null,
+            name == "task_id" ? "uuid" : name == "reacted_at" ? "date-time" : null);
+        protected override void Number(string name, long? value) => Add(name, Microsoft.OpenApi.JsonSchemaType.Integer, value is null, "int64");
+        protected override void Bool(string name, bool? value) => Add(name, Microsoft.OpenApi.JsonSchemaType.Boolean, value is null);
+        protected override void Json(string name, string json) => Properties[name] = new Microsoft.OpenApi.OpenApiSchema
+        {
+            Type = Microsoft.OpenApi.JsonSchemaType.Object,
+            AdditionalProperties = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String },
+        };
     }
 
     private sealed class Ndjson : ExportWriter

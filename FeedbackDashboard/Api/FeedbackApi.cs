@@ -15,6 +15,7 @@ public static class FeedbackApi
         feedback.MapGet("/export", ExportAsync).RequireScope(Scopes.ReviewRead)
             .RequireRateLimiting(ExportLimits.Key).WithMetadata(new ExportEndpoint())
             .Produces(200, contentType: "application/x-ndjson").Produces(200, contentType: "text/csv").ProducesProblem(429)
+            .WithName("exportFeedback").WithQuery(ApiQuery.Export).Problems(400)
             .WithSummary("Stream every reaction as NDJSON (or CSV)")
             .WithDescription("Scope review:read. One reaction a line: task, the run's labels, repository, PR, comment kind/id, file, line, rule, category, severity, fingerprint, reactor (role resolved now), content, reacted_at, and the comment's signals (html_url, outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies, addressed, disputed). Filters: repository, from, to (on reacted_at). format=csv streams the same rows as CSV with a header row of the same names (labels as a JSON text cell). Keyset-paged from the database, so any size streams in constant memory. At most 2 exports run per key and 4 in all; more answer 429 with Retry-After.");
         return app;
@@ -70,7 +71,8 @@ public static class ExportLimits
             ctx.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString();
             return new ValueTask(Results.Problem(
                 detail: $"too many exports are running (at most {PerKey} per key and {Total} in all); retry after {RetryAfterSeconds} s",
-                statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests").ExecuteAsync(ctx.HttpContext));
+                statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests",
+                type: "https://www.rfc-editor.org/rfc/rfc6585#section-4").ExecuteAsync(ctx.HttpContext));
         };
     });
 }

@@ -8,8 +8,12 @@ public static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Text("ok")).ExcludeFromDescription();
-        app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
+        app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().WithTags("Health").WithName("healthz")
+            .Produces<string>(200, "text/plain")
+            .WithSummary("Liveness").WithDescription("Scope none. `ok` while the process serves.");
+        app.MapGet("/readyz", ReadyAsync).AllowAnonymous().WithTags("Health").WithName("readyz").Problems(503)
+            .WithSummary("Readiness")
+            .WithDescription("Scope none. 200 `\"ready\"` when the database is reachable and its migrations applied; else 503 with `reason` migrations_pending, database_error or database_unreachable.");
         return app;
     }
 

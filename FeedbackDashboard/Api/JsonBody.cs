@@ -38,7 +38,7 @@ public static class JsonBody
         catch (JsonException e)
         {
             var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "$" : e.Path.TrimStart('$', '.');
-            return (default, Bad(field, $"invalid JSON at {field}: {FirstSentence(e.Message)}"));
+            return (default, Bad(field, $"invalid JSON at {field}: {Describe(e.Message, typeof(T), e.Path)}"));
         }
     }
 
@@ -54,9 +54,50 @@ public static class JsonBody
 
     private static ProblemHttpResult TooLarge() => Bad("$", $"the body is larger than {MaxBytes / 1024 / 1024} MiB");
 
-    private static string FirstSentence(string message)
+    private static string Describe(string message, Type body, string? path)
     {
         var cut = message.IndexOf(". Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        var sentence = cut > 0 ? message[..cut] : message;
+        // The serializer names the .NET type it wanted; a client knows JSON's types, so name the one the field takes.
+        if (!sentence.Contains("could not be converted to ", StringComparison.Ordinal)) return sentence;
+        return TypeAt(body, path) is { } type ? $"the value has the wrong type: expected {JsonKind(type)}" : "the value has the wrong type";
+    }
+
+    /// <summary>The .NET type behind a JSON path such as <c>$.findings[0].line</c> in <paramref name="body"/>.</summary>
+    private static Type? TypeAt(Type body, string? path)
+    {
+        var type = body;
+        foreach (System.Text.RegularExpressions.Match segment in System.Text.RegularExpressions.Regex.Matches(path ?? "$", @"\.(\w+)|\['([^']+)'\]|\[\d+\]"))
+        {
+            type = System.Nullable.GetUnderlyingType(type) ?? type;
+            if (segment.Value.StartsWith('['))
+            {
+                if (segment.Groups[2].Success) type = DictionaryValue(type);
+                else type = type.IsArray ? type.GetElementType() : type.IsGenericType ? type.GetGenericArguments()[^1] : null;
+            }
+            else
+            {
+                var name = segment.Groups[1].Value;
+                type = DictionaryValue(type) ?? type.GetProperties().FirstOrDefault(p => Options.PropertyNamingPolicy!.ConvertName(p.Name) == name)?.PropertyType;
+            }
+            if (type is null) return null;
+        }
+        return type;
+    }
+
+    private static Type? DictionaryValue(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>) ? type.GetGenericArguments()[1] : null;
+
+    private static string JsonKind(Type type)
+    {
+        type = System.Nullable.GetUnderlyingType(type) ?? type;
+        if (type == typeof(long) || type == typeof(int) || type == typeof(short)) return "an integer";
+        if (type == typeof(double) || type == typeof(decimal) || type == typeof(float)) return "a number";
+        if (type == typeof(string)) return "a string";
+        if (type == typeof(bool)) return "true or false";
+        if (type == typeof(Guid)) return "a uuid string";
+        if (type == typeof(DateTimeOffset) || type == typeof(DateTime)) return "an RFC 3339 date-time string";
+        if (DictionaryValue(type) is not null) return "an object";
+        return type.IsArray || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>)) ? "an array" : "an object";
     }
 }

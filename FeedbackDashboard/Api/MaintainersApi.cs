@@ -13,6 +13,7 @@ public static class MaintainersApi
     {
         var repos = app.MapGroup("/api/repos").WithTags("Maintainers");
         repos.MapGet("/{owner}/{name}/maintainers", ListAsync).RequireScope(Scopes.MaintainersRead)
+            .WithName("listMaintainers").Problems(400, 404)
             .WithSummary("A repository's live maintainers")
             .WithDescription("Scope maintainers:read. [{github_id, login, association (OWNER|MEMBER|COLLABORATOR), refreshed_at}]; owner/name match case-insensitively; 404 for a repository that is not registered, [] before its first refresh. The X-Maintainers-Refreshed-At header carries the repository's last refresh (empty before the first).");
         return app;

@@ -67,14 +67,19 @@ public sealed partial class QueryArgs(HttpRequest request)
         return null;
     }
 
-    /// <summary>label.KEY=VALUE filters: keys as a run's labels allow them, values up to 200 characters.</summary>
+    /// <summary>
+    /// label.KEY=VALUE filters, or label[KEY]=VALUE (OpenAPI's deepObject form, what generated clients send): keys as
+    /// a run's labels allow them, values up to 200 characters.
+    /// </summary>
     public Dictionary<string, string>? Labels()
     {
         Dictionary<string, string>? labels = null;
         foreach (var (name, values) in request.Query)
         {
-            if (!name.StartsWith("label.", StringComparison.Ordinal)) continue;
-            var key = name["label.".Length..];
+            string key;
+            if (name.StartsWith("label.", StringComparison.Ordinal)) key = name["label.".Length..];
+            else if (name.StartsWith("label[", StringComparison.Ordinal) && name.EndsWith(']')) key = name["label[".Length..^1];
+            else continue;
             var value = values.Count > 0 ? values[0]?.Trim() : null;
             if (!Core.Feedback.CaptureValidation.IsLabelKey(key)) Errors[name] = ["the label key must be 1-40 of a-z 0-9 _ . -"];
             else if (string.IsNullOrEmpty(value)) Errors[name] = ["needs a value"];

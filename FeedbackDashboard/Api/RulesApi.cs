@@ -14,8 +14,10 @@ public static class RulesApi
         var rules = app.MapGroup("/api").WithTags("Rules").ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
         const string description = "Scope review:read. Per rule, noisiest first: comments, 👍/👎 by everyone, maintainer_up/maintainer_down (roles resolved now: the live maintainers table wins), acceptance among maintainers with its Wilson 95 % interval, addressed_rate, and verdict keep|noisy|not_enough_data (noisy: the interval's upper end is under 0.5; under 10 maintainer reactions: not_enough_data). from/to default to the last 90 days (at most 400); min_reactions (default 0) leaves out rules with fewer maintainer reactions.";
         rules.MapGet("/repos/{owner}/{name}/rules", RepositoryAsync).RequireScope(Scopes.ReviewRead)
+            .WithName("listRepositoryRules").WithQuery(ApiQuery.Rules)
             .WithSummary("A repository's rules ranked by maintainers' rejection").WithDescription(description);
         rules.MapGet("/rules", AllAsync).RequireScope(Scopes.ReviewRead)
+            .WithName("listRules").WithQuery([ApiQuery.Repository], ApiQuery.Rules)
             .WithSummary("Rules across repositories ranked by maintainers' rejection").WithDescription(description + " A key limited to installations needs ?repository=.");
         return app;
     }

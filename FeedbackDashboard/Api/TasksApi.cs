@@ -1,6 +1,7 @@
 using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Feedback;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 
 namespace FeedbackDashboard.Api;
 
@@ -13,21 +14,26 @@ public static class TasksApi
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
         // 409: the repository is registered under another installation, or the run belongs to another one.
 
-        tasks.MapPost("/", RegisterAsync).RequireScope(Scopes.ReviewWrite).WithJsonBody<TaskInput>().ProducesProblem(409)
+        tasks.MapPost("/", RegisterAsync).RequireScope(Scopes.ReviewWrite).WithJsonBody<TaskInput>()
+            .WithName("registerTask").Problems(409).WithIdempotencyKeyHeader()
             .WithSummary("Register or update a review run")
-            .WithDescription("Scope review:write. Upserts the run by id (a new uuid when omitted). An unknown repository is registered under installation_id; a registered one keeps the installation GitHub reported for it: another installation_id is a 409 naming the right one (403 when it is outside a limited key's installations), and an existing run never moves to another installation (409). 201 when created, 200 when updated.");
+            .WithDescription("Scope review:write. Upserts the run by id (a new uuid when omitted). An unknown repository is registered under installation_id; a registered one keeps the installation GitHub reported for it: another installation_id is a 409 naming the right one (403 when it is outside a limited key's installations), and an existing run never moves to another installation (409). 201 when created (Location: the run), 200 when updated. With an Idempotency-Key header, a repeat of the same request with the same key within 24 h answers the first answer again and creates nothing (Idempotent-Replayed: true); the same key with another body is a 409.");
+        tasks.MapGet("/{id}", GetAsync).RequireScope(Scopes.ReviewRead).ProducesProblem(404).WithName("getTask")
+            .WithSummary("One run with its 👍/👎 totals")
+            .WithDescription("Scope review:read. What POST /api/tasks's Location points to: the run's repository, installation, pull request and author (association resolved now), labels, source (api) and totals.");
         tasks.MapPost("/{id}/comments", AddCommentsAsync).RequireScope(Scopes.ReviewWrite)
-            .WithJsonBody<List<CommentInput>>().ProducesProblem(404)
+            .WithJsonBody<List<CommentInput>>().ProducesProblem(404).WithName("addComments")
             .WithSummary("Record the comments the bot posted on a run")
             .WithDescription("Scope review:write. Up to 1,000 comments; idempotent on (kind, github_comment_id).");
         tasks.MapPost("/{id}/reviews", AddReviewAsync).RequireScope(Scopes.ReviewWrite)
-            .WithJsonBody<ReviewCaptureInput>().ProducesProblem(404)
+            .WithJsonBody<ReviewCaptureInput>().ProducesProblem(404).WithName("captureReview")
             .WithSummary("Capture a review's comments by review id")
             .WithDescription("Scope review:write. 202: the poller later reads the review's comments from GitHub and records them, matched to findings by (file, line).");
-        tasks.MapGet("/", ListAsync).RequireScope(Scopes.ReviewRead)
+        tasks.MapGet("/", ListAsync).RequireScope(Scopes.ReviewRead).WithName("listTasks").WithQuery(ApiQuery.TaskList)
             .WithSummary("List runs, newest first, with 👍/👎 counts")
             .WithDescription("Scope review:read. Filters: repository, from, to (on the run's created_at), has_down, down_not_addressed (a run with a 👎 comment that was not addressed), label.KEY=VALUE (runs with that label), rule and category (runs with a comment of that rule / category); page, page_size (≤ 200).");
         tasks.MapGet("/{id}/feedback", FeedbackAsync).RequireScope(Scopes.ReviewRead).Produces<TaskFeedback>().ProducesProblem(404)
+            .WithName("getTaskFeedback")
             .WithSummary("A run's comments with 👍/👎 and who reacted")
             .WithDescription("Scope review:read. Roles are resolved at read time: the live maintainers row wins over the stored association.");
         return app;
@@ -40,8 +46,11 @@ public static class TasksApi
     public sealed record ReviewAccepted(Guid TaskId, long GithubReviewId, string Status);
 
     private static async Task<Results<Created<TaskCreated>, Ok<TaskCreated>, ProblemHttpResult>> RegisterAsync(
-        HttpRequest request, CaptureService capture, InstallationLookup installations, TimeProvider time, CancellationToken ct)
+        HttpRequest request, CaptureService capture, InstallationLookup installations, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
     {
+        var idempotencyKey = request.Headers[IdempotencyKeys.Header].FirstOrDefault();
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > IdempotencyKeys.MaxLength || idempotencyKey.Any(char.IsControl)))
+            return JsonBody.Bad(IdempotencyKeys.Header, $"must be 1 to {IdempotencyKeys.MaxLength} characters without control characters");
         var (input, problem) = await JsonBody.ReadAsync<TaskInput>(request, ct);
         if (problem is not null) return problem;
         var errors = CaptureValidation.Validate(input!, time.GetUtcNow());
@@ -53,14 +62,46 @@ public static class TasksApi
         if (reach.Limited && await installations.OfRepositoryAsync(input.Repository!, ct) is { } registered && !reach.Allows(registered))
             return reach.Forbidden($"repository {input.Repository!.ToLowerInvariant()} is registered under another installation");
 
+        if (idempotencyKey is not null)
+        {
+            var owner = request.HttpContext.User.Identity?.Name ?? "";
+            var reserved = await IdempotencyKeys.ReserveAsync(db, owner, idempotencyKey, IdempotencyKeys.Hash(input),
+                input.Id ?? Guid.CreateVersion7(time.GetUtcNow()), time.GetUtcNow(), ct);
+            if (!reserved.SameRequest)
+                return TypedResults.Problem(detail: $"this {IdempotencyKeys.Header} was used within 24 h for another request body", statusCode: 409,
+                    title: "Conflict", extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [IdempotencyKeys.Header] = ["was used for another request body"] } });
+            if (reserved.FirstStatus is { } first)
+            {
+                request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+                return first == StatusCodes.Status201Created
+                    ? TypedResults.Created($"/api/tasks/{reserved.TaskId}", new TaskCreated(reserved.TaskId))
+                    : TypedResults.Ok(new TaskCreated(reserved.TaskId));
+            }
+            var keyed = await capture.RegisterTaskAsync(input with { Id = reserved.TaskId }, ct);
+            if (keyed.Result == Upsert.Conflict) return InstallationConflict(keyed.Conflict!);
+            // Without an id in the body the run exists only because of this key: its first answer was a 201.
+            var status = keyed.Result == Upsert.Created || input.Id is null ? StatusCodes.Status201Created : StatusCodes.Status200OK;
+            await IdempotencyKeys.RecordAsync(db, owner, idempotencyKey, status, ct);
+            return status == StatusCodes.Status201Created
+                ? TypedResults.Created($"/api/tasks/{keyed.Id}", new TaskCreated(keyed.Id))
+                : TypedResults.Ok(new TaskCreated(keyed.Id));
+        }
+
         var registration = await capture.RegisterTaskAsync(input, ct);
         return registration.Result switch
         {
             Upsert.Created => TypedResults.Created($"/api/tasks/{registration.Id}", new TaskCreated(registration.Id)),
             Upsert.Updated => TypedResults.Ok(new TaskCreated(registration.Id)),
-            _ => TypedResults.Problem(detail: registration.Conflict, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
-                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["installation_id"] = [registration.Conflict!] } }),
+            _ => InstallationConflict(registration.Conflict!),
         };
+    }
+
+    private static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetAsync(string id, HttpContext http, FeedbackQueries queries,
+        InstallationLookup installations, CancellationToken ct)
+    {
+        if (QueryArgs.TaskId(id, out var badId) is not { } taskId) return badId!;
+        if (await KeyReach.Of(http.User).CheckTaskAsync(taskId, installations, ct) is { } forbidden) return forbidden;
+        return await queries.GetTaskAsync(taskId, ct) is { } task ? TypedResults.Ok(task) : TaskNotFound(taskId);
     }
 
     private static async Task<Results<Ok<CommentsAccepted>, ProblemHttpResult>> AddCommentsAsync(
@@ -135,6 +176,10 @@ public static class TasksApi
             ? TypedResults.Json(feedback, ApiJsonContext.Default.TaskFeedback)
             : TaskNotFound(taskId);
     }
+
+    private static ProblemHttpResult InstallationConflict(string conflict) =>
+        TypedResults.Problem(detail: conflict, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["installation_id"] = [conflict] } });
 
     public static ProblemHttpResult TaskNotFound(Guid id) =>
         TypedResults.Problem(detail: $"no task {id}", statusCode: 404, title: "Not Found");

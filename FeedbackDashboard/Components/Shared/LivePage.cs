@@ -20,6 +20,8 @@ public abstract class LivePage : ComponentBase, IDisposable
 
     protected bool Loading { get; private set; } = true;
     protected string? Error { get; private set; }
+
+    [Inject] private ILoggerFactory Logs { get; set; } = default!;
     protected CancellationToken Aborted => _cts.Token;
 
     /// <summary>Loads the page's data; exceptions become the page's error state.</summary>
@@ -60,7 +62,11 @@ public abstract class LivePage : ComponentBase, IDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Error = $"Could not load this page: {e.Message}";
+            // The exception's text names hosts, ports and SQL: it goes to the log; the page says what a reader can act on.
+            Logs.CreateLogger(GetType()).LogError(e, "Could not load {Page}", GetType().Name);
+            Error = Core.Data.DataStore.IsUnreachable(e)
+                ? "Could not load this page: the data store is unreachable. The page tries again on its next refresh."
+                : "Could not load this page: an unexpected error occurred; it has been logged.";
         }
     }
 
