@@ -36,7 +36,7 @@ public static class ApiSchemas
         [(typeof(PollerHealth), "status")] = ["healthy", "late", "failing", "disabled"],
         [(typeof(PollerHealth), "instance_role")] = ["serve", "poller"],
         [(typeof(JobHealth), "status")] = ["healthy", "late", "failing", "disabled"],
-        [(typeof(CycleView), "status")] = ["running", .. System.Enum.GetNames<CycleStatus>().Select(n => n.ToLowerInvariant())],
+        [(typeof(CycleView), "status")] = [.. System.Enum.GetNames<CycleStatus>().Select(n => n.ToLowerInvariant())],
         [(typeof(ConditionView), "kind")] = [.. System.Enum.GetValues<ConditionKind>().Select(PollConditions.Wire)],
         [(typeof(WebhookAck), "outcome")] = ["applied", "ignored", "failed", "replay"],
     };
