@@ -359,4 +359,34 @@ public sealed class ObservedBotsTests(PostgresDatabase db) : IClassFixture<Postg
         Assert.False(await Is("select exists (select 1 from bot_profiles where name = 'cli-bot')"));
         Assert.Equal(1, (await RunAsync("bots", "remove", "--name", "cli-bot")).Code);
     }
+
+    [Fact]
+    public async Task Analytics_filter_and_group_by_bot()
+    {
+        await AddBotAsync("alpha", ["alpha-bot[bot]"]);
+        await AddBotAsync("beta", ["beta-bot[bot]"]);
+        var pr = new PullRequestRef(RepoId: 980001, Repository: "acme/side-by-side", Number: 21);
+        await DeliverAsync("pull_request_review_comment", InlineCreated(5701, "alpha-bot[bot]", "A1", 6701, pr),
+            () => Is("select exists (select 1 from review_comments where github_comment_id = 5701)"));
+        await DeliverAsync("pull_request_review_comment", InlineCreated(5702, "alpha-bot[bot]", "A2", 6701, pr),
+            () => Is("select exists (select 1 from review_comments where github_comment_id = 5702)"));
+        await DeliverAsync("issue_comment", ConversationCreated(5703, "beta-bot[bot]", "B1", pr),
+            () => Is("select exists (select 1 from review_comments where github_comment_id = 5703)"));
+        await db.ReactionAsync("inline", 5701, 8001, "+1");
+        await db.ReactionAsync("reply", 5703, 8002, "-1");
+
+        const string where = "/api/analytics/feedback?repository=acme/side-by-side";
+        var alpha = await GetAsync(_reader, $"{where}&bot=alpha");
+        Assert.Equal((2, 1, 0), (alpha.GetProperty("current").GetProperty("comments").GetInt32(), alpha.GetProperty("current").GetProperty("up").GetInt32(),
+            alpha.GetProperty("current").GetProperty("down").GetInt32()));
+
+        var groups = (await GetAsync(_reader, $"{where}&group_by=bot")).GetProperty("groups").EnumerateArray()
+            .ToDictionary(g => g.GetProperty("key").GetString()!, g => (g.GetProperty("comments").GetInt32(), g.GetProperty("up").GetInt32(), g.GetProperty("down").GetInt32()));
+        Assert.Equal((2, 1, 0), groups["alpha"]);
+        Assert.Equal((1, 0, 1), groups["beta"]);
+
+        using var bad = await _reader.GetAsync($"{where}&bot=Not%20A%20Bot", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.True((await bad.JsonAsync()).GetProperty("errors").TryGetProperty("bot", out _));
+    }
 }
