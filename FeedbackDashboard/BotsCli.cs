@@ -16,34 +16,14 @@ internal static class BotsCli
             switch (args)
             {
                 case ["add", .. var rest]:
-                {
-                    var name = Option(rest, "--name") ?? throw new ArgumentException("bots add needs --name NAME");
-                    var logins = (Option(rest, "--login") ?? throw new ArgumentException("bots add needs --login LOGIN[,LOGIN...]"))
-                        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(l => (string?)l).ToList();
-                    var input = new BotProfileInput(logins, Option(rest, "--body-pattern"));
-                    var errors = BotValidation.Validate(name, input);
-                    if (errors.Count > 0)
-                        throw new ArgumentException(string.Join("; ", errors.Select(e => $"{CliName(e.Key)} {string.Join(", ", e.Value)}")));
-                    var result = await profiles.PutAsync(name, input, CancellationToken.None);
-                    Console.WriteLine($"{(result == Upsert.Created ? "added" : "updated")} bot '{name}' ({string.Join(",", logins)}{(input.BodyPattern is { } p ? $", body matching {p}" : "")})");
-                    return 0;
-                }
+                    return await AddAsync(profiles, rest);
                 case ["list"]:
                     Console.WriteLine($"{"NAME",-24} {"LOGINS",-44} {"PATTERN",-24} {"COMMENTS",8} LAST SEEN");
                     foreach (var b in await profiles.ListAsync(CancellationToken.None))
                         Console.WriteLine($"{b.Name,-24} {string.Join(",", b.Logins),-44} {b.BodyPattern ?? "-",-24} {b.Comments,8} {(b.LastSeenAt is { } seen ? seen.ToString("yyyy-MM-dd HH:mm") : "never")}");
                     return 0;
                 case ["remove", .. var rest]:
-                {
-                    var name = Option(rest, "--name") ?? throw new ArgumentException("bots remove needs --name NAME");
-                    if (await profiles.RemoveAsync(name, CancellationToken.None))
-                    {
-                        Console.WriteLine($"removed bot '{name}' (its runs, comments and feedback stay)");
-                        return 0;
-                    }
-                    Console.Error.WriteLine($"FeedbackDashboard: no bot profile named '{name}'");
-                    return 1;
-                }
+                    return await RemoveAsync(profiles, rest);
                 default:
                     return Cli.Usage();
             }
@@ -53,6 +33,33 @@ internal static class BotsCli
             Console.Error.WriteLine($"FeedbackDashboard: {e.Message}");
             return 2;
         }
+    }
+
+    private static async Task<int> AddAsync(BotProfiles profiles, string[] args)
+    {
+        var name = Option(args, "--name") ?? throw new ArgumentException("bots add needs --name NAME");
+        var logins = (Option(args, "--login") ?? throw new ArgumentException("bots add needs --login LOGIN[,LOGIN...]"))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(l => (string?)l).ToList();
+        var input = new BotProfileInput(logins, Option(args, "--body-pattern"));
+        var errors = BotValidation.Validate(name, input);
+        if (errors.Count > 0)
+            throw new ArgumentException(string.Join("; ", errors.Select(e => CliName(e.Key) + " " + string.Join(", ", e.Value))));
+        var result = await profiles.PutAsync(name, input, CancellationToken.None);
+        var pattern = input.BodyPattern is null ? "" : ", body matching " + input.BodyPattern;
+        Console.WriteLine($"{(result == Upsert.Created ? "added" : "updated")} bot '{name}' ({string.Join(",", logins)}{pattern})");
+        return 0;
+    }
+
+    private static async Task<int> RemoveAsync(BotProfiles profiles, string[] args)
+    {
+        var name = Option(args, "--name") ?? throw new ArgumentException("bots remove needs --name NAME");
+        if (await profiles.RemoveAsync(name, CancellationToken.None))
+        {
+            Console.WriteLine($"removed bot '{name}' (its runs, comments and feedback stay)");
+            return 0;
+        }
+        Console.Error.WriteLine($"FeedbackDashboard: no bot profile named '{name}'");
+        return 1;
     }
 
     /// <summary>The option a validation error is about, as the command line spells it.</summary>

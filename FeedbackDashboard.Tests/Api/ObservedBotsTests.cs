@@ -389,4 +389,28 @@ public sealed class ObservedBotsTests(PostgresDatabase db) : IClassFixture<Postg
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.True((await bad.JsonAsync()).GetProperty("errors").TryGetProperty("bot", out _));
     }
+
+    [Fact]
+    public async Task An_unusable_comment_rolls_back_its_run_with_it_and_the_delivery_is_recorded_as_failed()
+    {
+        await AddBotAsync("nul", ["nul-bot[bot]"]);
+        var guid = Guid.NewGuid().ToString();
+        // PostgreSQL refuses a NUL in text: the comment's insert fails after the repository and the run were written.
+        Assert.Equal(200, await _fake.DeliverAsync("pull_request_review_comment",
+            InlineCreated(5801, "nul-bot[bot]", "bad \u0000 body", 6801, new PullRequestRef(RepoId: 990001, Repository: "acme/nul")), guid));
+        Assert.Equal("failed", await OutcomeAsync(guid));
+        Assert.False(await Is("select exists (select 1 from tasks where github_review_id = 6801)"));
+        Assert.False(await Is("select exists (select 1 from repositories where full_name = 'acme/nul')"));
+    }
+
+    [Fact]
+    public async Task A_body_pattern_that_runs_too_long_matches_nothing_and_the_delivery_still_applies()
+    {
+        await AddBotAsync("slow", ["slow-bot[bot]"], "^(a+)+$");
+        var guid = Guid.NewGuid().ToString();
+        Assert.Equal(200, await _fake.DeliverAsync("issue_comment",
+            ConversationCreated(5901, "slow-bot[bot]", new string('a', 40) + "!", new PullRequestRef(RepoId: 990002, Repository: "acme/slow")), guid));
+        Assert.Equal("applied", await OutcomeAsync(guid));
+        Assert.False(await Is("select exists (select 1 from review_comments where github_comment_id = 5901)"));
+    }
 }

@@ -151,9 +151,11 @@ public static class WebhookPayloads
             var url = $"https://api.github.com/repos/{pr.Repository}/pulls/{pr.Number}";
             payload["issue"]!["pull_request"] = new JsonObject
             {
-                ["url"] = url, ["html_url"] = $"https://github.com/{pr.Repository}/pull/{pr.Number}",
+                ["url"] = url,
+                ["html_url"] = $"https://github.com/{pr.Repository}/pull/{pr.Number}",
                 ["diff_url"] = $"https://github.com/{pr.Repository}/pull/{pr.Number}.diff",
-                ["patch_url"] = $"https://github.com/{pr.Repository}/pull/{pr.Number}.patch", ["merged_at"] = null,
+                ["patch_url"] = $"https://github.com/{pr.Repository}/pull/{pr.Number}.patch",
+                ["merged_at"] = null,
             };
         }
         else payload["issue"]!.AsObject().Remove("pull_request");
