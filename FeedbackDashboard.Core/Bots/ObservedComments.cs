@@ -125,7 +125,19 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
         cmd.Parameters.AddWithValue("owner", fullName[..slash]);
         cmd.Parameters.AddWithValue("name", fullName[(slash + 1)..]);
         cmd.Parameters.AddWithValue("full_name", fullName.ToLowerInvariant());
-        return await cmd.ExecuteScalarAsync(ct) is long id ? id : null;
+        if (await cmd.ExecuteScalarAsync(ct) is long id) return id;
+
+        // A delivery committing the same new repository meanwhile made the insert do nothing, unseen by this statement's
+        // snapshot: a fresh statement sees it (and still nothing of another installation).
+        await using var again = new NpgsqlCommand("""
+            select id from repositories
+            where installation_id = @inst and (github_id = @gid or (github_id is null and full_name = @full_name))
+            order by github_id nulls last limit 1
+            """, conn, tx);
+        again.Parameters.AddWithValue("inst", installation);
+        again.Parameters.AddWithValue("gid", githubId);
+        again.Parameters.AddWithValue("full_name", fullName.ToLowerInvariant());
+        return await again.ExecuteScalarAsync(ct) is long found ? found : null;
     }
 
     /// <summary>The review's run, or the bot's conversation run on the pull request; created on first sight.</summary>

@@ -413,4 +413,21 @@ public sealed class ObservedBotsTests(PostgresDatabase db) : IClassFixture<Postg
         Assert.Equal("applied", await OutcomeAsync(guid));
         Assert.False(await Is("select exists (select 1 from review_comments where github_comment_id = 5901)"));
     }
+
+    [Fact]
+    public async Task A_reviews_comments_delivered_at_once_on_a_new_repository_are_all_registered_in_one_run()
+    {
+        await AddBotAsync("burst", ["burst-bot[bot]"]);
+        var pr = new PullRequestRef(RepoId: 990003, Repository: "acme/burst", Number: 4);
+        // GitHub sends a review's comments together: the first deliveries race to register the repository and the run.
+        var ids = Enumerable.Range(0, 12).Select(i => 6000L + i).ToList();
+        var statuses = await Task.WhenAll(ids.Select(id => _fake.DeliverAsync("pull_request_review_comment",
+            InlineCreated(id, "burst-bot[bot]", $"finding {id}", 6901, pr))));
+        Assert.All(statuses, s => Assert.Equal(200, s));
+        Assert.Equal(12L, await db.ScalarAsync<long>("""
+            select count(*) from review_comments c join tasks t on t.id = c.task_id where t.github_review_id = 6901
+            """));
+        Assert.Equal(1L, await db.ScalarAsync<long>("select count(*) from tasks where github_review_id = 6901"));
+        Assert.Equal(1L, await db.ScalarAsync<long>("select count(*) from repositories where full_name = 'acme/burst'"));
+    }
 }
