@@ -1,4 +1,5 @@
 using FeedbackDashboard.Core.ApiKeys;
+using FeedbackDashboard.Core.Bots;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.Demo;
 using FeedbackDashboard.Core.Feedback;
@@ -82,6 +83,7 @@ public static class CoreServices
         services.AddSingleton<DemoData>();
         services.AddSingleton<PollCycleNotifier>();
         services.AddSingleton<CycleCache>();
+        services.AddBots();
         services.AddHostedService(sp => sp.GetRequiredService<PollCycleNotifier>());
         return services;
     }

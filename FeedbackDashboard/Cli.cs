@@ -6,7 +6,7 @@ namespace FeedbackDashboard;
 internal static class Cli
 {
     public static bool IsCommand(string[] args) =>
-        args is ["migrate", ..] or ["keys", ..] or ["healthcheck", ..] or ["--help" or "-h" or "help"];
+        args is ["migrate", ..] or ["keys", ..] or ["bots", ..] or ["healthcheck", ..] or ["--help" or "-h" or "help"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -22,6 +22,7 @@ internal static class Cli
                 ["migrate"] => await MigrateAsync(config),
                 ["healthcheck", .. var target] => await HealthcheckAsync(target.FirstOrDefault() ?? LocalUrl(config)),
                 ["keys", .. var rest] => await KeysCli.RunAsync(rest, DatabaseUrl.ToConnectionString(config["DATABASE_URL"])),
+                ["bots", .. var rest] => await BotsCli.RunAsync(rest, DatabaseUrl.ToConnectionString(config["DATABASE_URL"])),
                 _ => Usage(),
             };
         }
@@ -69,9 +70,12 @@ internal static class Cli
               FeedbackDashboard                      serve (ROLE=poller also polls GitHub)
               FeedbackDashboard migrate              apply db/migrations and exit
               FeedbackDashboard healthcheck [URL]    GET /healthz of this instance (container HEALTHCHECK)
-              FeedbackDashboard keys create --name NAME --scopes review:read,review:write [--installations 1,2]
+              FeedbackDashboard keys create --name NAME --scopes review:read,review:write,maintainers:read,bots:write [--installations 1,2]
               FeedbackDashboard keys list
               FeedbackDashboard keys revoke --name NAME
+              FeedbackDashboard bots add --name NAME --login LOGIN[,LOGIN...] [--body-pattern REGEX]
+              FeedbackDashboard bots list
+              FeedbackDashboard bots remove --name NAME
             """);
         return 2;
     }

@@ -189,6 +189,7 @@ public static class Hosting
         app.MapMaintainersApi();
         app.MapAnalyticsApi();
         app.MapRulesApi();
+        app.MapBotsApi();
         app.MapWebhooksApi();
         if (settings.Role == Role.Poller) app.Services.UsePollerJobs(settings);
 

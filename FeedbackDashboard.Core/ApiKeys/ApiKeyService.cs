@@ -12,7 +12,8 @@ public static class Scopes
     public const string ReviewRead = "review:read";
     public const string ReviewWrite = "review:write";
     public const string MaintainersRead = "maintainers:read";
-    public static readonly IReadOnlySet<string> All = new HashSet<string> { ReviewRead, ReviewWrite, MaintainersRead };
+    public const string BotsWrite = "bots:write";
+    public static readonly IReadOnlySet<string> All = new HashSet<string> { ReviewRead, ReviewWrite, MaintainersRead, BotsWrite };
 }
 
 public sealed record ApiKeyInfo(string Name, string Prefix, string[] Scopes, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt,

@@ -33,7 +33,11 @@ public sealed record FindingTags(string? Rule = null, string? Category = null, s
 /// GitHub): the capture service's own input, so the review-capture path does not build the HTTP API's DTO.
 /// </summary>
 public sealed record CapturedComment(string Kind, long GithubCommentId, string? NodeId, string? File, int? Line,
-    DateTimeOffset? CreatedAt, string? FindingId, string? Body, FindingTags Tags);
+    DateTimeOffset? CreatedAt, string? FindingId, string? Body, FindingTags Tags)
+{
+    /// <summary>GitHub's own link to the comment, when the capture read it from GitHub.</summary>
+    public string? HtmlUrl { get; init; }
+}
 
 public sealed record ReviewCaptureInput(long? GithubReviewId, List<FindingInput?>? Findings);
 

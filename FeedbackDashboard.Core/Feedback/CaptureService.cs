@@ -118,21 +118,32 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
 
     private async Task<int> InsertCommentsAsync(Guid taskId, IReadOnlyList<CapturedComment> unique, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        await using var cmd = db.CreateCommand("""
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await InsertCommentsAsync(conn, null, taskId, unique, time.GetUtcNow(), ct);
+    }
+
+    /// <summary>
+    /// The one insert into review_comments, on the caller's connection (and transaction, when it has one): the API's
+    /// comment lists, review captures and observed bots' comments all go through it. <paramref name="unique"/> holds
+    /// one comment per (kind, github_comment_id), sorted; a comment already registered under another run keeps that run.
+    /// </summary>
+    public static async Task<int> InsertCommentsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid taskId,
+        IReadOnlyList<CapturedComment> unique, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
             insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, finding_id, body,
-                                         rule, category, severity, fingerprint)
+                                         rule, category, severity, fingerprint, html_url)
             select x.kind, x.id, @task, x.node_id, x.file, x.line, coalesce(x.created_at, @now), x.finding_id, x.body,
-                   x.rule, x.category, x.severity, x.fingerprint
-            from unnest(@kinds, @ids, @node_ids, @files, @lines, @created, @findings, @bodies, @rules, @categories, @severities, @fingerprints)
-                as x(kind, id, node_id, file, line, created_at, finding_id, body, rule, category, severity, fingerprint)
+                   x.rule, x.category, x.severity, x.fingerprint, x.html_url
+            from unnest(@kinds, @ids, @node_ids, @files, @lines, @created, @findings, @bodies, @rules, @categories, @severities, @fingerprints, @urls)
+                as x(kind, id, node_id, file, line, created_at, finding_id, body, rule, category, severity, fingerprint, html_url)
             on conflict (kind, github_comment_id) do update
                 set node_id = coalesce(review_comments.node_id, excluded.node_id), body = coalesce(review_comments.body, excluded.body)
                 where ((review_comments.node_id is null and excluded.node_id is not null)
                        or (review_comments.body is null and excluded.body is not null))
                   and review_comments.task_id = excluded.task_id
             returning (xmax = 0)
-            """);
+            """, conn, tx);
         cmd.Parameters.AddWithValue("task", taskId);
         cmd.Parameters.AddWithValue("now", now);
         cmd.Parameters.AddWithValue("kinds", unique.Select(c => c.Kind!).ToArray());
@@ -147,6 +158,7 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
         cmd.Parameters.AddWithValue("categories", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Tags.Category ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("severities", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Tags.Severity ?? DBNull.Value).ToArray());
         cmd.Parameters.AddWithValue("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Tags.Fingerprint ?? DBNull.Value).ToArray());
+        cmd.Parameters.AddWithValue("urls", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.HtmlUrl ?? DBNull.Value).ToArray());
 
         var inserted = 0;
         await using var reader = await cmd.ExecuteReaderAsync(ct);

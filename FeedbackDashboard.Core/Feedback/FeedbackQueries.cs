@@ -10,7 +10,26 @@ namespace FeedbackDashboard.Core.Feedback;
 public sealed record PrAuthor(long GithubId, string Login, string Association);
 
 public sealed record TaskSummary(Guid Id, string Repository, long InstallationId, int PrNumber, PrAuthor PrAuthor,
-    DateTimeOffset CreatedAt, int Comments, int Up, int Down);
+    DateTimeOffset CreatedAt, int Comments, int Up, int Down)
+{
+    /// <summary>api: registered by the bot through the capture API; observed: built from a profiled bot's comments on GitHub.</summary>
+    public RunSource Source { get; init; }
+}
+
+/// <summary>Where a run came from (tasks.source); the attribute keeps the wire names in the generated serializer too.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<RunSource>))]
+public enum RunSource
+{
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("api")] Api,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("observed")] Observed,
+}
+
+public static class RunSources
+{
+    public static string ToSql(RunSource source) => source == RunSource.Observed ? "observed" : "api";
+
+    public static RunSource FromSql(string value) => value == "observed" ? RunSource.Observed : RunSource.Api;
+}
 
 public sealed record TaskPage(IReadOnlyList<TaskSummary> Items, int Page, int PageSize, long Total);
 
@@ -27,6 +46,8 @@ public sealed record TaskFilter(string? Repository = null, DateTimeOffset? From 
     public string? Category { get; init; }
     /// <summary>Only runs recorded under these installations (a key limited to them); null for all.</summary>
     public IReadOnlyList<long>? Installations { get; init; }
+    /// <summary>Only runs from this source.</summary>
+    public RunSource? Source { get; init; }
 }
 
 public sealed record ReactionView(long ReactorId, string ReactorLogin, string ReactorAssociation, string Content, DateTimeOffset ReactedAt);
@@ -175,6 +196,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         if (filter.Labels is { Count: > 0 }) conditions.Add("t.labels @> @labels");
         if (filter.Rule is not null) conditions.Add("exists (select 1 from review_comments rc where rc.task_id = t.id and rc.rule = @rule)");
         if (filter.Category is not null) conditions.Add("exists (select 1 from review_comments rc where rc.task_id = t.id and rc.category = @category)");
+        if (filter.Source is not null) conditions.Add("t.source = @source");
         var where = conditions.Count == 0 ? "" : "where " + string.Join(" and ", conditions);
         // Comments carry their 👍/👎 counts (kept by triggers): one index range per run.
         const string counts = """
@@ -190,7 +212,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         var select = $"""
             select t.id, r.full_name as repository, t.installation_id, t.pr_number, t.pr_author_id, t.pr_author_login,
                    {RoleResolution.Resolved("m", "t.pr_author_association")} as pr_author_association, t.created_at,
-                   n.comments, n.up, n.down
+                   n.comments, n.up, n.down, t.source
             """;
         var joins = $"""
             join repositories r on r.id = t.repository_id
@@ -246,6 +268,10 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             {
                 Value = (object?)filter.Installations?.ToArray() ?? DBNull.Value,
             });
+            command.Parameters.Add(new NpgsqlParameter("source", NpgsqlDbType.Text)
+            {
+                Value = filter.Source is { } source ? RunSources.ToSql(source) : DBNull.Value,
+            });
             command.Parameters.AddWithValue("limit", pageSize);
             command.Parameters.AddWithValue("offset", (long)(page - 1) * pageSize);
         }
@@ -256,7 +282,10 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         {
             items.Add(new TaskSummary(reader.Get<Guid>("id"), reader.Get<string>("repository"), reader.Get<long>("installation_id"),
                 reader.Get<int>("pr_number"), PrAuthorOf(reader), reader.Get<DateTimeOffset>("created_at"),
-                reader.Get<int>("comments"), reader.Get<int>("up"), reader.Get<int>("down")));
+                reader.Get<int>("comments"), reader.Get<int>("up"), reader.Get<int>("down"))
+            {
+                Source = RunSources.FromSql(reader.Get<string>("source")),
+            });
         }
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FeedbackDashboard.Core.Bots;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Core.Polling;
@@ -18,13 +19,14 @@ public enum DeliveryOutcome { Applied, Ignored, Failed, Replay }
 /// the poller's rules: access lost pauses and never retires, a rename follows GitHub's numeric id, a deletion retires
 /// and keeps feedback. The next poll or maintainers refresh reconciles whatever a late or reordered delivery got wrong.
 /// </summary>
-public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings settings, TimeProvider time, ILogger<WebhookProcessor> log)
+public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings settings, TimeProvider time, ObservedComments observed,
+    ILogger<WebhookProcessor> log)
 {
     /// <summary>The events the App should subscribe to; any other is acknowledged and ignored.</summary>
     public static readonly IReadOnlyList<string> Events =
     [
         "installation", "installation_repositories", "repository", "pull_request_review_comment", "issue_comment",
-        "pull_request_review_thread", "member", "organization",
+        "pull_request_review", "pull_request_review_thread", "member", "organization",
     ];
 
     public async Task<DeliveryOutcome> ApplyAsync(string guid, string eventName, ReadOnlyMemory<byte> body, CancellationToken ct)
@@ -158,6 +160,9 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
                     """, ct, ("now", now), ("recheck", Recheck), ("inst", inst), ("gid", gid), ("name", name));
                 return true;
             }
+            case ("pull_request_review_comment" or "issue_comment", "created") or ("pull_request_review", "submitted"):
+                // A profiled bot's comment or review becomes a registered comment and run, in this delivery's transaction.
+                return await observed.ApplyAsync(conn, tx, eventName, root, now, ct);
             case ("pull_request_review_comment" or "issue_comment", "deleted" or "edited"):
             {
                 var kind = eventName == "issue_comment" ? "reply" : "inline";

@@ -99,6 +99,91 @@ public static class WebhookPayloads
         return payload;
     }
 
+    /// <summary>Where an observed comment or review is: the repository, its pull request, and that pull request's author.</summary>
+    public sealed record PullRequestRef(long RepoId = 900001, string Repository = "acme/observed", int Number = 7, long AuthorId = 601,
+        string AuthorLogin = "alice", string Association = "MEMBER", long Installation = 77);
+
+    private static void SetUser(JsonNode user, string login, string type, long id)
+    {
+        user["login"] = login;
+        user["type"] = type;
+        user["id"] = id;
+    }
+
+    private static void SetPullRequest(JsonObject payload, JsonNode pullRequest, PullRequestRef pr)
+    {
+        SetRepository(payload, pr.RepoId, pr.Repository);
+        pullRequest["number"] = pr.Number;
+        SetUser(pullRequest["user"]!, pr.AuthorLogin, "User", pr.AuthorId);
+        pullRequest["author_association"] = pr.Association;
+    }
+
+    /// <summary>pull_request_review_comment created: an inline comment by <paramref name="login"/> in review <paramref name="reviewId"/>.</summary>
+    public static JsonObject InlineCreated(long commentId, string login, string body, long reviewId, PullRequestRef? pr = null,
+        string userType = "Bot", string path = "src/app.cs", int? line = 12, int originalLine = 11, DateTimeOffset? createdAt = null)
+    {
+        pr ??= new PullRequestRef();
+        var payload = WithInstallation(Example("pull_request_review_comment", "created"), pr.Installation);
+        SetPullRequest(payload, payload["pull_request"]!, pr);
+        var c = payload["comment"]!;
+        c["id"] = commentId;
+        c["node_id"] = $"PRRC_{commentId}";
+        c["body"] = body;
+        c["path"] = path;
+        c["line"] = line;
+        c["original_line"] = originalLine;
+        c["pull_request_review_id"] = reviewId;
+        c["html_url"] = $"https://github.com/{pr.Repository}/pull/{pr.Number}#discussion_r{commentId}";
+        c["created_at"] = (createdAt ?? DateTimeOffset.UtcNow.AddMinutes(-5)).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ");
+        SetUser(c["user"]!, login, userType, 41898282);
+        return payload;
+    }
+
+    /// <summary>issue_comment created: a conversation comment on pull request <c>pr</c> (or, with onPullRequest false, on a plain issue).</summary>
+    public static JsonObject ConversationCreated(long commentId, string login, string body, PullRequestRef? pr = null, string userType = "Bot",
+        bool onPullRequest = true, DateTimeOffset? createdAt = null)
+    {
+        pr ??= new PullRequestRef();
+        var payload = WithInstallation(Example("issue_comment", "created"), pr.Installation);
+        SetPullRequest(payload, payload["issue"]!, pr);
+        if (onPullRequest)
+        {
+            var url = $"https://api.github.com/repos/{pr.Repository}/pulls/{pr.Number}";
+            payload["issue"]!["pull_request"] = new JsonObject
+            {
+                ["url"] = url,
+                ["html_url"] = $"https://github.com/{pr.Repository}/pull/{pr.Number}",
+                ["diff_url"] = $"https://github.com/{pr.Repository}/pull/{pr.Number}.diff",
+                ["patch_url"] = $"https://github.com/{pr.Repository}/pull/{pr.Number}.patch",
+                ["merged_at"] = null,
+            };
+        }
+        else payload["issue"]!.AsObject().Remove("pull_request");
+        var c = payload["comment"]!;
+        c["id"] = commentId;
+        c["node_id"] = $"IC_{commentId}";
+        c["body"] = body;
+        c["html_url"] = $"https://github.com/{pr.Repository}/{(onPullRequest ? "pull" : "issues")}/{pr.Number}#issuecomment-{commentId}";
+        c["created_at"] = (createdAt ?? DateTimeOffset.UtcNow.AddMinutes(-5)).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ");
+        SetUser(c["user"]!, login, userType, 41898282);
+        return payload;
+    }
+
+    /// <summary>pull_request_review submitted by <paramref name="login"/>.</summary>
+    public static JsonObject ReviewSubmitted(long reviewId, string login, DateTimeOffset submittedAt, PullRequestRef? pr = null,
+        string? body = null, string userType = "Bot")
+    {
+        pr ??= new PullRequestRef();
+        var payload = WithInstallation(Example("pull_request_review", "submitted"), pr.Installation);
+        SetPullRequest(payload, payload["pull_request"]!, pr);
+        var review = payload["review"]!;
+        review["id"] = reviewId;
+        review["body"] = body;
+        review["submitted_at"] = submittedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ");
+        SetUser(review["user"]!, login, userType, 41898282);
+        return payload;
+    }
+
     public static JsonObject Thread(string action, long[] commentIds, string sender = "octocat", string senderType = "User",
         string threadNodeId = "PRRT_kwDOFd42Pc4rQOUv", long installation = 77)
     {
@@ -147,6 +232,9 @@ public static class WebhookPayloads
         ("repository", RepositoryRenamed(700001, "acme/a", "acme/b")),
         ("repository", RepositoryTransferred(700001, "acme/a", "other/a")),
         ("repository", RepositoryDeleted(700001, "acme/a")),
+        ("pull_request_review_comment", InlineCreated(21, "every-bot[bot]", "inline", 31)),
+        ("issue_comment", ConversationCreated(22, "every-bot[bot]", "reply")),
+        ("pull_request_review", ReviewSubmitted(31, "every-bot[bot]", DateTimeOffset.UtcNow.AddMinutes(-1))),
         ("pull_request_review_comment", Comment("pull_request_review_comment", "deleted", 11)),
         ("pull_request_review_comment", Comment("pull_request_review_comment", "edited", 11, "new text")),
         ("issue_comment", Comment("issue_comment", "deleted", 12)),
@@ -158,5 +246,12 @@ public static class WebhookPayloads
         ("member", Member("removed", 700001, "acme/a", 501, "carol")),
         ("organization", OrgMember("member_added", "acme", 502, "dave")),
         ("organization", OrgMember("member_removed", "acme", 502, "dave")),
+    ];
+
+    /// <summary>Payloads the tests deliver besides <see cref="OneOfEach"/>, checked against GitHub's schema too.</summary>
+    public static IEnumerable<(string Event, JsonObject Payload)> Others() =>
+    [
+        ("issue_comment", ConversationCreated(23, "every-bot[bot]", "on an issue", onPullRequest: false)),
+        ("pull_request_review_comment", InlineCreated(24, "Copilot", "no line", 32, line: null)),
     ];
 }

@@ -25,6 +25,13 @@ public static class AnalyticsApi
         var role = AnalyticsQueries.ParseRole(q.String("role"));
         if (role is null) q.Errors["role"] = ["must be all, maintainers or pr_author"];
         var labels = q.Labels();
+        // bot=NAME is label.bot=NAME: observed runs carry their profile's name there.
+        if (q.String("bot") is { } bot)
+        {
+            if (!Core.Bots.BotValidation.IsName(bot)) q.Errors["bot"] = [$"the bot name {Core.Bots.BotValidation.NameRule}"];
+            else if (labels is not null && labels.TryGetValue("bot", out var other) && other != bot) q.Errors["bot"] = ["contradicts label.bot"];
+            else (labels ??= [])["bot"] = bot;
+        }
         var rule = q.Text("rule", CaptureValidation.Limits.Rule);
         var category = q.Text("category", CaptureValidation.Limits.Category);
         return role is null ? null : new AnalyticsFilter(repository, role.Value, labels, rule, category);
@@ -59,8 +66,9 @@ public static class AnalyticsApi
         var (from, to) = Period(q, time);
         var bucket = ParseBucket(q);
         var groupBy = q.String("group_by");
+        if (groupBy == "bot") groupBy = "label:bot";
         if (groupBy is not null && !GroupDims.IsValid(groupBy))
-            q.Errors["group_by"] = ["must be repository, rule, category, severity or label:KEY (KEY 1-40 of a-z 0-9 _ . -)"];
+            q.Errors["group_by"] = ["must be repository, rule, category, severity, bot or label:KEY (KEY 1-40 of a-z 0-9 _ . -)"];
         if (q.Problem is { } problem) return problem;
         var reach = KeyReach.Of(request.HttpContext.User);
         if (await reach.CheckRepositoryFilterAsync(filter!.Repository, installations, ct) is { } forbidden) return forbidden;

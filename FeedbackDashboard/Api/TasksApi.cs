@@ -149,6 +149,20 @@ public static class TasksApi
         var labels = q.Labels();
         var rule = q.Text("rule", CaptureValidation.Limits.Rule);
         var category = q.Text("category", CaptureValidation.Limits.Category);
+        RunSource? source = q.String("source") switch
+        {
+            null => null,
+            "api" => RunSource.Api,
+            "observed" => RunSource.Observed,
+            _ => null,
+        };
+        if (source is null && q.String("source") is not null) q.Errors["source"] = ["must be api or observed"];
+        if (q.String("bot") is { } bot)
+        {
+            if (!Core.Bots.BotValidation.IsName(bot)) q.Errors["bot"] = [$"the bot name {Core.Bots.BotValidation.NameRule}"];
+            else if (labels is not null && labels.TryGetValue("bot", out var other) && other != bot) q.Errors["bot"] = ["contradicts label.bot"];
+            else (labels ??= [])["bot"] = bot;
+        }
         if (q.Problem is { } problem) return problem;
         var reach = KeyReach.Of(request.HttpContext.User);
         if (await reach.CheckRepositoryFilterAsync(repository, installations, ct) is { } forbidden) return forbidden;
@@ -159,6 +173,7 @@ public static class TasksApi
             Rule = rule,
             Category = category,
             Installations = reach.RunFilter,
+            Source = source,
         };
         return TypedResults.Ok(await queries.ListTasksAsync(filter, page, pageSize, ct));
     }
