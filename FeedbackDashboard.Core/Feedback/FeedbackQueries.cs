@@ -140,7 +140,7 @@ public static class CommentStates
     public const string Paused = "paused";
 }
 
-/// <summary>One run as GET /api/tasks/{id} answers it; source is "api" for every run registered through the API.</summary>
+/// <summary>One run as GET /api/tasks/{id} answers it: source is "api" or "observed" (a bot profile's review, see Core/Bots).</summary>
 public sealed record TaskView(Guid Id, string Repository, long InstallationId, int PrNumber, PrAuthor PrAuthor, DateTimeOffset CreatedAt,
     IReadOnlyDictionary<string, string> Labels, string Source, long? GithubReviewId, Totals Totals);
 
@@ -454,7 +454,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         await using var cmd = db.CreateCommand($"""
             select r.full_name as repository, t.installation_id, t.pr_number, t.pr_author_id, t.pr_author_login,
                    {RoleResolution.Resolved("m", "t.pr_author_association")} as pr_author_association, t.created_at, t.labels::text as labels,
-                   n.up, n.down, n.addressed
+                   t.source, t.github_review_id, n.up, n.down, n.addressed
             from tasks t {OneRepository}
             {RoleResolution.Join("m", "r.full_name", "t.pr_author_id")}
             cross join lateral (
@@ -470,7 +470,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         return new TaskView(taskId, reader.Get<string>("repository"), reader.Get<long>("installation_id"), reader.Get<int>("pr_number"),
             PrAuthorOf(reader), reader.Get<DateTimeOffset>("created_at"),
             JsonSerializer.Deserialize<Dictionary<string, string>>(reader.Get<string>("labels")) ?? [],
-            "api", null, new Totals(reader.Get<int>("up"), reader.Get<int>("down"), reader.Get<int>("addressed")));
+            reader.Get<string>("source"), reader.Get<long?>("github_review_id"), new Totals(reader.Get<int>("up"), reader.Get<int>("down"), reader.Get<int>("addressed")));
     }
 
     private static PrAuthor PrAuthorOf(NpgsqlDataReader reader) =>

@@ -173,6 +173,9 @@ public sealed class ObservedBotsTests(PostgresDatabase db) : IClassFixture<Postg
         var task = await db.ScalarAsync<Guid>("select id from tasks where github_review_id = 6001");
         var feedback = await GetAsync(_reader, $"/api/tasks/{task}/feedback");
         Assert.Equal(2, feedback.GetProperty("comments").GetArrayLength());
+        var run = await GetAsync(_reader, $"/api/tasks/{task}");
+        Assert.Equal(("observed", 6001L, "copilot"), (run.GetProperty("source").GetString(), run.GetProperty("github_review_id").GetInt64(),
+            run.GetProperty("labels").GetProperty("bot").GetString()));
         var bot = (await GetAsync(_reader, "/api/bots")).EnumerateArray().Single(b => b.GetProperty("name").GetString() == "copilot");
         Assert.Equal((1, 2, 1), (bot.GetProperty("runs").GetInt32(), bot.GetProperty("comments").GetInt32(), bot.GetProperty("pull_requests").GetInt32()));
         Assert.Equal(submitted.AddSeconds(-2), bot.GetProperty("first_seen_at").GetDateTimeOffset());

@@ -76,6 +76,9 @@ public static class ApiQuery
     public static readonly Parameter Category = new("category", () => Text(CaptureValidation.Limits.Category),
         "Only comments (runs with a comment) captured with this category.");
 
+    public static readonly Parameter Bot = new("bot", () => Text(40, LabelKeyPattern),
+        "Only runs of this bot profile (the same as `label.bot=NAME`).");
+
     public static readonly IReadOnlyList<Parameter> TaskList =
     [
         Repository, .. Period,
@@ -85,6 +88,8 @@ public static class ApiQuery
         new("down_not_addressed", () => new OpenApiSchema { Type = JsonSchemaType.Boolean, Default = JsonValue.Create(false) },
             "Only runs with a 👎 comment that was not addressed."),
         Labels, Rule, Category,
+        new("source", () => Enum("api", "observed"), "Only runs registered through the API, or only runs observed from a bot profile."),
+        Bot,
     ];
 
     public static readonly IReadOnlyList<Parameter> Export =
@@ -103,7 +108,7 @@ public static class ApiQuery
         Repository,
         new("role", () => { var s = Enum("all", "maintainers", "pr_author"); s.Default = JsonValue.Create("all"); return s; },
             "Whose reactions (and resolutions) count: everyone's, the repository's maintainers', or the pull request author's."),
-        Rule, Category, Bucket,
+        Rule, Category, Bucket, Bot,
     ];
 
     public static readonly IReadOnlyList<Parameter> Analytics =
@@ -114,9 +119,9 @@ public static class ApiQuery
         new("group_by", () => new OpenApiSchema
         {
             Type = JsonSchemaType.String,
-            AnyOf = [Enum(GroupDims.Repository, GroupDims.Rule, GroupDims.Category, GroupDims.Severity),
+            AnyOf = [Enum(GroupDims.Repository, GroupDims.Rule, GroupDims.Category, GroupDims.Severity, "bot"),
                 new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^label:[a-z0-9_.-]{1,40}$" }],
-        }, "Adds `groups`, largest first: by repository, rule, category, severity or a label's value (`label:KEY`)."),
+        }, "Adds `groups`, largest first: by repository, rule, category, severity, bot (`label:bot`) or a label's value (`label:KEY`)."),
     ];
 
     public static readonly IReadOnlyList<Parameter> Compare =

@@ -82,6 +82,7 @@ public static class ApiSchemas
         ["CommentInput"] = CommentInput,
         ["FindingInput"] = FindingInput,
         ["ReviewCaptureInput"] = ReviewCaptureInput,
+        ["BotProfileInput"] = BotProfileInput,
         ["ExportRow"] = ExportWriter.RowSchema,
         ["WebhookDelivery"] = WebhookDelivery,
     };
@@ -247,6 +248,25 @@ public static class ApiSchemas
         },
     }, "github_review_id", "findings");
 
+    private static OpenApiSchema BotProfileInput()
+    {
+        var pattern = OptionalText(Core.Bots.BotValidation.MaxPattern, MultiLine);
+        pattern.MinLength = 1;
+        pattern.Description = "A .NET regular expression the comment's body must also match (1 s timeout); for shared identities such as `github-actions[bot]`.";
+        return Object("A bot profile: whose comments to observe.", new()
+        {
+            ["logins"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Array,
+                MinItems = 1,
+                MaxItems = Core.Bots.BotValidation.MaxLogins,
+                Items = Text(CaptureValidation.Limits.Login, "^[^\\s\\u0000-\\u001f\\u007f-\\u009f]+$"),
+                Description = "GitHub logins, matched exactly and case-insensitively (`coderabbitai[bot]`).",
+            },
+            ["body_pattern"] = pattern,
+        }, "logins");
+    }
+
     private static OpenApiSchema WebhookDelivery() => new()
     {
         Type = JsonSchemaType.Object,
@@ -276,6 +296,9 @@ public static class ApiSchemas
             [{"kind": "inline", "github_comment_id": 9001, "node_id": "PRRC_kwDOAbc123", "file": "src/app.ts", "line": 42,
               "body": "Possible null dereference.", "rule": "null-check", "category": "correctness", "severity": "high"},
              {"kind": "reply", "github_comment_id": 9002, "body": "Summary: 1 finding."}]
+            """),
+        "BotProfileInput" => JsonNode.Parse("""
+            {"logins": ["coderabbitai[bot]"]}
             """),
         "ReviewCaptureInput" => JsonNode.Parse("""
             {"github_review_id": 4242, "findings": [{"file": "src/app.ts", "line": 42, "finding_id": "F-1", "rule": "null-check"}]}

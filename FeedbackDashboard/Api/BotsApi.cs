@@ -10,18 +10,17 @@ public static class BotsApi
 {
     public static IEndpointRouteBuilder MapBotsApi(this IEndpointRouteBuilder app)
     {
-        var bots = app.MapGroup("/api/bots").WithTags("Bots")
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
-        bots.MapGet("/", ListAsync).RequireScope(Scopes.ReviewRead)
+        var bots = app.MapGroup("/api/bots").WithTags("Bots");
+        bots.MapGet("/", ListAsync).RequireScope(Scopes.ReviewRead).WithName("listBots")
             .WithSummary("Bot profiles with what was captured under each")
             .WithDescription("Scope review:read. [{name, logins, body_pattern, runs, comments, pull_requests, first_seen_at, last_seen_at}] by name; runs are those labelled bot=NAME. A key limited to installations gets 403: profiles span every installation.");
-        bots.MapGet("/candidates", CandidatesAsync).RequireScope(Scopes.ReviewRead)
+        bots.MapGet("/candidates", CandidatesAsync).RequireScope(Scopes.ReviewRead).WithName("listBotCandidates")
             .WithSummary("Bot-type comment authors that match no profile")
             .WithDescription("Scope review:read. [{login, comments, repositories, last_seen_at}], most comments first, as seen by webhooks. A key limited to installations gets 403.");
-        bots.MapPut("/{name}", PutAsync).RequireScope(Scopes.BotsWrite).WithJsonBody<BotProfileInput>()
+        bots.MapPut("/{name}", PutAsync).RequireScope(Scopes.BotsWrite).WithJsonBody<BotProfileInput>().WithName("putBot").Problems(400)
             .WithSummary("Add or update a bot profile")
             .WithDescription("Scope bots:write. {logins: [...] (matched exactly, case-insensitively), body_pattern (optional .NET regex, 1 s timeout)}; 201 when new, 200 when updated. NAME is [a-z0-9_.-]{1,40}.");
-        bots.MapDelete("/{name}", DeleteAsync).RequireScope(Scopes.BotsWrite).ProducesProblem(404)
+        bots.MapDelete("/{name}", DeleteAsync).RequireScope(Scopes.BotsWrite).WithName("deleteBot").Problems(400, 404)
             .WithSummary("Stop observing a bot")
             .WithDescription("Scope bots:write. 204; the bot's runs, comments and feedback stay.");
         return app;

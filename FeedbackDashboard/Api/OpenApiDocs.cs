@@ -224,6 +224,7 @@ public static class OpenApiDocs
             new() { Name = "Feedback", Description = "Every reaction in bulk, for evaluation data sets." },
             new() { Name = "Analytics", Description = "Acceptance, coverage and addressed rates over a period, grouped or compared." },
             new() { Name = "Rules", Description = "The bot's rules judged by the repositories' maintainers." },
+            new() { Name = "Bots", Description = "Review bots observed on GitHub without their cooperation: profiles, and bots no profile matches yet." },
             new() { Name = "Maintainers", Description = "Who maintains each repository (read from GitHub)." },
             new() { Name = "Poller", Description = "Health of the scheduled jobs that read GitHub." },
             new() { Name = "Webhooks", Description = "GitHub App deliveries, signed with the webhook secret (no API key)." },
