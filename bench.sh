@@ -11,9 +11,8 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 # PostgreSQL as a server runs it: a buffer cache that holds the 1M-row data set (1 GB) in huge pages. Without them
-# every new backend takes a page fault on each 4 kB of the cache it first touches: pgbench's 32 fresh connections
-# spent their run faulting (584 tx/s at 32 clients against 2,321 at 8; 6,008 and 4,738 with huge pages). The kernel's
-# reserve is raised for the run when this user may (root), and put back after.
+# every new backend takes a page fault on each 4 kB of the cache it first touches, and pgbench's fresh connections
+# spend their run faulting. The kernel's reserve is raised for the run when this user may (root), and put back after.
 hugepages=/proc/sys/vm/nr_hugepages
 hugepages_before=$(cat "$hugepages" 2>/dev/null || echo "")
 if [ -w "$hugepages" ] && [ "${hugepages_before:-0}" -lt 600 ]; then

@@ -37,11 +37,9 @@ public static class CoreServices
 
     /// <summary>
     /// The pool of the hot reads (a run's feedback, a page of runs: a few indexed statements, milliseconds each), apart
-    /// from the rest. Measured with wrk at 8 and 32 connections on a 2-core machine (issue 17): with Npgsql's default
-    /// pool every request in flight had its own PostgreSQL backend, and 32 backends time-slicing two cores cost each
-    /// request more CPU in PostgreSQL and in the app (476 µs and 330 µs) than a few backends kept busy (338 µs and
-    /// 250 µs): 2,300 → 3,100 req/s and p99 42 → 19 ms at 32 connections with 4-6 connections, requests queueing in
-    /// the app instead. So this pool holds twice the pod's cores (at least 4, at most what DATABASE_URL allows).
+    /// from the rest: a few backends kept busy cost less CPU per request than one backend per request in flight
+    /// time-slicing the cores (the concurrency benchmark's figures are in its README), so this pool holds twice the
+    /// pod's cores (at least 4, at most what DATABASE_URL allows) and further requests queue in the app.
     /// Those reads set no session state, so the reset Npgsql sends when a pooled connection is reused (seven
     /// statements: RESET ALL, CLOSE ALL, UNLISTEN *, pg_advisory_unlock_all(), …) is skipped; the main pool keeps it,
     /// as the poller's advisory locks rely on it.

@@ -28,8 +28,8 @@ public static class Hosting
         if (!DashboardAuth.NamesAnAddress(builder.Configuration))
             builder.WebHost.UseUrls(DefaultUrl);
 
-        // What Kestrel reads ahead of the app per connection: many clients sending big bodies faster than they are read
-        // (a flood of unsigned webhooks) each pinned its default 1 MB and more, in memory the GC cannot move or return.
+        // What Kestrel reads ahead of the app per connection: with its default, many clients sending big bodies faster
+        // than they are read (a flood of unsigned webhooks) each pin memory the GC cannot move or return.
         builder.WebHost.UseSockets(o => o.MaxReadBufferSize = ConnectionReadAhead);
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBufferSize = ConnectionReadAhead);
 
@@ -195,9 +195,8 @@ public static class Hosting
 
         app.MapDashboardAuth(settings);
         // No permessage-deflate on the circuits' WebSockets: browsers ask for it and Blazor grants it by default, which
-        // keeps a zlib compressor per open page — about 0.2 MB of native memory a circuit (200 circuits with a client
-        // that asks as browsers do: 1.18-1.23 MB of working set each with it, 0.92-1.04 MB without) and more CPU per
-        // refresh, to shrink render batches of a few kB.
+        // keeps a zlib compressor of native memory per open page and costs CPU per refresh, to shrink render batches of
+        // a few kB.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.DisableWebSocketCompression = true).RequireAuthorization(DashboardAuth.Policy);
         return app;
     }

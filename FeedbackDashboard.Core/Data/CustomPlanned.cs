@@ -5,8 +5,8 @@ namespace FeedbackDashboard.Core.Data;
 /// <summary>
 /// A connection whose batches are planned for their parameters every time. The data source auto-prepares statements,
 /// and after five runs PostgreSQL may switch a prepared statement to a generic plan; for an analytics read, whose
-/// date range and optional filters decide how many rows it meets, the generic plan is a guess: at 1M comments it took
-/// the 100,000 down-voted comments of 90 days for 15 and sorted them on disk (100 ms where the planned read takes 22).
+/// date range and optional filters decide how many rows it meets, the generic plan is a guess that can badly
+/// misjudge a wide range (it then sorts on disk).
 /// The setting is local to a read-only transaction, so the hot reads on the same pooled connection keep their plans.
 /// </summary>
 public sealed class CustomPlanned : IAsyncDisposable

@@ -350,8 +350,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
     /// The four statements of a run's feedback, each taking the run's id as $1. Positional parameters: with named ones
     /// Npgsql rewrites the SQL text at every execution to find them (its SqlQueryParser was among the top frames of a
     /// profile of this read under wrk). The reactions come before the comments, so each comment is built once as it is
-    /// read, with its reactions and counts. Built once: interpolated per call they were about 2.5 kB of the
-    /// request's allocations (24.4 → 21.8 kB a request under wrk).
+    /// read, with its reactions and counts. Built once, because interpolating them per call allocates on every request.
     /// </summary>
     private static readonly string[] FeedbackStatements =
     [
@@ -392,16 +391,14 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
 
     /// <summary>
     /// SQL: the repository <c>r</c> of the run <c>t</c>, looked up for that one row. Joined plainly, the planner hashes
-    /// every repository (a scan and a hash table per execution, 9 % of a backend's samples under load); <c>offset 0</c>
-    /// keeps the subquery from being flattened into the join. The reactions statement took 8-25 % less time in three
-    /// paired runs of a 20,000-execution loop.
+    /// every repository (a scan and a hash table per execution); <c>offset 0</c> keeps the subquery from being
+    /// flattened into the join.
     /// </summary>
     private const string OneRepository = "cross join lateral (select full_name from repositories where id = t.repository_id offset 0) r";
 
     /// <summary>
     /// A run's reactions, and below its comments, by column name with the names looked up once a result set, as for
-    /// the export: a run has some ten comments of 19 columns and ten reactions, and the per-row lookups (about 25 ns
-    /// each, measured) were some 260 dictionary lookups a request on the API's hottest read.
+    /// the export: per-row lookups would be hundreds of dictionary lookups a request on the API's hottest read.
     /// </summary>
     private static Func<((string Kind, long Id) Comment, ReactionView Reaction)> ReactionRowReader(NpgsqlDataReader r)
     {
@@ -477,8 +474,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
         new(reader.Get<long>("pr_author_id"), reader.Get<string>("pr_author_login"), reader.Get<string>("pr_author_association"));
 
     /// <summary>
-    /// Export rows by column name, the names looked up once a batch: at thousands of rows a batch the per-row
-    /// lookups would add about a third of a microsecond a row (a dozen dictionary lookups; measured 1.7 ms per 5,000 rows).
+    /// Export rows by column name, the names looked up once a batch rather than a dozen lookups on every row.
     /// </summary>
     private static Func<ExportRow> ExportRowReader(NpgsqlDataReader r)
     {

@@ -7,8 +7,8 @@ namespace FeedbackDashboard.Tests.Benchmarks;
 /// Many live viewers: 200 Blazor circuits (half Overview, half Runs) against the real app process, then a poll cycle
 /// lands (rows written and the poll_cycles row finished, so the trigger's NOTIFY fires as after a real cycle).
 /// Measures the server's memory per circuit and how long until every page has received the new figures. The viewers
-/// are headless Blazor clients (<see cref="BlazorCircuitClient"/>): 200 Chromium pages on two cores never finished
-/// opening (load average 115), and the server's side of a circuit is the same whoever holds the socket.
+/// are headless Blazor clients (<see cref="BlazorCircuitClient"/>): 200 Chromium pages cannot be opened on a small
+/// machine, and the server's side of a circuit is the same whoever holds the socket.
 /// </summary>
 public sealed class CircuitsBenchmark
 {

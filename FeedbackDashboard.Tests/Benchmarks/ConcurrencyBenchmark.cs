@@ -103,9 +103,8 @@ public sealed partial class ConcurrencyBenchmark
 
                 foreach (var c in Connections)
                 {
-                    // Warm-up: the JIT first, then the pool grown to each concurrency (each new connection prepares its
-                    // statements again; with one 2 s warm-up at 8 the 32-connection run measured the pool's growth:
-                    // p99 0.97 s).
+                    // Warm-up: the JIT first, then the pool grown to each concurrency, since each new connection prepares
+                    // its statements again and would otherwise be measured growing.
                     if (c == Connections[0]) await WarmUntilJitSettlesAsync(name, () => RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, 5), app.Url);
                     await RunWrkAsync(wrk, app.Url, lua, pathFile, key, c, 6);
                     // HTTP and pgbench take turns in slices (HTTP, SQL, SQL, HTTP, ...), figures over all of a side's slices,
@@ -173,9 +172,8 @@ public sealed partial class ConcurrencyBenchmark
 
     /// <summary>
     /// Load until tiered compilation is done with the hot path: the runtime's JIT time (its own gauge on /metrics) grows
-    /// by under 50 ms in 5 s of load. A fixed 20 s was not enough: the JIT was still busy 13 % of the time in the next
-    /// 20 s, and code still in the instrumented tier called the runtime's profiling helpers from every hot method
-    /// (libcoreclr was 28 % of the app's CPU samples under perf at 30 s, 10 % after 90 s).
+    /// by under 50 ms in 5 s of load, because code still in the instrumented tier calls the runtime's profiling helpers
+    /// from every hot method and a fixed warm-up cannot tell when that has stopped.
     /// </summary>
     private static async Task WarmUntilJitSettlesAsync(string endpoint, Func<Task<WrkResult>> load, Uri app)
     {

@@ -54,7 +54,7 @@ public sealed class LiveCircuitTests
 
     /// <summary>
     /// A browser asks for permessage-deflate on the circuit's WebSocket; the app declines, so it keeps no compressor
-    /// per open page (about 0.2 MB each, measured with the circuits benchmark). Pages and socket still refuse to be
+    /// per open page (the circuits benchmark measures it). Pages and socket still refuse to be
     /// framed by other sites (Blazor's own frame-ancestors policy comes only with compression).
     /// </summary>
     [Fact]

@@ -453,8 +453,8 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
 
     /// <summary>
     /// Every open page is a live circuit holding each of its components (their render trees, parameters, handlers):
-    /// a page's component count is most of its memory per viewer (a heap dump of 200 circuits: ~314 components a page
-    /// came to 1.9 MB each). Lists, pickers and charts are plain markup, so a page's count does not grow with its rows.
+    /// a page's component count is most of its memory per viewer. Lists, pickers and charts are plain markup, so a
+    /// page's count does not grow with its rows.
     /// </summary>
     [Fact]
     public async Task Overview_and_Runs_stay_light_however_many_rows_and_repositories()
