@@ -201,6 +201,20 @@ public sealed class OpenApiDocumentTests(PostgresDatabase db) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task Feedback_comments_carry_only_fields_the_contract_names()
+    {
+        await using var app = new AppFactory(db.ConnectionString);
+        var doc = await DocumentAsync(app.CreateClient());
+        string[] contract = ["kind", "github_comment_id", "file", "line", "body", "html_url", "rule", "category", "severity", "state", "up", "down",
+            "outdated", "resolved", "resolved_by", "resolved_by_bot", "resolved_by_kind", "minimized", "minimized_reason", "human_replies",
+            "addressed", "disputed", "suggestion", "applied", "applied_commit", "disposition", "reraise_of", "reactions"];
+        // Served besides: when the comment was posted, its captured fingerprint, and gone (kept beside state).
+        string[] besides = ["created_at", "fingerprint", "gone"];
+        var fields = doc["components"]!["schemas"]!["CommentFeedback"]!["properties"]!.AsObject().Select(p => p.Key);
+        Assert.Empty(fields.Except(contract).Except(besides));
+    }
+
+    [Fact]
     public async Task The_checker_refuses_answers_the_document_does_not_describe()
     {
         await using var app = new AppFactory(db.ConnectionString);
