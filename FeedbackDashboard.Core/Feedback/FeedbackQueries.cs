@@ -59,8 +59,6 @@ public sealed record CommentFeedback(string Kind, long GithubCommentId, string? 
     public string? HtmlUrl { get; init; }
     public string? Rule { get; init; }
     public string? Category { get; init; }
-    /// <summary>Only runs recorded under these installations (a key limited to them); null for all.</summary>
-    public IReadOnlyList<long>? Installations { get; init; }
     public string? Severity { get; init; }
     public string? Fingerprint { get; init; }
     // Flat and settable: the API's names, and a page's persisted state round-trips them (computed ones would not).

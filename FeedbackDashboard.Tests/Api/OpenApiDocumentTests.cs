@@ -77,7 +77,9 @@ public sealed class OpenApiDocumentTests(PostgresDatabase db) : IClassFixture<Po
         Assert.NotNull(problem["properties"]!["errors"]!["additionalProperties"]);
 
         var export = doc["paths"]!["/api/feedback/export"]!["get"]!;
-        Assert.Equal("#/components/schemas/ExportRow", export["responses"]!["200"]!["content"]!["application/x-ndjson"]!["schema"]!["$ref"]!.GetValue<string>());
+        var ndjson = export["responses"]!["200"]!["content"]!["application/x-ndjson"]!["schema"]!;
+        Assert.Equal("string", ndjson["type"]!.GetValue<string>());
+        Assert.Equal("#/components/schemas/ExportRow", ndjson["contentSchema"]!["$ref"]!.GetValue<string>());
         Assert.NotNull(export["responses"]!["200"]!["content"]!["text/csv"]);
         Assert.NotNull(export["responses"]!["429"]!["headers"]!["Retry-After"]);
         Assert.Equal(FeedbackDashboard.Api.ExportWriter.FieldNames, doc["components"]!["schemas"]!["ExportRow"]!["properties"]!.AsObject().Select(p => p.Key));
@@ -109,7 +111,7 @@ public sealed class OpenApiDocumentTests(PostgresDatabase db) : IClassFixture<Po
         Assert.Equal(["all", "maintainers", "pr_author"], Parameter("/api/analytics/feedback", "role")["schema"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
         Assert.Equal(["day", "week"], Parameter("/api/analytics/compare", "bucket")["schema"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
         Assert.NotNull(Parameter("/api/analytics/feedback", "group_by")["schema"]!["anyOf"]);
-        Assert.Equal("date-time", Parameter("/api/rules", "from")["schema"]!["format"]!.GetValue<string>());
+        Assert.Equal(["date", "date-time"], Parameter("/api/rules", "from")["schema"]!["anyOf"]!.AsArray().Select(f => f!["format"]!.GetValue<string>()).Order());
 
         var schemas = doc["components"]!["schemas"]!;
         string[] Required(string name) => [.. schemas[name]!["required"]!.AsArray().Select(r => r!.GetValue<string>()).Order()];
@@ -136,6 +138,80 @@ public sealed class OpenApiDocumentTests(PostgresDatabase db) : IClassFixture<Po
         var unmatched = schemas["CaptureView"]!["properties"]!["unmatched_findings"]!;
         Assert.Equal(["array", "null"], unmatched["type"]!.AsArray().Select(t => t!.GetValue<string>()).Order());
         Assert.Equal(["+1", "-1"], schemas["ReactionView"]!["properties"]!["content"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Every_date_filter_takes_the_readmes_date_and_any_rfc3339_offset_as_a_validating_proxy_reads_it()
+    {
+        await using var app = new AppFactory(db.ConnectionString);
+        var document = await ApiDocument.GetAsync(app.Server.CreateHandler());
+        var dates = Operations(document.Root)
+            .SelectMany(o => (o.Operation["parameters"]?.AsArray() ?? []).Select(p => (o.Path, Name: p!["name"]!.GetValue<string>(), Schema: p["schema"]!)))
+            .Where(p => p.Schema.ToJsonString().Contains("\"date-time\"", StringComparison.Ordinal))
+            .ToList();
+        Assert.Contains(dates, d => d is { Path: "/api/feedback/export", Name: "from" });
+        Assert.Contains(dates, d => d is { Path: "/api/analytics/compare", Name: "b_to" });
+        foreach (var (path, name, schema) in dates)
+        {
+            // Prism (ajv-formats) and JsonSchema.Net check formats alike; the README's own export filter sends a bare date.
+            foreach (var value in new[] { "2026-11-01", "2026-11-01T00:00:00Z", "2026-11-01T00:00:00+02:00" })
+                Assert.True(document.Validate($"{path} {name}", schema, JsonSerializer.Serialize(value)) is [], $"{path} {name}={value} refused");
+            foreach (var value in new[] { "yesterday", "01/11/2026" })
+                Assert.True(document.Validate($"{path} {name}", schema, JsonSerializer.Serialize(value)) is not [], $"{path} {name}={value} accepted");
+        }
+
+        // And the server reads what the document allows, and refuses what it does not.
+        var client = await app.WithKeyAsync(db, Scopes.ReviewRead);
+        var day = DateTime.UtcNow.AddDays(-10);
+        foreach (var url in new[] { "/api/tasks", "/api/feedback/export", "/api/rules", "/api/analytics/feedback" })
+        {
+            foreach (var (value, status) in new[] { ($"{day:yyyy-MM-dd}", HttpStatusCode.OK), ($"{day:yyyy-MM-dd}T00:00:00%2B02:00", HttpStatusCode.OK), ("yesterday", HttpStatusCode.BadRequest) })
+            {
+                using var response = await client.GetAsync($"{url}?from={value}", HttpCompletionOption.ResponseHeadersRead, Ct);
+                Assert.True(response.StatusCode == status, $"{url}?from={value}: {(int)response.StatusCode}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_ndjson_export_is_text_to_a_validator_and_each_line_an_export_row()
+    {
+        var t0 = DateTimeOffset.UtcNow.AddDays(-2);
+        var task = await db.TaskAsync("acme/ndjson-document", t0, pr: 5);
+        await db.ExecuteAsync($"""
+            insert into review_comments (kind, github_comment_id, task_id, file, line, created_at) values ('inline', 880001, '{task}', 'src/a.cs', 3, '{t0:O}');
+            insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at)
+            values ('inline', 880001, 11, 'eleven', '+1', '{t0:O}'), ('inline', 880001, 12, 'twelve', '-1', '{t0:O}');
+            """);
+        await using var app = new AppFactory(db.ConnectionString);
+        var client = await app.WithKeyAsync(db, Scopes.ReviewRead);
+        using var response = await client.GetAsync("/api/feedback/export?repository=acme/ndjson-document", HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(2, body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        var document = await ApiDocument.GetAsync(app.Server.CreateHandler());
+        var media = document.Root["paths"]!["/api/feedback/export"]!["get"]!["responses"]!["200"]!["content"]!["application/x-ndjson"]!["schema"]!;
+        // A validating proxy (Prism) reads a body that is not JSON as text and checks it against the media type's schema.
+        Assert.Empty(document.Validate("export body as text", media, JsonSerializer.Serialize(body)));
+        Assert.Empty(document.Check("GET", "/api/feedback/export", 200, "application/x-ndjson", body));
+        var broken = body.Replace("\"content\":\"-1\"", "\"content\":\"down\"", StringComparison.Ordinal);
+        Assert.NotEqual(body, broken);
+        Assert.NotEmpty(document.Check("GET", "/api/feedback/export", 200, "application/x-ndjson", broken));
+    }
+
+    [Fact]
+    public async Task Feedback_comments_carry_only_fields_the_contract_names()
+    {
+        await using var app = new AppFactory(db.ConnectionString);
+        var doc = await DocumentAsync(app.CreateClient());
+        string[] contract = ["kind", "github_comment_id", "file", "line", "body", "html_url", "rule", "category", "severity", "state", "up", "down",
+            "outdated", "resolved", "resolved_by", "resolved_by_bot", "resolved_by_kind", "minimized", "minimized_reason", "human_replies",
+            "addressed", "disputed", "suggestion", "applied", "applied_commit", "disposition", "reraise_of", "reactions"];
+        // Served besides: when the comment was posted, its captured fingerprint, and gone (kept beside state).
+        string[] besides = ["created_at", "fingerprint", "gone"];
+        var fields = doc["components"]!["schemas"]!["CommentFeedback"]!["properties"]!.AsObject().Select(p => p.Key);
+        Assert.Empty(fields.Except(contract).Except(besides));
     }
 
     [Fact]

@@ -97,8 +97,12 @@ public sealed class ApiDocument
         var key = $"{where} {mediaType}";
         if (mediaType == "application/x-ndjson")
         {
+            // The body as a whole is text (as Prism reads it); each line must match the content's schema.
+            var whole = Validate(key, schemaNode, JsonSerializer.Serialize(body));
+            if (whole.Count > 0) return [.. whole.Select(e => $"{where}: {e}")];
+            if (schemaNode["contentSchema"] is not { } line) return [$"{where}: the NDJSON schema names no contentSchema for its lines"];
             return [.. body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(200)
-                .SelectMany((line, i) => Validate(key, schemaNode, line).Select(e => $"{where} line {i + 1}: {e}"))];
+                .SelectMany((text, i) => Validate(key + " line", line, text).Select(e => $"{where} line {i + 1}: {e}"))];
         }
         return [.. Validate(key, schemaNode, body).Select(e => $"{where}: {e}")];
     }

@@ -43,7 +43,14 @@ public static class ApiQuery
 
     internal static OpenApiSchema Timestamp() => new() { Type = JsonSchemaType.String, Format = "date-time" };
 
-    private static Parameter Date(string name, string what) => new(name, Timestamp,
+    // QueryArgs.Date reads a bare date as midnight UTC, and the README's own filters send one (from=2026-11-01).
+    internal static OpenApiSchema DateOrTimestamp() => new()
+    {
+        Type = JsonSchemaType.String,
+        AnyOf = [Timestamp(), new OpenApiSchema { Type = JsonSchemaType.String, Format = "date" }],
+    };
+
+    private static Parameter Date(string name, string what) => new(name, DateOrTimestamp,
         $"{what}: an RFC 3339 date-time (`2026-11-01T00:00:00Z`; an offset is converted to UTC) or a date (`2026-11-01`, midnight UTC).");
 
     public static readonly Parameter Repository = new("repository", () => Text(CaptureValidation.Limits.Repository, RepositoryPattern),

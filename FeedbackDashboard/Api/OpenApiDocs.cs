@@ -120,11 +120,22 @@ public static class OpenApiDocs
         {
             operation.Responses["200"] = new OpenApiResponse
             {
-                Description = "The reactions, streamed: NDJSON, one ExportRow a line (the schema is a line's); or, with `format=csv`, " +
+                Description = "The reactions, streamed: NDJSON, one ExportRow a line; or, with `format=csv`, " +
                               "CSV (RFC 4180) with a header row of ExportRow's names, labels as a JSON text cell and null as an empty cell.",
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
-                    ["application/x-ndjson"] = new() { Schema = new OpenApiSchemaReference("ExportRow", document) },
+                    // A media type's schema is the whole body, and an NDJSON body is text: validators (Prism) read it as a
+                    // string; the row's schema is the content's, which OpenAPI 3.1 has no per-line keyword for.
+                    ["application/x-ndjson"] = new()
+                    {
+                        Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String,
+                            Description = "Lines of JSON, each an ExportRow.",
+                            ContentMediaType = "application/x-ndjson",
+                            ContentSchema = new OpenApiSchemaReference("ExportRow", document),
+                        },
+                    },
                     ["text/csv"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
                 },
             };
