@@ -370,6 +370,30 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_api_reference_loads_nothing_from_other_hosts_and_shows_no_vendor_buttons()
+    {
+        var page = await _browser.NewPageAsync();
+        page.SetDefaultTimeout(20_000);
+        var requested = new List<string>();
+        page.Request += (_, r) => { lock (requested) requested.Add(r.Url); };
+        await page.GotoAsync(new Uri(_app.Url, "/api/docs").ToString(), new() { WaitUntil = WaitUntilState.NetworkIdle });
+        // Rendered from the document: an operation of the API is on the page.
+        await Assertions.Expect(page.GetByText("/api/tasks").First).ToBeVisibleAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await ShotAsync(page, "api-docs");
+
+        var origin = _app.Url.GetLeftPart(UriPartial.Authority);
+        string[] outside;
+        lock (requested) outside = requested.Where(u => !u.StartsWith("data:") && !u.StartsWith("blob:") && !u.StartsWith(origin + "/")).ToArray();
+        Assert.True(requested.Count > 1, "the page made no requests of its own");
+        Assert.True(outside.Length == 0, $"/api/docs requested other hosts: {string.Join(", ", outside)}");
+        var vendor = new System.Text.RegularExpressions.Regex("deploy|ask ai", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { NameRegex = vendor })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { NameRegex = vendor })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByText(vendor)).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task An_empty_database_offers_demo_data_and_loads_it()
     {
         await using var empty = new PostgresDatabase();
