@@ -324,8 +324,8 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             string[] inView = path switch
             {
                 "/runs" => ["run-up", "run-down"],
-                "/rules" => ["rule-verdict", "rule-maintainer-votes"],
-                "/health" => ["cycle-status"],
+                "/rules" => ["rule-verdict", "rule-addressed"],
+                "/health" => ["cycle-status", "cycle-rate-limit"],
                 _ when path.StartsWith("/runs/") => ["comment-up", "comment-down", "comment-signals"],
                 _ => [],
             };
