@@ -272,6 +272,8 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             select x.id::uuid, r.id, 77, x.pr, 7, 'mona', 'CONTRIBUTOR', '{at:O}'
             from repositories r, (values ('{twinA}', 50), ('{twinB}', 51)) x(id, pr) where r.full_name = 'acme/web'
             """);
+        // Rules to list on the Rules page.
+        await _db.ExecuteAsync("update review_comments set rule = 'null-check', category = 'correctness', severity = 'high' where github_comment_id in (1, 3, 4)");
         string[] paths = ["/", "/runs", $"/runs/{_flaggedRun}", "/compare", "/rules", "/maintainers", "/maintainers/acme/web", "/health", "/no-such-page"];
 
         await using var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
@@ -307,7 +309,8 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         var html = await (await context.APIRequest.GetAsync(new Uri(_app.Url, "/runs").ToString())).TextAsync();
         Assert.Contains("Light mode", html); // the prerendered toggle already offers the way back
 
-        // A phone: nothing wider than the screen; the Runs table becomes cards that keep 👍 and 👎 in view.
+        // A phone: nothing wider than the screen; the wide tables become cards that keep their last columns in view
+        // (a table scrolling inside its own box fits the page yet hides them).
         await using var phone = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
         foreach (var path in paths)
         {
@@ -318,11 +321,23 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
             Assert.True(widths[0] <= widths[1], $"{path} at 390 px is {widths[0]} px wide");
             await ShotAsync(page, "phone" + (path == "/" ? "-overview" : path.Replace('/', '-')));
+            string[] inView = path switch
+            {
+                "/runs" => ["run-up", "run-down"],
+                "/rules" => ["rule-verdict", "rule-addressed"],
+                "/health" => ["cycle-status", "cycle-rate-limit"],
+                _ when path.StartsWith("/runs/") => ["comment-up", "comment-down", "comment-signals"],
+                _ => [],
+            };
+            foreach (var testId in inView)
+            {
+                var cell = page.GetByTestId(testId).First;
+                await Assertions.Expect(cell).ToBeVisibleAsync();
+                var box = (await cell.BoundingBoxAsync())!;
+                Assert.True(box.X >= 0 && box.X + box.Width <= 390, $"{path}: {testId} of the first row is outside the screen ({box.X} + {box.Width} px)");
+            }
             if (path == "/runs")
             {
-                var up = page.GetByTestId("run-up").First;
-                await Assertions.Expect(up).ToBeInViewportAsync();
-                Assert.True((await up.BoundingBoxAsync())!.X + (await up.BoundingBoxAsync())!.Width <= 390, "👍 is outside the screen");
                 var twinLinks = new[] { twinA, twinB }.Select(id => page.Locator($"a[href='/runs/{id}']")).ToArray();
                 var names = new[] { await twinLinks[0].TextContentAsync(), await twinLinks[1].TextContentAsync() };
                 Assert.NotEqual(names[0], names[1]);
@@ -367,6 +382,30 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             Assert.True(headers.TryGetValue("content-encoding", out var encoding) && encoding is "gzip" or "br", $"{r.Url} is sent uncompressed");
             if (r.Request.ResourceType == "stylesheet") Assert.Contains("immutable", headers["cache-control"]);
         }
+    }
+
+    [Fact]
+    public async Task The_api_reference_loads_nothing_from_other_hosts_and_shows_no_vendor_buttons()
+    {
+        var page = await _browser.NewPageAsync();
+        page.SetDefaultTimeout(20_000);
+        var requested = new List<string>();
+        page.Request += (_, r) => { lock (requested) requested.Add(r.Url); };
+        await page.GotoAsync(new Uri(_app.Url, "/api/docs").ToString(), new() { WaitUntil = WaitUntilState.NetworkIdle });
+        // Rendered from the document: an operation of the API is on the page.
+        await Assertions.Expect(page.GetByText("/api/tasks").First).ToBeVisibleAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await ShotAsync(page, "api-docs");
+
+        var origin = _app.Url.GetLeftPart(UriPartial.Authority);
+        string[] outside;
+        lock (requested) outside = requested.Where(u => !u.StartsWith("data:") && !u.StartsWith("blob:") && !u.StartsWith(origin + "/")).ToArray();
+        Assert.True(requested.Count > 1, "the page made no requests of its own");
+        Assert.True(outside.Length == 0, $"/api/docs requested other hosts: {string.Join(", ", outside)}");
+        var vendor = new System.Text.RegularExpressions.Regex("deploy|ask ai", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { NameRegex = vendor })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { NameRegex = vendor })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByText(vendor)).ToHaveCountAsync(0);
     }
 
     [Fact]

@@ -9,6 +9,7 @@ using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace FeedbackDashboard.Tests.Components;
@@ -258,6 +259,30 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         Assert.Contains("p0", cut.Find("[data-testid=not-polled]").TextContent);
         Assert.Contains("late", cut.Find("[data-testid=job-reactions]").TextContent);
         Assert.Contains("interrupted", cut.Find("[data-testid=job-reactions] [data-testid=cycles]").TextContent);
+    }
+
+    [Fact]
+    public async Task Poll_health_says_no_poller_is_running_when_only_the_demo_cycles_exist_and_late_once_a_poller_stopped()
+    {
+        // The demo's cycles an hour old: long past two intervals, so the jobs themselves read "late".
+        Assert.True(await new FeedbackDashboard.Core.Demo.DemoData(_db.DataSource, new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1)))
+            .SeedIfEmptyAsync(Xunit.TestContext.Current.CancellationToken));
+        UseDatabase(_db.DataSource);
+
+        var cut = Render<PollHealthPage>();
+        cut.WaitForAssertion(() => Assert.Contains("No poller has ever run", cut.Find("[data-testid=no-poller]").TextContent), TimeSpan.FromSeconds(10));
+        var chips = cut.FindAll("[data-testid=outcome]").Select(c => c.TextContent.Trim()).ToList();
+        Assert.Equal("no poller is running", chips[0]);
+        Assert.DoesNotContain("late", chips);
+
+        // A real poller's cycle, as old: that poller stopped, and the page says so.
+        await _db.ExecuteAsync("""
+            insert into poll_cycles (job, instance, started_at, finished_at, status)
+            values ('reactions', 'p0', now() - interval '50 minutes', now() - interval '49 minutes', 'ok')
+            """);
+        var after = Render<PollHealthPage>();
+        after.WaitForAssertion(() => Assert.Equal("late", after.FindAll("[data-testid=outcome]")[0].TextContent.Trim()), TimeSpan.FromSeconds(10));
+        Assert.Empty(after.FindAll("[data-testid=no-poller]"));
     }
 
     [Fact]

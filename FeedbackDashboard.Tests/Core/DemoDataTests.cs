@@ -1,0 +1,65 @@
+using FeedbackDashboard.Core.Demo;
+using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Tests.Infrastructure;
+
+namespace FeedbackDashboard.Tests.Core;
+
+/// <summary>
+/// The demo set, read back through the queries the pages use: every feature has something to show (comment texts,
+/// each signal, addressed figures, a noisy rule, two label values to compare).
+/// </summary>
+public sealed class DemoDataTests : IAsyncLifetime
+{
+    private readonly PostgresDatabase _db = new();
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync() => _db.InitializeAsync();
+
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
+
+    [Fact]
+    public async Task Demo_data_shows_every_feature_on_the_pages_default_periods()
+    {
+        Assert.True(await new DemoData(_db.DataSource, TimeProvider.System).SeedIfEmptyAsync(Ct));
+        var now = DateTimeOffset.UtcNow;
+
+        // Run pages: what each comment said and what became of it on GitHub.
+        var feedback = new FeedbackQueries(_db.DataSource);
+        var runs = await feedback.ListTasksAsync(new TaskFilter(), 1, 100, Ct);
+        Assert.Equal(60, runs.Total);
+        var comments = new List<CommentFeedback>();
+        foreach (var run in runs.Items) comments.AddRange((await feedback.GetTaskFeedbackAsync(run.Id, Ct))!.Comments);
+        Assert.All(comments, c => Assert.False(string.IsNullOrWhiteSpace(c.Body), $"comment {c.GithubCommentId} has no text"));
+        Assert.Contains(comments, c => c.Outdated == true);
+        Assert.Contains(comments, c => c.Resolved == true && c.ResolvedByBot == false && c.ResolvedBy is not null);
+        Assert.Contains(comments, c => c.Resolved == true && c.ResolvedByBot == true);
+        Assert.Contains(comments, c => c.Minimized == true && c.MinimizedReason is not null);
+        Assert.Contains(comments, c => c.HumanReplies > 0);
+        Assert.Contains(comments, c => c.Disputed);
+        Assert.Contains(runs.Items, r => r.Up > 0 && r.Down > 0);
+
+        // Overview (last 30 days): addressed beside acceptance, for everyone and for maintainers.
+        var analytics = new AnalyticsQueries(_db.DataSource);
+        var overview = await analytics.QueryAsync(new AnalyticsFilter(), now.AddDays(-30), now, Bucket.Day, Ct);
+        Assert.True(overview.Current.Addressed > 0, "Addressed is 0 on the Overview");
+        Assert.True(overview.Current.Addressed < overview.Current.Comments, "every comment is addressed");
+        Assert.True(overview.Current.Up > 0 && overview.Current.Down > 0);
+        var signals = await analytics.OverviewSignalsAsync(new AnalyticsFilter(), now.AddDays(-30), now, 5, Ct);
+        Assert.True(signals.Maintainers.Addressed > 0, "Addressed is 0 among maintainers");
+        Assert.NotEmpty(signals.MostDisputed);
+
+        // Rules (last 90 days): one rule maintainers reject, and others they keep.
+        var rules = await new RulesQueries(_db.DataSource).RankAsync(null, now.AddDays(-90), now, 0, Ct);
+        Assert.Contains(rules, r => r.Verdict == RuleFigures.Noisy);
+        Assert.Contains(rules, r => r.Verdict == RuleFigures.Keep);
+        Assert.Contains(rules, r => r.Addressed > 0);
+
+        // Compare (last 30 days): two bot versions, each with enough reactions for a verdict.
+        var facets = await analytics.FacetsAsync(Ct);
+        Assert.Equal(["2.3.0", "2.4.0"], facets.Labels["bot_version"].Order());
+        var compare = await analytics.CompareAsync(new AnalyticsFilter(),
+            new CompareSides("bot_version", "2.3.0", "2.4.0", now.AddDays(-30), now, now.AddDays(-30), now), Bucket.Day, Ct);
+        Assert.NotEqual(Verdicts.NotEnoughData, compare.Verdict);
+        Assert.True(compare.A.Comments > 0 && compare.B.Comments > 0);
+    }
+}
