@@ -1,18 +1,8 @@
 #!/usr/bin/env bash
 # Installs the tools that read the API's own OpenAPI document (@redocly/cli, openapi-typescript, openapi-fetch,
 # typescript) at the versions pinned in package-lock.json beside this script, into a gitignored folder (default
-# .tools/npm-api at the repository root). Does nothing when that exact lock is already installed.
-# test.sh runs it; while developing run it once:  FeedbackDashboard.Tests/ApiDocument/install.sh
+# .tools/npm-api at the repository root), the same way as GitHub's descriptions. test.sh runs it; while developing
+# run it once:  FeedbackDashboard.Tests/ApiDocument/install.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-dest="${1:-$here/../../.tools/npm-api}"
-mkdir -p "$dest"
-dest="$(cd "$dest" && pwd)"
-
-# The marker is the lock that was installed, written only after npm succeeded: an interrupted or older install redoes.
-if cmp -s "$here/package-lock.json" "$dest/installed-lock.json"; then exit 0; fi
-echo "installing the OpenAPI tools (npm) into $dest…"
-rm -f "$dest/installed-lock.json"
-cp "$here/package.json" "$here/package-lock.json" "$dest/"
-(cd "$dest" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-cp "$here/package-lock.json" "$dest/installed-lock.json"
+exec "$here/../GitHubSchema/install.sh" "${1:-$here/../../.tools/npm-api}" "$here"
