@@ -9,6 +9,7 @@ public static class BotServices
     {
         services.AddSingleton<BotProfiles>();
         services.AddSingleton<ObservedComments>();
+        services.AddSingleton<BotStandings>();
         return services;
     }
 }

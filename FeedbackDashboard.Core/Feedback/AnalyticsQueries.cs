@@ -39,7 +39,8 @@ public record Figures(int Comments, int Reacted, int Up, int Down, int Addressed
 }
 
 /// <summary>One group of a group_by (a repository, rule, category, severity or label value) — the API's group shape.</summary>
-public sealed record GroupFigures(string Key, int Comments, int Reacted, int Up, int Down, int Addressed = 0)
+/// <remarks>Not sealed: the bots' leaderboard extends it, so every figure a group gains reaches the leaderboard too.</remarks>
+public record GroupFigures(string Key, int Comments, int Reacted, int Up, int Down, int Addressed = 0)
     : Figures(Comments, Reacted, Up, Down, Addressed);
 
 public sealed record SeriesPoint(DateTimeOffset Bucket, int Comments, int Up, int Down, int Addressed = 0)
@@ -270,6 +271,7 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
             batch.BatchCommands.Add(Command(SeriesSql(window.Sql, bucketName, grouped: false), repository, sides.AFrom, sides.ATo, window));
             batch.BatchCommands.Add(Command(SeriesSql(window.Sql, bucketName, grouped: false), repository, sides.BFrom, sides.BTo, window));
         }
+        batch.BatchCommands.Add(PullRequestsCommand(filter, sides));
         await using var r = await batch.ExecuteReaderAsync(ct);
         var aRows = await ReadBucketsAsync(r, ct);
         var bRows = aRows;
@@ -283,9 +285,69 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
             aRows = aRows.Where(x => x.Key == sides.A).ToList();
             bRows = bRows.Where(x => x.Key == sides.B).ToList();
         }
+        await r.NextResultAsync(ct);
+        await r.ReadAsync(ct);
+        var pullRequests = r.Get<int>("pull_requests");
         return Comparison.Of(Sum(sides.A, aRows), Sum(sides.B, bRows),
             FillBuckets(aRows.ToDictionary(x => x.Point.Bucket, x => x.Point), sides.AFrom, sides.ATo, bucket),
-            FillBuckets(bRows.ToDictionary(x => x.Point.Bucket, x => x.Point), sides.BFrom, sides.BTo, bucket));
+            FillBuckets(bRows.ToDictionary(x => x.Point.Bucket, x => x.Point), sides.BFrom, sides.BTo, bucket)) with { PullRequests = pullRequests };
+    }
+
+    /// <summary>
+    /// The distinct pull requests holding the compared comments: either side's (both periods' for a period compare);
+    /// under paired only the shared ones remain, so it is their count.
+    /// </summary>
+    private static NpgsqlBatchCommand PullRequestsCommand(AnalyticsFilter filter, CompareSides sides)
+    {
+        var parameters = new List<NpgsqlParameter>();
+        var predicates = AnalyticsWindow.ConstraintPredicates(filter, parameters);
+        var side = "true";
+        if (sides.LabelKey is { } key)
+        {
+            side = "(c.labels ->> @sidekey) in (@sidea, @sideb)";
+            parameters.Add(new NpgsqlParameter("sidekey", NpgsqlDbType.Text) { Value = key });
+            parameters.Add(new NpgsqlParameter("sidea", NpgsqlDbType.Text) { Value = sides.A });
+            parameters.Add(new NpgsqlParameter("sideb", NpgsqlDbType.Text) { Value = sides.B });
+        }
+        var command = Command($"""
+            select count(distinct (t.repository_id, t.pr_number))::int as pull_requests
+            from review_comments c join tasks t on t.id = c.task_id
+            where ((c.created_at >= @from and c.created_at < @to) or (c.created_at >= @bfrom and c.created_at < @bto))
+              and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
+              and {side}{predicates}
+            """, filter.Repository, sides.AFrom, sides.ATo);
+        command.Parameters.Add(new NpgsqlParameter("bfrom", NpgsqlDbType.TimestampTz) { Value = sides.BFrom });
+        command.Parameters.Add(new NpgsqlParameter("bto", NpgsqlDbType.TimestampTz) { Value = sides.BTo });
+        command.Parameters.AddRange(parameters.ToArray());
+        return command;
+    }
+
+    /// <summary>The group_by groups alone (the same figures and order as <see cref="QueryAsync"/>'s), for reads built on them.</summary>
+    public async Task<IReadOnlyList<GroupFigures>> GroupsAsync(AnalyticsFilter filter, DateTimeOffset from, DateTimeOffset to, string groupBy,
+        CancellationToken ct)
+    {
+        filter = filter with { Repository = filter.Repository?.ToLowerInvariant() };
+        var window = AnalyticsWindow.For(filter, groupBy);
+        await using var connection = await CustomPlanned.OpenAsync(db, ct);
+        await using var batch = connection.CreateBatch();
+        batch.BatchCommands.Add(Command(GroupsSql(window.Sql, groupBy), filter.Repository, from, to, window));
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        return await ReadGroupsAsync(r, ct);
+    }
+
+    /// <summary>Each group's series over the period (every bucket, empty ones included), by group value.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<SeriesPoint>>> GroupSeriesAsync(AnalyticsFilter filter, DateTimeOffset from,
+        DateTimeOffset to, string groupBy, Bucket bucket, CancellationToken ct)
+    {
+        filter = filter with { Repository = filter.Repository?.ToLowerInvariant() };
+        var window = AnalyticsWindow.For(filter, groupBy);
+        await using var connection = await CustomPlanned.OpenAsync(db, ct);
+        await using var batch = connection.CreateBatch();
+        batch.BatchCommands.Add(Command(SeriesSql(window.Sql, bucket == Bucket.Week ? "week" : "day", grouped: true), filter.Repository, from, to, window));
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        var rows = await ReadBucketsAsync(r, ct);
+        return rows.Where(x => x.Key is not null).GroupBy(x => x.Key!, StringComparer.Ordinal).ToDictionary(g => g.Key,
+            g => (IReadOnlyList<SeriesPoint>)FillBuckets(g.ToDictionary(x => x.Point.Bucket, x => x.Point), from, to, bucket), StringComparer.Ordinal);
     }
 
     private static async Task<List<(string? Key, int Reacted, SeriesPoint Point)>> ReadBucketsAsync(NpgsqlDataReader r, CancellationToken ct)

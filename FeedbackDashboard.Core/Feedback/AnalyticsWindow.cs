@@ -16,6 +16,9 @@ public sealed record AnalyticsFilter(string? Repository = null, AnalyticsRole Ro
     /// <summary>Only comments of runs recorded under these installations (a key limited to them); null for all.</summary>
     public IReadOnlyList<long>? Installations { get; init; }
 
+    /// <summary>Only comments on pull requests where both values of a label have a comment in the period (a paired compare).</summary>
+    public PairedSides? Paired { get; init; }
+
     /// <summary>The filters on what produced a comment, as (group dimension, value) pairs.</summary>
     public IReadOnlyList<(string Dim, string Value)> Constraints()
     {
@@ -26,6 +29,9 @@ public sealed record AnalyticsFilter(string? Repository = null, AnalyticsRole Ro
         return list;
     }
 }
+
+/// <summary>The two values of a label whose shared pull requests a paired compare is restricted to.</summary>
+public sealed record PairedSides(string LabelKey, string A, string B);
 
 /// <summary>The group_by values: repository, rule, category, severity, or label:KEY.</summary>
 public static class GroupDims
@@ -83,7 +89,7 @@ internal sealed class AnalyticsWindow
         var parameters = new List<NpgsqlParameter>();
 
         // The rollups don't know a run's installation: a read limited to installations counts the comments themselves.
-        var rollups = filter.Installations is null;
+        var rollups = filter.Installations is null && filter.Paired is null;
         if (rollups && filter.Role == AnalyticsRole.All && constraints.Count == 0 && groupDim is null)
         {
             var g = byRepository ? "{0}.repository_id::text" : "null::text";
@@ -207,6 +213,20 @@ internal sealed class AnalyticsWindow
         {
             sql += " and exists (select 1 from tasks ti where ti.id = c.task_id and ti.installation_id = any(@installations))";
             parameters.Add(new NpgsqlParameter("installations", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = installations.ToArray() });
+        }
+        if (filter.Paired is { } paired)
+        {
+            // A pull request is shared when each side has a comment on it in the period (within the key's installations).
+            var reach = filter.Installations is null ? "" : " and t2.installation_id = any(@installations)";
+            sql += $"""
+                 and exists (select 1 from tasks pt where pt.id = c.task_id and (pt.repository_id, pt.pr_number) in (
+                    select t2.repository_id, t2.pr_number from review_comments c2 join tasks t2 on t2.id = c2.task_id
+                    where c2.created_at >= @from and c2.created_at < @to and (c2.labels ->> @pairkey) in (@paira, @pairb){reach}
+                    group by 1, 2 having count(distinct c2.labels ->> @pairkey) = 2))
+                """;
+            parameters.Add(new NpgsqlParameter("pairkey", NpgsqlDbType.Text) { Value = paired.LabelKey });
+            parameters.Add(new NpgsqlParameter("paira", NpgsqlDbType.Text) { Value = paired.A });
+            parameters.Add(new NpgsqlParameter("pairb", NpgsqlDbType.Text) { Value = paired.B });
         }
         return sql;
     }

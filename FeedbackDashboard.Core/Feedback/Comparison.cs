@@ -21,6 +21,9 @@ public sealed record Comparison(GroupFigures A, GroupFigures B, double? Acceptan
 {
     public const double Alpha = 0.05;
 
+    /// <summary>The distinct pull requests holding the compared comments (under paired: those both sides commented on).</summary>
+    public int PullRequests { get; init; }
+
     /// <summary>
     /// The verdict: not_enough_data while either side has fewer than 10 reactions; otherwise a side is better when a
     /// rate is significantly higher for it at 95 % (acceptance first, the addressed rate when acceptance can't tell)

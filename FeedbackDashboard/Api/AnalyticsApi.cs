@@ -14,7 +14,7 @@ public static class AnalyticsApi
             .WithDescription("Scope review:read. acceptance = 👍/(👍+👎); coverage = comments that drew a 👍/👎 over all comments; addressed_rate = comments outdated or resolved by a person over all comments; every rate has its Wilson 95 % interval (*_low, *_high) and enough_data is false under 10 reactions; role = all|maintainers|pr_author restricts whose reactions (and resolutions) count; label.KEY=VALUE, rule and category filter on what produced the comments; group_by = repository|rule|category|severity|label:KEY adds groups, largest first; bucketed by the comment's posting date. from/to default to the last 30 days and may span at most 400 days; bucket = day|week.");
         analytics.MapGet("/compare", CompareAsync).RequireScope(Scopes.ReviewRead).WithName("compare").WithQuery(ApiQuery.Compare)
             .WithSummary("Compare two label values, or two periods, with a significance test")
-            .WithDescription("Scope review:read. label=KEY&a=V1&b=V2 over from/to, or a_from,a_to,b_from,b_to for two periods; the analytics filters apply to both sides. Each *_diff is a − b; p-values are two-sided (pooled two-proportion z-test, Fisher's exact test when an expected count is under 5); verdict a_better|b_better|no_difference|not_enough_data at 95 % (under 10 reactions on a side: not_enough_data).");
+            .WithDescription("Scope review:read. label=KEY&a=V1&b=V2 over from/to, or a_from,a_to,b_from,b_to for two periods; the analytics filters apply to both sides. Each *_diff is a − b; p-values are two-sided (pooled two-proportion z-test, Fisher's exact test when an expected count is under 5); verdict a_better|b_better|no_difference|not_enough_data at 95 % (under 10 reactions on a side: not_enough_data). paired=true (with label only) counts only the pull requests on which both values commented in the period; pull_requests is the number of distinct pull requests holding the compared comments (either side's; under paired, the shared ones).");
         return app;
     }
 
@@ -49,7 +49,7 @@ public static class AnalyticsApi
         return bucket;
     }
 
-    private static (DateTimeOffset From, DateTimeOffset To) Period(QueryArgs q, TimeProvider time, string fromName = "from", string toName = "to")
+    internal static (DateTimeOffset From, DateTimeOffset To) Period(QueryArgs q, TimeProvider time, string fromName = "from", string toName = "to")
     {
         var to = q.Date(toName) ?? time.GetUtcNow();
         var from = q.Date(fromName) ?? to.AddDays(-30);
@@ -84,6 +84,8 @@ public static class AnalyticsApi
         var bucket = ParseBucket(q);
         var label = q.String("label");
         CompareSides? sides = null;
+        var paired = q.Bool("paired");
+        if (paired && label is null) q.Errors["paired"] = ["needs label=KEY&a=V1&b=V2: two periods share no pull requests to pair"];
         if (label is not null)
         {
             if (!CaptureValidation.IsLabelKey(label)) q.Errors["label"] = ["must be 1-40 of a-z 0-9 _ . -"];
@@ -109,6 +111,7 @@ public static class AnalyticsApi
         var reach = KeyReach.Of(request.HttpContext.User);
         if (await reach.CheckRepositoryFilterAsync(filter!.Repository, installations, ct) is { } forbidden) return forbidden;
 
-        return TypedResults.Ok(await analytics.CompareAsync(filter with { Installations = reach.RunFilter }, sides!, bucket!.Value, ct));
+        filter = filter with { Installations = reach.RunFilter, Paired = paired ? new PairedSides(sides!.LabelKey!, sides.A, sides.B) : null };
+        return TypedResults.Ok(await analytics.CompareAsync(filter, sides!, bucket!.Value, ct));
     }
 }

@@ -144,6 +144,16 @@ public static class ApiQuery
         Date("a_to", "Two periods: the first period's end"),
         Date("b_from", "Two periods: the second period's start"),
         Date("b_to", "Two periods: the second period's end"),
+        new("paired", () => new OpenApiSchema { Type = JsonSchemaType.Boolean, Default = JsonValue.Create(false) },
+            "With `label`: count only pull requests on which both values commented in the period (the fair comparison: same code, same people)."),
+    ];
+
+    /// <summary>The bots' leaderboard reads the analytics filters over a period (no series, so no bucket).</summary>
+    public static readonly IReadOnlyList<Parameter> Leaderboard =
+    [
+        .. AnalyticsFilters.Where(p => p.Name != Bucket.Name), Labels,
+        Date("from", "Start (default: 30 days before `to`)"),
+        Date("to", "End (default: now)"),
     ];
 
     public static readonly IReadOnlyList<Parameter> Rules =

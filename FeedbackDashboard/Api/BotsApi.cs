@@ -17,6 +17,10 @@ public static class BotsApi
         bots.MapGet("/candidates", CandidatesAsync).RequireScope(Scopes.ReviewRead).WithName("listBotCandidates")
             .WithSummary("Bot-type comment authors that match no profile")
             .WithDescription("Scope review:read. [{login, comments, repositories, last_seen_at}], most comments first, as seen by webhooks. A key limited to installations gets 403.");
+        bots.MapGet("/leaderboard", LeaderboardAsync).RequireScope(Scopes.ReviewRead).WithName("getBotLeaderboard").WithQuery(ApiQuery.Leaderboard)
+            .Problems(400)
+            .WithSummary("Bots side by side: each bot's figures and the pull requests each pair shares")
+            .WithDescription("Scope review:read. The analytics filters over from/to (default the last 30 days) → {bots: [{bot, pull_requests, ...the figures of a group_by=bot group (key = bot)}], overlap: [{a, b, shared_pull_requests}]}; bots by acceptance_low descending (no reactions last), then comments; overlap has every pair of listed bots (a before b by name), zeros included. A bot is a value of the run label bot (observed runs carry their profile's name). A key limited to installations must pass repository= of one of them.");
         bots.MapPut("/{name}", PutAsync).RequireScope(Scopes.BotsWrite).WithJsonBody<BotProfileInput>().WithName("putBot").Problems(400)
             .WithSummary("Add or update a bot profile")
             .WithDescription("Scope bots:write. {logins: [...] (matched exactly, case-insensitively), body_pattern (optional .NET regex, 1 s timeout)}; 201 when new, 200 when updated. NAME is [a-z0-9_.-]{1,40}.");
@@ -43,6 +47,18 @@ public static class BotsApi
     {
         if (Unlimited(http) is { } forbidden) return forbidden;
         return TypedResults.Ok(await profiles.CandidatesAsync(ct));
+    }
+
+    private static async Task<Results<Ok<BotLeaderboard>, ProblemHttpResult>> LeaderboardAsync(HttpRequest request, BotStandings standings,
+        TimeProvider time, InstallationLookup installations, CancellationToken ct)
+    {
+        var q = new QueryArgs(request);
+        var filter = AnalyticsApi.Filter(q);
+        var (from, to) = AnalyticsApi.Period(q, time);
+        if (q.Problem is { } problem) return problem;
+        var reach = KeyReach.Of(request.HttpContext.User);
+        if (await reach.CheckRepositoryFilterAsync(filter!.Repository, installations, ct) is { } forbidden) return forbidden;
+        return TypedResults.Ok(await standings.LeaderboardAsync(filter with { Installations = reach.RunFilter }, from, to, ct));
     }
 
     private static async Task<Results<Created<BotSaved>, Ok<BotSaved>, ProblemHttpResult>> PutAsync(string name, HttpRequest request,
