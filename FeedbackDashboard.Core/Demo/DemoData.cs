@@ -106,6 +106,8 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
             }
         }
 
+        sql.Append(DemoBots.Sql(now, Installation, repos, [.. people.Select(p => (p.Id, p.Login))]));
+
         for (var k = 12; k >= 1; k--)
         {
             var started = now.AddMinutes(-5 * k);

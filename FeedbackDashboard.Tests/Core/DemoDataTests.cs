@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Bots;
 using FeedbackDashboard.Core.Demo;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Tests.Infrastructure;
@@ -25,7 +26,7 @@ public sealed class DemoDataTests : IAsyncLifetime
 
         // Run pages: what each comment said and what became of it on GitHub.
         var feedback = new FeedbackQueries(_db.DataSource);
-        var runs = await feedback.ListTasksAsync(new TaskFilter(), 1, 100, Ct);
+        var runs = await feedback.ListTasksAsync(new TaskFilter { Source = RunSource.Api }, 1, 100, Ct);
         Assert.Equal(60, runs.Total);
         var comments = new List<CommentFeedback>();
         foreach (var run in runs.Items) comments.AddRange((await feedback.GetTaskFeedbackAsync(run.Id, Ct))!.Comments);
@@ -61,5 +62,29 @@ public sealed class DemoDataTests : IAsyncLifetime
             new CompareSides("bot_version", "2.3.0", "2.4.0", now.AddDays(-30), now, now.AddDays(-30), now), Bucket.Day, Ct);
         Assert.NotEqual(Verdicts.NotEnoughData, compare.Verdict);
         Assert.True(compare.A.Comments > 0 && compare.B.Comments > 0);
+
+        // Bots (last 30 days): three observed bots, each ranked with an interval, every pair sharing pull requests,
+        // a trend of several weeks each, and candidates to add.
+        var observed = await feedback.ListTasksAsync(new TaskFilter { Source = RunSource.Observed }, 1, 200, Ct);
+        long labelled = 0;
+        foreach (var bot in new[] { "coderabbit", "copilot", "gemini" })
+        {
+            labelled += (await feedback.ListTasksAsync(new TaskFilter { Source = RunSource.Observed, Labels = new Dictionary<string, string> { ["bot"] = bot } },
+                1, 1, Ct)).Total;
+        }
+        Assert.True(observed.Total > 30 && labelled == observed.Total, $"{observed.Total} observed runs, {labelled} labelled with a demo bot");
+        var standings = new BotStandings(_db.DataSource, analytics);
+        var board = await standings.LeaderboardAsync(new AnalyticsFilter(), now.AddDays(-30), now, Ct);
+        Assert.Equal(["coderabbit", "copilot", "gemini"], board.Bots.Select(b => b.Bot));
+        Assert.All(board.Bots, b => Assert.True(b.EnoughData && b.AcceptanceLow < b.AcceptanceHigh && b.Addressed > 0 && b.PullRequests > 1, b.Bot));
+        Assert.Equal(3, board.Overlap.Count);
+        Assert.All(board.Overlap, o => Assert.True(o.SharedPullRequests > 0, $"{o.A}/{o.B}"));
+        var paired = await analytics.CompareAsync(new AnalyticsFilter { Paired = new PairedSides("bot", "coderabbit", "gemini") },
+            new CompareSides("bot", "coderabbit", "gemini", now.AddDays(-30), now, now.AddDays(-30), now), Bucket.Week, Ct);
+        Assert.NotEqual(Verdicts.NotEnoughData, paired.Verdict);
+        var trends = await standings.TrendsAsync(new AnalyticsFilter(), now.AddDays(-30), now, Ct);
+        Assert.All(board.Bots, b => Assert.True(trends[b.Bot].Count(p => p.Up + p.Down > 0) >= 3, $"{b.Bot}'s trend"));
+        var candidates = await new BotProfiles(_db.DataSource, TimeProvider.System).CandidatesAsync(Ct);
+        Assert.Equal(["cursor[bot]", "chatgpt-codex-connector[bot]"], candidates.Select(c => c.Login));
     }
 }
