@@ -128,6 +128,26 @@ public sealed class BotProfiles(NpgsqlDataSource db, TimeProvider time)
         return list;
     }
 
+    /// <summary>The profiles' names, for pickers (cheaper than <see cref="ListAsync"/>, which counts each one's runs).</summary>
+    public async Task<IReadOnlyList<string>> NamesAsync(CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("select name from bot_profiles order by name");
+        var list = new List<string>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add(r.Get<string>("name"));
+        return list;
+    }
+
+    /// <summary>A profile name to suggest for a candidate's login: lower case, without "[bot]", other characters as '-'.</summary>
+    public static string SuggestedName(string login)
+    {
+        var bare = login.ToLowerInvariant();
+        if (bare.EndsWith("[bot]", StringComparison.Ordinal)) bare = bare[..^"[bot]".Length];
+        var name = new string([.. bare.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '-')]).Trim('-');
+        if (name.Length > 40) name = name[..40];
+        return name.Length == 0 ? "bot" : name;
+    }
+
     /// <summary>Bot-type authors no profile matches, most comments first.</summary>
     public async Task<IReadOnlyList<BotCandidate>> CandidatesAsync(CancellationToken ct)
     {

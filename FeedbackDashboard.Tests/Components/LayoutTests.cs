@@ -20,6 +20,7 @@ public sealed class LayoutTests : BunitBase
         Assert.Contains("/runs", links);
         Assert.Contains("/maintainers", links);
         Assert.Contains("/health", links);
+        Assert.Contains("/bots", links);
 
         var toggle = cut.Find("[data-testid=dark-mode-toggle]");
         Assert.Equal("Toggle dark mode", toggle.GetAttribute("aria-label"));

@@ -347,9 +347,9 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
             page.WaitForAssertion(() => Assert.Equal("2", page.Find("[data-testid=kpi-up-value]").TextContent.Trim()), TimeSpan.FromSeconds(20));
         foreach (var page in runs)
             page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=run-link]").Count), TimeSpan.FromSeconds(20));
-        // One Overview's reads (is-empty, any-demo, repositories, filter facets, figures and 👎'd files, roles and
-        // disputes) and one Runs grid page; the Runs repository and facet filters are the Overview's reads.
-        Assert.Equal(7 + 1, counter.Count - before);
+        // One Overview's reads (is-empty, any-demo, repositories, filter facets, bot names, figures and 👎'd files, roles
+        // and disputes) and one Runs grid page; the Runs repository, facet and bot filters are the Overview's reads.
+        Assert.Equal(8 + 1, counter.Count - before);
     }
 
     /// <summary>
@@ -357,12 +357,13 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
     /// (persistent component state), so the interactive page sends no query the prerender already made.
     /// </summary>
     [Theory]
-    [InlineData("/", 7, 0)] // is-empty, any-demo, repositories, the filter facets, the figures (one batch), the 👎'd files, the roles and disputes (one batch)
+    [InlineData("/", 8, 0)] // is-empty, any-demo, repositories, the filter facets, the bot names, the figures (one batch), the 👎'd files, the roles and disputes (one batch)
     [InlineData("/runs/{task}", 1, 0)]
     [InlineData("/maintainers", 1, 0)]
     [InlineData("/maintainers/acme/once", 1, 0)]
     [InlineData("/health", null, 0)] // the poller's records, however many queries they take
-    [InlineData("/runs", 3, 0)] // the repository and label/rule/category filters, and the page of runs (list and count in one batch)
+    [InlineData("/runs", 4, 0)] // the repository, label/rule/category and bot filters, and the page of runs (list and count in one batch)
+    [InlineData("/bots", 5, 0)] // repositories, the bot groups, their pull requests and overlap (one batch), the trends, the candidates
     public async Task Each_page_loads_its_data_once_per_visit(string path, int? prerenderQueries, int interactiveQueries)
     {
         var now = DateTimeOffset.UtcNow;
@@ -371,6 +372,7 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         await _db.ReactionAsync("inline", 1, 10, "+1");
         await _db.MaintainerAsync("acme/once", 10, "mona", "MEMBER");
         await _db.ExecuteAsync("insert into poll_cycles (job, instance, started_at, finished_at, status) values ('reactions', 't', now(), now(), 'ok')");
+        await _db.ExecuteAsync($"update tasks set labels = '{{\"bot\": \"once\"}}' where id = '{task}'");
         var counter = new CommandCounter();
         await using var counted = CommandCounter.DataSource(_db.ConnectionString, counter);
         await using (await counted.OpenConnectionAsync(Xunit.TestContext.Current.CancellationToken)) { } // the driver's own first queries
@@ -383,6 +385,7 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
             "/maintainers/acme/once" => (Page<MaintainersRepo>(("Owner", "acme"), ("Name", "once")), "[data-testid=maintainers]"),
             "/health" => (Page<PollHealthPage>(), "[data-testid=job-reactions] [data-testid=cycles]"),
             "/runs" => (Page<Runs>(), "[data-testid=run-link]"),
+            "/bots" => (Page<Bots>(), "[data-testid=leaderboard-row]"),
             _ => throw new ArgumentException(path),
         };
 
