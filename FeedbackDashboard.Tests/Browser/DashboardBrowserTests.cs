@@ -274,7 +274,14 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             """);
         // Rules to list on the Rules page.
         await _db.ExecuteAsync("update review_comments set rule = 'null-check', category = 'correctness', severity = 'high' where github_comment_id in (1, 3, 4)");
-        string[] paths = ["/", "/runs", $"/runs/{_flaggedRun}", "/compare", "/rules", "/maintainers", "/maintainers/acme/web", "/health", "/no-such-page"];
+        // Bots for the Bots page: two profiles' runs (alpha on acme/web PRs 10 and 11, beta on acme/api PR 99) and a candidate.
+        await _db.ExecuteAsync("""
+            update tasks set labels = '{"bot": "alpha"}', source = 'observed' where pr_number in (10, 11);
+            update tasks set labels = '{"bot": "beta"}', source = 'observed' where pr_number = 99;
+            insert into bot_profiles (name, logins, created_at, updated_at) values ('alpha', array['alpha[bot]'], now(), now()), ('beta', array['beta[bot]'], now(), now());
+            insert into bot_candidates (login, repository, installation_id, comments, last_seen_at) values ('cursor[bot]', 'acme/web', 77, 3, now());
+            """);
+        string[] paths = ["/", "/runs", $"/runs/{_flaggedRun}", "/compare", "/rules", "/bots", "/maintainers", "/maintainers/acme/web", "/health", "/no-such-page"];
 
         await using var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
         async Task<IPage> OpenInContextAsync(string path, bool waitInteractive = true)
@@ -291,6 +298,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             var page = await OpenInContextAsync(path);
             await Assertions.Expect(page.Locator("main h1")).ToHaveCountAsync(1);
             await AssertAccessibleAsync(page, $"{path} (light)");
+            if (path == "/bots") await ShotAsync(page, "bots");
             await page.CloseAsync();
         }
 
@@ -325,6 +333,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             {
                 "/runs" => ["run-up", "run-down"],
                 "/rules" => ["rule-verdict", "rule-addressed"],
+                "/bots" => ["leaderboard-acceptance", "leaderboard-addressed", "leaderboard-trend", "overlap-beta-alpha", "candidate-command"],
                 "/health" => ["cycle-status", "cycle-rate-limit"],
                 _ when path.StartsWith("/runs/") => ["comment-up", "comment-down", "comment-signals"],
                 _ => [],

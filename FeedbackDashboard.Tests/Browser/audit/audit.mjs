@@ -35,7 +35,7 @@ const maint = await open('/maintainers');
 const repoHref = await maint.$eval('[data-testid=repositories] a[href^="/maintainers/"]', a => a.getAttribute('href')).catch(() => null);
 await maint.close();
 const pages = [
-  ['Overview', '/'], ['Runs', '/runs'], ['Run detail', runHref], ['Compare', '/compare'], ['Rules', '/rules'],
+  ['Overview', '/'], ['Runs', '/runs'], ['Run detail', runHref], ['Compare', '/compare'], ['Rules', '/rules'], ['Bots', '/bots'],
   ['Maintainers', '/maintainers'], ['Maintainers repo', repoHref], ['Poll health', '/health'], ['Not found', '/no-such-page'],
 ].filter(([, p]) => p);
 const lighthousePages = (process.env.LIGHTHOUSE_PAGES ?? '/,/runs').split(',');

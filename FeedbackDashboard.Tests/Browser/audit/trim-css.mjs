@@ -51,7 +51,7 @@ const pages = [
   ['/', null], ['/runs', clickAll('[data-testid=has-down] input')], [runHref, clickAll('[data-testid=maintainers-only] input')],
   ['/compare', async page => { await clickAll('.mud-picker input, .mud-range-input-container')(page); await sleep(500); await collect(page); await page.keyboard.press('Escape'); }],
   ['/compare', clickAll('[data-testid=compare-mode] .mud-toggle-item')],
-  ['/rules', clickAll('[data-testid=rule-toggle]')], ['/maintainers', null], ['/maintainers/demo/web-app', null], ['/health', null],
+  ['/rules', clickAll('[data-testid=rule-toggle]')], ['/bots', null], ['/maintainers', null], ['/maintainers/demo/web-app', null], ['/health', null],
   ['/no-such-page', null],
 ];
 for (const [path, act] of pages) for (const width of [1366, 390]) for (const dark of [false, true]) await visit(path, width, dark, act);
