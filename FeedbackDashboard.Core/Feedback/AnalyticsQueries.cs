@@ -288,9 +288,10 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         await r.NextResultAsync(ct);
         await r.ReadAsync(ct);
         var pullRequests = r.Get<int>("pull_requests");
-        return Comparison.Of(Sum(sides.A, aRows), Sum(sides.B, bRows),
+        var comparison = Comparison.Of(Sum(sides.A, aRows), Sum(sides.B, bRows),
             FillBuckets(aRows.ToDictionary(x => x.Point.Bucket, x => x.Point), sides.AFrom, sides.ATo, bucket),
-            FillBuckets(bRows.ToDictionary(x => x.Point.Bucket, x => x.Point), sides.BFrom, sides.BTo, bucket)) with { PullRequests = pullRequests };
+            FillBuckets(bRows.ToDictionary(x => x.Point.Bucket, x => x.Point), sides.BFrom, sides.BTo, bucket));
+        return comparison with { PullRequests = pullRequests };
     }
 
     /// <summary>

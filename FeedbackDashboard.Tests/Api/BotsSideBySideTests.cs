@@ -132,8 +132,12 @@ public sealed class BotsSideBySideTests(PostgresDatabase db) : IClassFixture<Pos
             .ToDictionary(o => (o.GetProperty("a").GetString(), o.GetProperty("b").GetString()), o => o.GetProperty("shared_pull_requests").GetInt32());
         Assert.Equal(new Dictionary<(string?, string?), int>
         {
-            [("alpha", "beta")] = 1, [("alpha", "delta")] = 1, [("alpha", "gamma")] = 1,
-            [("beta", "delta")] = 1, [("beta", "gamma")] = 2, [("delta", "gamma")] = 1,
+            [("alpha", "beta")] = 1,
+            [("alpha", "delta")] = 1,
+            [("alpha", "gamma")] = 1,
+            [("beta", "delta")] = 1,
+            [("beta", "gamma")] = 2,
+            [("delta", "gamma")] = 1,
         }, overlap);
 
         // The analytics filters apply: one bot, or a period without comments.
