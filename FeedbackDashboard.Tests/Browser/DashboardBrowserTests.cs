@@ -367,6 +367,35 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.False(string.IsNullOrWhiteSpace(await missing.Locator("meta[name=description]").GetAttributeAsync("content")));
     }
 
+    /// <summary>
+    /// When the circuit takes over the prerendered page, the browser builds the page again from its first render. The
+    /// runs' rows come as one piece of HTML, not as a script call per row, cell and link, so that work does not grow
+    /// with the rows (it was most of the long task that blocked a phone's main thread on Runs).
+    /// </summary>
+    [Fact]
+    public async Task The_circuit_builds_the_runs_rows_in_one_piece_not_cell_by_cell()
+    {
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
+        page.SetDefaultTimeout(20_000);
+        await page.AddInitScriptAsync("""
+            window.fdCreated = [];
+            const create = Document.prototype.createElement;
+            Document.prototype.createElement = function (tag, options) { window.fdCreated.push(String(tag).toLowerCase()); return create.call(this, tag, options); };
+            """);
+        await page.GotoAsync(new Uri(_app.Url, "/runs").ToString());
+        await page.Locator("[data-testid=app-interactive]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await Assertions.Expect(page.GetByTestId("run-row")).ToHaveCountAsync(4);
+
+        var created = await page.EvaluateAsync<string[]>("() => window.fdCreated");
+        // The header cells are built one by one: the count saw the circuit's render.
+        Assert.Contains("th", created);
+        Assert.Equal(1, created.Count(tag => tag == "tr")); // the header row alone
+        Assert.DoesNotContain("td", created);
+        // The interactive rows still work: the run link navigates inside the app.
+        await page.GetByTestId("run-link").First.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("comment-row").First).ToBeVisibleAsync();
+    }
+
     [Fact]
     public async Task Before_the_circuit_connects_the_pickers_show_the_period_the_figures_use_and_assets_are_compressed()
     {

@@ -441,6 +441,23 @@ public sealed class PageTests : BunitBase, IAsyncLifetime
         Assert.Equal("1–1 of 1", cut.Find("[data-testid=page-range]").TextContent);
     }
 
+    /// <summary>The rows are written as one piece of HTML: what a run holds is text in it, never markup.</summary>
+    [Fact]
+    public async Task Runs_rows_show_hostile_text_as_text()
+    {
+        const string login = "<img src=x onerror=alert(1)>&\"x";
+        await _db.TaskAsync("acme/hostile", DateTimeOffset.UtcNow, pr: 4, authorLogin: login, association: "MEMBER");
+        UseDatabase(_db.DataSource);
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+        var cut = Render<Runs>();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=run-row]")), TimeSpan.FromSeconds(10));
+
+        var author = cut.Find("[data-testid=run-row] td[data-label=Author]");
+        Assert.Empty(cut.FindAll("[data-testid=runs-grid] img"));
+        Assert.Equal($"{login} MEMBER", author.TextContent.Trim());
+        Assert.Equal("MEMBER", author.QuerySelector("[data-testid=role-badge]")!.TextContent.Trim());
+    }
+
     [Fact]
     public async Task Runs_sort_by_a_column_both_ways_and_page_through()
     {

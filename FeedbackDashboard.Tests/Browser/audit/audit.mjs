@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 
@@ -74,6 +74,7 @@ function lighthouse(path, preset) {
     a11y: Math.round(r.categories.accessibility.score * 100),
     kib: Math.round(r.audits['total-byte-weight'].numericValue / 1024),
     lcp: (r.audits['largest-contentful-paint'].numericValue / 1000).toFixed(1),
+    tbt: Math.round(r.audits['total-blocking-time'].numericValue),
   };
 }
 
@@ -91,13 +92,15 @@ for (const [name, path] of pages) {
 await browser.close();
 
 const cell = x => (x === undefined ? '—' : String(x));
-console.log('| page | mobile perf | mobile a11y | first visit KiB | mobile LCP s | desktop perf | desktop LCP s | axe serious+critical light | dark |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('| page | mobile perf | mobile a11y | first visit KiB | mobile LCP s | mobile TBT ms | desktop perf | desktop LCP s | axe serious+critical light | dark |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.name} | ${cell(r.mobile?.perf)} | ${cell(r.mobile?.a11y)} | ${cell(r.mobile?.kib)} | ${cell(r.mobile?.lcp)} | ${cell(r.desktop?.perf)} | ${cell(r.desktop?.lcp)} | ${r.light.count} | ${r.dark.count} |`);
+  console.log(`| ${r.name} | ${cell(r.mobile?.perf)} | ${cell(r.mobile?.a11y)} | ${cell(r.mobile?.kib)} | ${cell(r.mobile?.lcp)} | ${cell(r.mobile?.tbt)} | ${cell(r.desktop?.perf)} | ${cell(r.desktop?.lcp)} | ${r.light.count} | ${r.dark.count} |`);
 }
 for (const r of rows) {
   if (r.light.count || r.dark.count) console.log(`${r.name}: light ${r.light.rules.join(' ') || '-'}; dark ${r.dark.rules.join(' ') || '-'}`);
 }
+// Performance figures move with what else the machine runs: the load beside them tells a quiet run from a busy one.
+console.log(`Load average (1, 5, 15 min) at the end: ${loadavg().map(l => l.toFixed(2)).join(', ')}`);
 console.log(`Lighthouse reports: ${out}`);
 process.exitCode = rows.some(r => r.light.count !== 0 || r.dark.count !== 0) ? 1 : 0;
