@@ -251,8 +251,9 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
             await StorePageAsync(usage, allowance, repo, list, page.Comments, cursor?.At, authors, report, ct);
 
             var newest = page.Comments.Count == 0 ? (DateTimeOffset?)null : page.Comments.Max(c => c.UpdatedAt);
-            // A comment updated in this very second may not be listed yet: the cursor stays before that second.
-            var limit = WholeSecond(time.GetUtcNow()).AddSeconds(-1);
+            // The next page may hold more of the newest second (a review's comments share one), and a comment updated in
+            // this very second may not be listed yet: either way the cursor stays before that second.
+            var limit = WholeSecond(page.NextLink is null ? time.GetUtcNow() : newest ?? time.GetUtcNow()).AddSeconds(-1);
             DateTimeOffset? at = newest is { } n ? (n < limit ? n : limit) : cursor is null ? since.AddSeconds(-1) : null;
             var quiet = first && page.Comments.Count == 0 && page.NextLink is null;
             await SaveCursorAsync(repo.Id, list, at, quiet ? page.ETag : null, quiet ? page.ETagToken : null, ct);
