@@ -332,7 +332,7 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
             insert into observe_cursors as c (repository_id, list, cursor_at, etag, etag_token, swept_at)
             values (@repo, @list, coalesce(@at, @now), @etag, @token, @now)
             on conflict (repository_id, list) do update
-                set cursor_at = greatest(c.cursor_at, coalesce(excluded.cursor_at, c.cursor_at)),
+                set cursor_at = greatest(c.cursor_at, coalesce(@at::timestamptz, c.cursor_at)),
                     etag = case when @etag::text is null then c.etag else excluded.etag end,
                     etag_token = case when @etag::text is null then c.etag_token else excluded.etag_token end,
                     swept_at = excluded.swept_at

@@ -301,6 +301,18 @@ public sealed class ObserveSweepTests(PostgresDatabase db) : IClassFixture<Postg
     }
 
     [Fact]
+    public async Task The_cost_goals_hold_for_ten_repositories()
+    {
+        // The observe_cost benchmark's scenario at its smallest size: its counts are deterministic (fake clock, fake GitHub).
+        var rows = await Benchmarks.ObserveCostScenario.RunAsync(10, Ct);
+        Benchmarks.ObserveCostScenario.AssertGoals(rows);
+        var backfill = rows.Single(r => r.Case == "backfill_14d");
+        Assert.True(backfill.NewComments > 0 && backfill.PullRequestsFirstSeen > 0);
+        Assert.Equal(20, rows.Single(r => r.Case == "quiet_hourly_new_token").Points);
+        Assert.Equal(300, rows.Single(r => r.Case == "new_comments_burst").NewComments);
+    }
+
+    [Fact]
     public void The_settings_are_read_and_checked_like_the_others()
     {
         static FeedbackSettings Read(params (string Key, string Value)[] values) => FeedbackSettings.From(new ConfigurationBuilder()
