@@ -25,10 +25,17 @@ public sealed class ObserveCostBenchmark
         {
             BenchReport.Row("Observed-bots sweep cost (fake GitHub with GitHub's cost rules, fake clock)", new()
             {
-                ["repositories"] = row.Repositories, ["case"] = row.Case, ["new comments"] = row.NewComments,
-                ["PRs first seen"] = row.PullRequestsFirstSeen, ["sweeps"] = row.Sweeps, ["requests"] = row.Requests,
-                ["floor requests"] = row.FloorRequests, ["points"] = row.Points, ["304s"] = row.NotModified,
-                ["max points/hour"] = row.MaxPointsInHour, ["budget/hour"] = row.BudgetPerHour,
+                ["repositories"] = row.Repositories,
+                ["case"] = row.Case,
+                ["new comments"] = row.NewComments,
+                ["PRs first seen"] = row.PullRequestsFirstSeen,
+                ["sweeps"] = row.Sweeps,
+                ["requests"] = row.Requests,
+                ["floor requests"] = row.FloorRequests,
+                ["points"] = row.Points,
+                ["304s"] = row.NotModified,
+                ["max points/hour"] = row.MaxPointsInHour,
+                ["budget/hour"] = row.BudgetPerHour,
             });
             BenchReport.KeyRow("observe_cost", row);
         }
