@@ -2,8 +2,10 @@ using System.Text.Json;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Bots;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Polling;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FeedbackDashboard.Tests.Core.Bots;
@@ -298,6 +300,30 @@ public sealed class ObserveSweepTests(PostgresDatabase db) : IClassFixture<Postg
         Assert.Equal(1, await CountAsync("select count(*) from review_comments where github_comment_id = 1001"));
         Assert.Equal(1, await CountAsync("select count(*) from tasks"));
         Assert.DoesNotContain(requests, r => r.Route == "pull");
+    }
+
+    [Fact]
+    public async Task Poll_health_shows_the_sweeps_cycles_with_their_requests_and_points_once_it_has_run()
+    {
+        var settings = SweepHarness.Settings();
+        await using var services = new ServiceCollection().AddLogging().AddSingleton(_gh.Time).AddSingleton(settings)
+            .AddFeedbackCore(db.DataSource).BuildServiceProvider();
+        var health = services.GetRequiredService<PollHealth>();
+        Assert.DoesNotContain((await health.GetAsync(Ct)).Jobs, j => j.Job == "observe");
+
+        await db.InstalledRepoAsync(Fake, "acme/widgets", Inst);
+        Fake.AddBotComment("acme/widgets", CommentKind.Inline, 1001, Bot, prNumber: 5, reviewId: 900);
+        Advance(TimeSpan.FromMinutes(1));
+        var (_, requests, points) = await SweepOnceAsync(SweepHarness.Sweep(db, _gh, settings));
+
+        var job = Assert.Single((await health.GetAsync(Ct)).Jobs, j => j.Job == "observe");
+        Assert.Equal("healthy", job.Status);
+        var cycle = Assert.Single(job.Cycles);
+        var charged = requests.Where(r => r.Route != "token").ToList();
+        Assert.True(charged.Count == cycle.RequestsMade, $"{cycle.RequestsMade} recorded, GitHub saw {string.Join(", ", charged.Select(r => $"{r.Route} {r.Status}"))}");
+        // GitHubUsage counts every answered core request, the free GET /rate_limit of a first sweep too.
+        Assert.Equal(points + charged.Count(r => r.Route == "rate-limit"), cycle.PointsUsed.Core);
+        Assert.Equal((1, 1, 1), (cycle.ReposOk, cycle.CommentsChecked, cycle.RowsChanged));
     }
 
     [Fact]
