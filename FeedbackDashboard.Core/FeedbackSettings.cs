@@ -24,6 +24,12 @@ public sealed record FeedbackSettings
     /// <summary>Share (0-1] of an installation's hourly GitHub limit the reactions poller may spend.</summary>
     public double PollerBudgetShare { get; init; } = 0.5;
     public TimeSpan MaintainersRefresh { get; init; } = TimeSpan.FromSeconds(3600);
+    /// <summary>How often observed bots' comment lists are swept; zero turns the sweep off.</summary>
+    public TimeSpan ObserveSweep { get; init; } = TimeSpan.FromSeconds(3600);
+    /// <summary>OBSERVE_BACKFILL_DAYS as given; unset means the poll window (<see cref="BackfillDays"/>).</summary>
+    public int? ObserveBackfillDays { get; init; }
+    /// <summary>How far back a repository's first sweep reaches.</summary>
+    public int BackfillDays => ObserveBackfillDays ?? PollerWindowDays;
     public Uri GitHubApiUrl { get; init; } = new("https://api.github.com/");
     public Uri GitHubGraphQlUrl { get; init; } = new("https://api.github.com/graphql");
     public long? GitHubAppId { get; init; }
@@ -64,6 +70,8 @@ public sealed record FeedbackSettings
                 ? s : throw new InvalidSettingException($"POLLER_BUDGET_SHARE must be a number in (0, 1], not '{share}'.")
             : 0.5,
         MaintainersRefresh = TimeSpan.FromSeconds(PositiveInt(config, "MAINTAINERS_REFRESH_SECS", 3600)),
+        ObserveSweep = TimeSpan.FromSeconds(NonNegativeInt(config, "OBSERVE_SWEEP_SECS", 3600)),
+        ObserveBackfillDays = string.IsNullOrWhiteSpace(config["OBSERVE_BACKFILL_DAYS"]) ? null : PositiveInt(config, "OBSERVE_BACKFILL_DAYS", 14),
         GitHubApiUrl = Url(config, "GITHUB_API_URL", "https://api.github.com/", trailingSlash: true),
         GitHubGraphQlUrl = Url(config, "GITHUB_GRAPHQL_URL", "https://api.github.com/graphql", trailingSlash: false),
         GitHubAppId = config["GITHUB_APP_ID"] is { Length: > 0 } id
@@ -129,6 +137,15 @@ public sealed record FeedbackSettings
         return int.TryParse(raw, out var value) && value > 0
             ? value
             : throw new InvalidSettingException($"{key} must be a positive whole number, not '{raw}'.");
+    }
+
+    private static int NonNegativeInt(IConfiguration config, string key, int fallback)
+    {
+        var raw = config[key];
+        if (string.IsNullOrWhiteSpace(raw)) return fallback;
+        return int.TryParse(raw, out var value) && value >= 0
+            ? value
+            : throw new InvalidSettingException($"{key} must be a whole number of 0 or more (0 turns it off), not '{raw}'.");
     }
 
     private static Uri Url(IConfiguration config, string key, string fallback, bool trailingSlash)

@@ -168,7 +168,7 @@ public sealed class BotProfiles(NpgsqlDataSource db, TimeProvider time)
     /// The profile whose logins hold <paramref name="login"/> and whose pattern (if any) matches <paramref name="body"/>,
     /// first by name; null when none does. A pattern that times out counts as no match.
     /// </summary>
-    public async Task<(BotProfile? Match, bool LoginKnown)> MatchAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string login, string? body,
+    public async Task<(BotProfile? Match, bool LoginKnown)> MatchAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string login, string? body,
         CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("select name, logins, body_pattern from bot_profiles where @login = any(logins) order by name", conn, tx);

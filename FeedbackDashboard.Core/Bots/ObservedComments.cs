@@ -6,6 +6,15 @@ using Npgsql;
 
 namespace FeedbackDashboard.Core.Bots;
 
+/// <summary>A comment as a repository's comment list gives it: the captured comment, its author and its pull request.</summary>
+public sealed record SweptComment(CapturedComment Comment, string Login, string? UserType, long? ReviewId, int PrNumber, DateTimeOffset UpdatedAt);
+
+/// <summary>A pull request's author as GitHub gives it (association as GitHub gave it).</summary>
+public sealed record PullRequestAuthor(long Id, string Login, string Association);
+
+/// <summary>What the sweep did with one listed comment.</summary>
+public enum SweptOutcome { Skipped, Candidate, Registered, Updated, Unchanged }
+
 /// <summary>
 /// Registers a profiled bot's comments and reviews from GitHub's deliveries, on the delivery's own connection and
 /// transaction, so the comment and the delivery record commit together. Runs are the bot's reviews (one each) and, for
@@ -51,6 +60,66 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
         return true;
     }
 
+    /// <summary>True when the swept comment is a profiled bot's and not yet registered: its run may need the pull request's author.</summary>
+    public async Task<bool> NeedsRunAsync(NpgsqlConnection conn, SweptComment seen, CancellationToken ct) =>
+        (await profiles.MatchAsync(conn, null, seen.Login, seen.Comment.Body, ct)).Match is not null
+        && !await RegisteredAsync(conn, null, seen.Comment, ct);
+
+    /// <summary>The authors runs already name for these pull requests of the repository: no need to ask GitHub again.</summary>
+    public static async Task<Dictionary<int, PullRequestAuthor>> KnownAuthorsAsync(NpgsqlConnection conn, long repository, int[] pullRequests,
+        CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            select distinct on (pr_number) pr_number, pr_author_id, pr_author_login, pr_author_association
+            from tasks where repository_id = @repo and pr_number = any(@prs) order by pr_number, created_at desc
+            """, conn);
+        cmd.Parameters.AddWithValue("repo", repository);
+        cmd.Parameters.AddWithValue("prs", pullRequests);
+        var known = new Dictionary<int, PullRequestAuthor>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            known[r.GetInt32(0)] = new PullRequestAuthor(r.GetInt64(1), r.GetString(2), r.GetString(3));
+        return known;
+    }
+
+    /// <summary>
+    /// Applies one comment read by the sweep from a repository's comment list, in <paramref name="tx"/>: a profiled bot's
+    /// new comment is registered as a delivery's would be, a registered one takes the listed body (it was edited), and a
+    /// Bot-type author no profile matches is counted when the comment is <paramref name="isNew"/> (not an edit seen again).
+    /// </summary>
+    public async Task<SweptOutcome> ApplySweptAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long installation, long repository,
+        string repositoryName, SweptComment seen, bool isNew, PullRequestAuthor? author, DateTimeOffset now, CancellationToken ct)
+    {
+        var (profile, loginKnown) = await profiles.MatchAsync(conn, tx, seen.Login, seen.Comment.Body, ct);
+        if (profile is null)
+        {
+            if (!loginKnown && seen.UserType == "Bot" && isNew)
+            {
+                await CountCandidateAsync(conn, tx, seen.Login, repositoryName, installation, now, ct);
+                return SweptOutcome.Candidate;
+            }
+            return SweptOutcome.Skipped;
+        }
+        if (await RegisteredAsync(conn, tx, seen.Comment, ct))
+        {
+            await using var edit = new NpgsqlCommand("""
+                update review_comments set body = @body
+                where kind = @kind and github_comment_id = @id and installation_id = @inst and body is distinct from @body
+                """, conn, tx);
+            edit.Parameters.AddWithValue("body", seen.Comment.Body ?? "");
+            edit.Parameters.AddWithValue("kind", seen.Comment.Kind!);
+            edit.Parameters.AddWithValue("id", seen.Comment.GithubCommentId);
+            edit.Parameters.AddWithValue("inst", installation);
+            return await edit.ExecuteNonQueryAsync(ct) > 0 ? SweptOutcome.Updated : SweptOutcome.Unchanged;
+        }
+        if (author is null) throw new InvalidOperationException($"the author of pull request #{seen.PrNumber} is not known");
+        var observed = new Observed(seen.Login, seen.UserType, seen.Comment.Body, seen.ReviewId, seen.Comment.CreatedAt ?? now, false, seen.Comment,
+            seen.PrNumber, author.Id, author.Login, author.Association);
+        var task = await RunAsync(conn, tx, profile.Name, repository, installation, observed, now, ct);
+        await CaptureService.InsertCommentsAsync(conn, tx, task, [seen.Comment], now, ct);
+        return SweptOutcome.Registered;
+    }
+
     private static Observed? Read(string eventName, JsonElement root, DateTimeOffset now)
     {
         switch (eventName)
@@ -92,7 +161,7 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
             (int)Require(Long(pullRequest, "number"), "pull request number"), Require(Long(pullRequest, "user", "id"), "pull request user.id"),
             Require(Str(pullRequest, "user", "login"), "pull request user.login"), Str(pullRequest, "author_association") ?? "NONE");
 
-    private static async Task<bool> RegisteredAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CapturedComment comment, CancellationToken ct)
+    private static async Task<bool> RegisteredAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CapturedComment comment, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("select exists (select 1 from review_comments where kind = @kind and github_comment_id = @id)", conn, tx);
         cmd.Parameters.AddWithValue("kind", comment.Kind);

@@ -8,6 +8,7 @@ public static class Jobs
 {
     public const string Reactions = "reactions";
     public const string Maintainers = "maintainers";
+    public const string Observe = "observe";
 }
 
 /// <summary>

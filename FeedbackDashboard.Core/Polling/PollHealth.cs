@@ -58,6 +58,9 @@ public sealed class PollHealth(NpgsqlDataSource db, PollConditions conditions, F
             await JobAsync(Jobs.Reactions, settings.PollerInterval, now, ct),
             await JobAsync(Jobs.Maintainers, settings.MaintainersRefresh, now, ct),
         };
+        // The sweep is shown once it has run: a deployment that never swept (or turned it off) is not "disabled" for it.
+        if (settings.ObserveSweep > TimeSpan.Zero && await JobAsync(Jobs.Observe, settings.ObserveSweep, now, ct) is { Cycles.Count: > 0 } sweep)
+            jobs.Add(sweep);
         var order = new[] { "failing", "late", "disabled", "healthy" };
         var overall = order.First(s => jobs.Any(j => j.Status == s) || s == "healthy");
         var open = (await conditions.OpenAsync(ct))

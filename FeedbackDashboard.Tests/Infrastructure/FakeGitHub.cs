@@ -425,6 +425,9 @@ public sealed partial class FakeGitHub : IAsyncDisposable
             {
                 [] => "repo",
                 [_, "comments", _, "reactions"] => "reactions",
+                ["pulls", "comments"] => "pulls-comments",
+                ["issues", "comments"] => "issues-comments",
+                ["pulls", _] => "pull",
                 ["pulls" or "issues", "comments", _] => "comment",
                 ["pulls", _, "reviews", _, "comments"] => "review-comments",
                 ["collaborators"] => "collaborators",
@@ -516,6 +519,9 @@ public sealed partial class FakeGitHub : IAsyncDisposable
                 break;
             case "repo":
                 await Answer(ctx, route, installation, 200, RepoJson(repo).ToJsonString());
+                break;
+            case "pulls-comments" or "issues-comments" or "pull":
+                await SweepRouteAsync(ctx, route, installation, repo, rest);
                 break;
             case "collaborators":
                 await PagedAsync(ctx, route, installation, repo.Collaborators.Select(u => (JsonNode)new JsonObject

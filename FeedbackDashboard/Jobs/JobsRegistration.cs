@@ -1,5 +1,6 @@
 using Coravel;
 using FeedbackDashboard.Core;
+using FeedbackDashboard.Core.Bots;
 using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Maintainers;
@@ -25,6 +26,9 @@ public static class JobsRegistration
         services.AddSingleton<MaintainersRefresher>();
         services.AddTransient<ReactionsPollJob>();
         services.AddTransient<MaintainersRefreshJob>();
+        services.AddSingleton(sp => new CommentListsClient(sp.GetRequiredService<GitHubApi>()));
+        services.AddSingleton<ObserveSweep>();
+        services.AddTransient<ObserveSweepJob>();
         // The App's webhook is in use where its secret is set: on start, failed deliveries are asked for again.
         if (settings.GitHubWebhookSecret is not null)
         {
@@ -45,8 +49,15 @@ public static class JobsRegistration
             s.Schedule<MaintainersRefreshJob>()
                 .EverySeconds(CycleGate.TickSeconds(settings.MaintainersRefresh))
                 .PreventOverlapping(nameof(MaintainersRefreshJob));
+            // OBSERVE_SWEEP_SECS=0: webhooks alone capture observed bots.
+            if (settings.ObserveSweep > TimeSpan.Zero)
+            {
+                s.Schedule<ObserveSweepJob>()
+                    .EverySeconds(CycleGate.TickSeconds(settings.ObserveSweep))
+                    .PreventOverlapping(nameof(ObserveSweepJob));
+            }
         }).OnError(e => log.LogError(e, "A scheduled job failed"));
-        log.LogInformation("Poller role: reactions every {Interval} s (strategy {Strategy}), maintainers every {Refresh} s",
-            settings.PollerInterval.TotalSeconds, settings.PollerStrategy, settings.MaintainersRefresh.TotalSeconds);
+        log.LogInformation("Poller role: reactions every {Interval} s (strategy {Strategy}), maintainers every {Refresh} s, observed-bots sweep every {Sweep} s",
+            settings.PollerInterval.TotalSeconds, settings.PollerStrategy, settings.MaintainersRefresh.TotalSeconds, settings.ObserveSweep.TotalSeconds);
     }
 }

@@ -7,7 +7,7 @@ namespace FeedbackDashboard.Tests.Core.GitHub;
 /// <summary>
 /// The fake GitHub's REST answers, read raw with an installation token, have the shapes GitHub publishes for them
 /// (@octokit/openapi): a reaction list with a person, a bot and a deleted account, the installation's repositories,
-/// a review comment, a repository and a 404. Our fake may not agree with our code and disagree with GitHub.
+/// a review comment, a repository and a 404, the repository-wide comment lists and a pull request. Our fake may not agree with our code and disagree with GitHub.
 /// </summary>
 public sealed class FakeGitHubShapeTests : IAsyncLifetime
 {
@@ -33,6 +33,10 @@ public sealed class FakeGitHubShapeTests : IAsyncLifetime
         fake.ReactAsBot(CommentKind.Inline, 1, 41898282, "-1");
         fake.ReactAsGhost(CommentKind.Inline, 1, 55, "+1");
         fake.React(CommentKind.Reply, 2, 11, "-1", "bob");
+        fake.AddBotComment("acme/widgets", CommentKind.Inline, 3, "coderabbitai[bot]", prNumber: 5, reviewId: 71);
+        fake.AddBotComment("acme/widgets", CommentKind.Reply, 4, "coderabbitai[bot]", prNumber: 5);
+        fake.AddPlainIssueComment("acme/widgets", 5, "dependabot[bot]", issueNumber: 8);
+        fake.SetPullAuthor("acme/widgets", 5, 601, "alice", "MEMBER");
 
         using var http = new HttpClient { BaseAddress = fake.ApiUrl };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await _gh.Auth.GetTokenAsync(Inst, Ct));
@@ -51,6 +55,12 @@ public sealed class FakeGitHubShapeTests : IAsyncLifetime
             await Get("installation/repositories?per_page=100", "/installation/repositories"),
             await Get("repos/acme/widgets", "/repos/{owner}/{repo}"),
             await Get("repos/acme/widgets/pulls/comments/9", "/repos/{owner}/{repo}/pulls/comments/{comment_id}", 404),
+            await Get("repos/acme/widgets/pulls/comments?sort=updated&direction=asc&since=2000-01-01T00:00:00Z&per_page=100",
+                "/repos/{owner}/{repo}/pulls/comments"),
+            await Get("repos/acme/widgets/issues/comments?sort=updated&direction=asc&since=2000-01-01T00:00:00Z&per_page=100",
+                "/repos/{owner}/{repo}/issues/comments"),
+            await Get("repos/acme/widgets/pulls/5", "/repos/{owner}/{repo}/pulls/{pull_number}"),
+            await Get("repos/acme/widgets/pulls/77", "/repos/{owner}/{repo}/pulls/{pull_number}", 404),
         ], Ct);
     }
 }
