@@ -141,6 +141,20 @@ public sealed class DispositionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_page_of_the_commit_list_is_read()
+    {
+        var task = await TaskAsync();
+        await CommentAsync(task, 1, "src/a.cs", Suggest("var limit = MaxItems;"));
+        Fake.MaxPageSize = 1;
+        Fake.Push(Repo, 1, "One", new FakeFile("src/z.cs", Patch([], ["z();"])));
+        Fake.Push(Repo, 1, "Two", new FakeFile("src/y.cs", Patch([], ["y();"])));
+        var third = Fake.Push(Repo, 1, "Three", new FakeFile("src/a.cs", Patch(["var limit = 100;"], ["var limit = MaxItems;"])));
+        await CycleAsync();
+        Assert.Equal($"{third.Sha} applied - -", await StateAsync(1));
+        Assert.Equal((3, 3), (Fake.Count("pull-commits"), Fake.Count("commit")));
+    }
+
+    [Fact]
     public async Task A_pull_request_without_open_suggestions_costs_no_commit_request()
     {
         var task = await TaskAsync();
@@ -226,7 +240,8 @@ public sealed class DispositionsTests : IAsyncLifetime
         Assert.Equal(200, await Fake.DeliverAsync("pull_request_review_thread", WebhookPayloads.Thread("resolved", [111], "alice")));
 
         // The next run raises the same findings (other line numbers, other spacing, other case).
-        var t1 = DateTimeOffset.UtcNow;
+        // GitHub's timestamps are whole seconds: the next second is surely after the resolution was recorded.
+        var t1 = DateTimeOffset.UtcNow.AddSeconds(2);
         await PostAsync(102, 32, "src/app.cs", "possible  null dereference of `items` at line 40.", t1);
         await PostAsync(112, 32, "src/b.cs", "Unused variable tmp2", t1);
         await PostAsync(122, 32, "src/c.cs", "Magic number 7", t1);

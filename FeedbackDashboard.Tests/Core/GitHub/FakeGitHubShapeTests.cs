@@ -7,7 +7,8 @@ namespace FeedbackDashboard.Tests.Core.GitHub;
 /// <summary>
 /// The fake GitHub's REST answers, read raw with an installation token, have the shapes GitHub publishes for them
 /// (@octokit/openapi): a reaction list with a person, a bot and a deleted account, the installation's repositories,
-/// a review comment, a repository and a 404. Our fake may not agree with our code and disagree with GitHub.
+/// a review comment, a repository, a pull request's commits (paged) and a commit with its patches, and a 404. Our fake
+/// may not agree with our code and disagree with GitHub.
 /// </summary>
 public sealed class FakeGitHubShapeTests : IAsyncLifetime
 {
@@ -33,6 +34,10 @@ public sealed class FakeGitHubShapeTests : IAsyncLifetime
         fake.ReactAsBot(CommentKind.Inline, 1, 41898282, "-1");
         fake.ReactAsGhost(CommentKind.Inline, 1, 55, "+1");
         fake.React(CommentKind.Reply, 2, 11, "-1", "bob");
+        var applied = fake.Push("acme/widgets", 5, FakeGitHub.CommitSuggestionMessage("review-bot[bot]"),
+            new FakeGitHub.FakeFile("src/a.cs", FakeGitHub.Patch(["old();"], ["fresh();"])), new FakeGitHub.FakeFile("logo.png", null, "added"));
+        fake.PushMerge("acme/widgets", 5);
+        fake.MaxPageSize = 1;
 
         using var http = new HttpClient { BaseAddress = fake.ApiUrl };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await _gh.Auth.GetTokenAsync(Inst, Ct));
@@ -51,6 +56,9 @@ public sealed class FakeGitHubShapeTests : IAsyncLifetime
             await Get("installation/repositories?per_page=100", "/installation/repositories"),
             await Get("repos/acme/widgets", "/repos/{owner}/{repo}"),
             await Get("repos/acme/widgets/pulls/comments/9", "/repos/{owner}/{repo}/pulls/comments/{comment_id}", 404),
+            await Get("repos/acme/widgets/pulls/5/commits?per_page=100", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"),
+            await Get("repos/acme/widgets/pulls/5/commits?per_page=100&page=2", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"),
+            await Get($"repos/acme/widgets/commits/{applied.Sha}", "/repos/{owner}/{repo}/commits/{ref}"),
         ], Ct);
     }
 }
