@@ -62,6 +62,13 @@ public sealed partial class FakeGitHub
         return BaseSha(repoId, prNumber);
     }
 
+    /// <summary>Every commit pushed to the pull request, oldest first.</summary>
+    public IReadOnlyList<string> CommitsOf(long repoId, int prNumber)
+    {
+        if (!_pullCommits.TryGetValue((repoId, prNumber), out var list)) return [];
+        lock (list) return [.. list.Select(c => c.Sha)];
+    }
+
     private static string BaseSha(long repoId, int prNumber) => Sha($"base/{repoId}/{prNumber}");
 
     private static string Sha(string seed) => Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(seed)));
