@@ -44,7 +44,8 @@ public sealed class DispositionsBenchmark
                     var body = n == 0 ? "A remark." : $"Consider:\n```suggestion\nvar v{id} = {id};\n```";
                     gh.Fake.AddComment(Repo, CommentKind.Inline, id, $"src/f{id}.cs", 10, prNumber: pr);
                     comments.Add(new CapturedComment(CommentKinds.Inline, id, NodeIdFor(CommentKind.Inline, id), $"src/f{id}.cs", 10,
-                        now - TimeSpan.FromMinutes(20), null, body, FindingTags.None) { AuthorLogin = "review-bot[bot]" });
+                        now - TimeSpan.FromMinutes(20), null, body, FindingTags.None)
+                    { AuthorLogin = "review-bot[bot]" });
                 }
                 await capture.AddCommentsAsync(task, comments, Ct);
             }

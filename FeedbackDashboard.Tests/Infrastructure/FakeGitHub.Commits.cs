@@ -98,15 +98,19 @@ public sealed partial class FakeGitHub
         JsonObject Person(string name, string email) => new() { ["name"] = name, ["email"] = email, ["date"] = date };
         var json = new JsonObject
         {
-            ["url"] = $"{api}/commits/{c.Sha}", ["sha"] = c.Sha, ["node_id"] = $"C_{c.Sha[..12]}",
-            ["html_url"] = $"{BaseUrl}{repo.FullName}/commit/{c.Sha}", ["comments_url"] = $"{api}/commits/{c.Sha}/comments",
+            ["url"] = $"{api}/commits/{c.Sha}",
+            ["sha"] = c.Sha,
+            ["node_id"] = $"C_{c.Sha[..12]}",
+            ["html_url"] = $"{BaseUrl}{repo.FullName}/commit/{c.Sha}",
+            ["comments_url"] = $"{api}/commits/{c.Sha}/comments",
             ["commit"] = new JsonObject
             {
                 ["url"] = $"{api}/git/commits/{c.Sha}",
                 ["author"] = Person("Alice", "alice@example.com"),
                 // "Commit suggestion" commits are committed by GitHub itself (web-flow).
                 ["committer"] = Person("GitHub", "noreply@github.com"),
-                ["message"] = c.Message, ["comment_count"] = 0,
+                ["message"] = c.Message,
+                ["comment_count"] = 0,
                 ["tree"] = new JsonObject { ["sha"] = Sha("tree/" + c.Sha), ["url"] = $"{api}/git/trees/{Sha("tree/" + c.Sha)}" },
             },
             ["author"] = UserJson(601, "alice", "User"),
@@ -123,8 +127,12 @@ public sealed partial class FakeGitHub
             int additions = lines.Count(l => l.StartsWith('+')), deletions = lines.Count(l => l.StartsWith('-'));
             var entry = new JsonObject
             {
-                ["sha"] = Sha($"blob/{c.Sha}/{f.Path}"), ["filename"] = f.Path, ["status"] = f.Status,
-                ["additions"] = additions, ["deletions"] = deletions, ["changes"] = additions + deletions,
+                ["sha"] = Sha($"blob/{c.Sha}/{f.Path}"),
+                ["filename"] = f.Path,
+                ["status"] = f.Status,
+                ["additions"] = additions,
+                ["deletions"] = deletions,
+                ["changes"] = additions + deletions,
                 ["blob_url"] = $"{BaseUrl}{repo.FullName}/blob/{c.Sha}/{f.Path}",
                 ["raw_url"] = $"{BaseUrl}{repo.FullName}/raw/{c.Sha}/{f.Path}",
                 ["contents_url"] = $"{api}/contents/{f.Path}?ref={c.Sha}",
@@ -134,7 +142,8 @@ public sealed partial class FakeGitHub
         }).ToList();
         json["stats"] = new JsonObject
         {
-            ["additions"] = files.Sum(f => f.additions), ["deletions"] = files.Sum(f => f.deletions),
+            ["additions"] = files.Sum(f => f.additions),
+            ["deletions"] = files.Sum(f => f.deletions),
             ["total"] = files.Sum(f => f.additions + f.deletions),
         };
         json["files"] = new JsonArray([.. files.Select(f => (JsonNode)f.entry)]);
