@@ -56,7 +56,13 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
             return true;
         }
         var task = await RunAsync(conn, tx, profile.Name, repository, installation, seen, now, ct);
-        if (seen.Comment is { } comment) await CaptureService.InsertCommentsAsync(conn, tx, task, [comment], now, ct);
+        if (seen.Comment is { } comment)
+        {
+            await CaptureService.InsertCommentsAsync(conn, tx, task, [comment], now, ct);
+            // A new comment may raise again one dismissed or resolved before.
+            await Dispositions.DecideAsync(conn, tx,
+                new DispositionScope.Comments([new CommentKey(CommentKinds.Parse(comment.Kind)!.Value, comment.GithubCommentId)]), ct);
+        }
         return true;
     }
 
@@ -130,7 +136,10 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
                 var line = Int(c, "line") ?? Int(c, "original_line");
                 var created = Time(c, "created_at", now);
                 var comment = new CapturedComment(CommentKinds.Inline, Require(Long(c, "id"), "comment.id"), Str(c, "node_id"), Str(c, "path"),
-                    line is > 0 ? line : null, created, null, Str(c, "body"), FindingTags.None) { HtmlUrl = Str(c, "html_url") };
+                    line is > 0 ? line : null, created, null, Str(c, "body"), FindingTags.None)
+                {
+                    HtmlUrl = Str(c, "html_url"), AuthorLogin = Str(c, "user", "login"), AuthorId = Long(c, "user", "id"),
+                };
                 return Of(c, "user", Str(c, "body"), Long(c, "pull_request_review_id"), created, false, comment, Element(root, "pull_request"));
             }
             case "issue_comment":
@@ -141,7 +150,10 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
                 var c = Element(root, "comment");
                 var created = Time(c, "created_at", now);
                 var comment = new CapturedComment(CommentKinds.Reply, Require(Long(c, "id"), "comment.id"), Str(c, "node_id"), null, null,
-                    created, null, Str(c, "body"), FindingTags.None) { HtmlUrl = Str(c, "html_url") };
+                    created, null, Str(c, "body"), FindingTags.None)
+                {
+                    HtmlUrl = Str(c, "html_url"), AuthorLogin = Str(c, "user", "login"), AuthorId = Long(c, "user", "id"),
+                };
                 return Of(c, "user", Str(c, "body"), null, created, false, comment, issue);
             }
             case "pull_request_review":
@@ -163,7 +175,15 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
 
     private static async Task<bool> RegisteredAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CapturedComment comment, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("select exists (select 1 from review_comments where kind = @kind and github_comment_id = @id)", conn, tx);
+        // Registered through the API: the delivery still tells who wrote it.
+        await using var cmd = new NpgsqlCommand("""
+            with known as (select 1 from review_comments where kind = @kind and github_comment_id = @id),
+            author as (update review_comments set author_login = @login, author_id = @uid
+                       where kind = @kind and github_comment_id = @id and author_login is null and @login::text is not null)
+            select exists (select 1 from known)
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("login", NpgsqlTypes.NpgsqlDbType.Text, (object?)comment.AuthorLogin ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("uid", NpgsqlTypes.NpgsqlDbType.Bigint, (object?)comment.AuthorId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("kind", comment.Kind);
         cmd.Parameters.AddWithValue("id", comment.GithubCommentId);
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;

@@ -37,6 +37,9 @@ public sealed record CapturedComment(string Kind, long GithubCommentId, string? 
 {
     /// <summary>GitHub's own link to the comment, when the capture read it from GitHub.</summary>
     public string? HtmlUrl { get; init; }
+    /// <summary>Who posted it, when GitHub told us (a webhook's or REST's user).</summary>
+    public string? AuthorLogin { get; init; }
+    public long? AuthorId { get; init; }
 }
 
 public sealed record ReviewCaptureInput(long? GithubReviewId, List<FindingInput?>? Findings);

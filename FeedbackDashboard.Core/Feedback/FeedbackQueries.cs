@@ -74,6 +74,27 @@ public sealed record CommentFeedback(string Kind, long GithubCommentId, string? 
     public bool Addressed => Signal.IsAddressed(Outdated, Resolved, ResolvedByBot);
     /// <summary>👍 and 👎 from different people.</summary>
     public bool Disputed => Signal.IsDisputed(Reactions);
+    /// <summary>The body holds a GitHub suggested change.</summary>
+    public bool Suggestion { get; init; }
+    /// <summary>A commit on the pull request applied the suggestion; null when there is none.</summary>
+    public bool? Applied => Suggestion ? AppliedCommit is not null : null;
+    public string? AppliedCommit { get; init; }
+    /// <summary>person, this_bot, other_bot, or null (not resolved, or a reply).</summary>
+    public string? ResolvedByKind { get; init; }
+    /// <summary>applied, addressed, dismissed or open (<see cref="Dispositions"/>).</summary>
+    public string Disposition { get; init; } = DispositionView.Open;
+    /// <summary>The github_comment_id of the earlier comment this one raises again.</summary>
+    public long? ReraiseOf { get; init; }
+}
+
+/// <summary>A comment's disposition fields, as the export writes them.</summary>
+public sealed record DispositionView(bool Suggestion, string? AppliedCommit, string? ResolvedByKind, string Disposition, long? ReraiseOf)
+{
+    public const string Open = "open";
+    public static IReadOnlyList<string> Dispositions { get; } = ["applied", "addressed", "dismissed", Open];
+    public static IReadOnlyList<string> ResolverKinds { get; } = ["person", "this_bot", "other_bot"];
+    public static DispositionView None { get; } = new(false, null, null, Open, null);
+    public bool? Applied => Suggestion ? AppliedCommit is not null : null;
 }
 
 /// <summary>
@@ -127,7 +148,8 @@ public static class Signal
         """;
 
     public const string SignalColumns = """
-        c.body, c.html_url, c.outdated, c.minimized, c.minimized_reason, c.resolved, c.resolved_by, c.resolved_by_bot, c.human_replies
+        c.body, c.html_url, c.outdated, c.minimized, c.minimized_reason, c.resolved, c.resolved_by, c.resolved_by_bot, c.human_replies,
+        c.suggested_lines is not null as suggestion, c.applied_commit, c.resolved_by_kind, c.disposition, c.reraise_of
         """;
 }
 
@@ -163,6 +185,7 @@ public sealed record ExportRow(long Id, Guid TaskId, string Repository, int PrNu
     /// <summary>The run's labels as stored (a JSON object's text).</summary>
     public string Labels { get; init; } = "{}";
     public FindingTags Tags { get; init; } = FindingTags.None;
+    public DispositionView Disposition { get; init; } = DispositionView.None;
 }
 
 /// <summary>Read paths of runs and feedback: hand-written SQL, roles resolved at read time.</summary>
@@ -416,7 +439,9 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             resolved = r.GetOrdinal("resolved"), by = r.GetOrdinal("resolved_by"), byBot = r.GetOrdinal("resolved_by_bot"),
             minimized = r.GetOrdinal("minimized"), reason = r.GetOrdinal("minimized_reason"), replies = r.GetOrdinal("human_replies"),
             rule = r.GetOrdinal("rule"), category = r.GetOrdinal("category"), severity = r.GetOrdinal("severity"),
-            fingerprint = r.GetOrdinal("fingerprint"), state = r.GetOrdinal("state");
+            fingerprint = r.GetOrdinal("fingerprint"), state = r.GetOrdinal("state"), suggestion = r.GetOrdinal("suggestion"),
+            applied = r.GetOrdinal("applied_commit"), byKind = r.GetOrdinal("resolved_by_kind"), disposition = r.GetOrdinal("disposition"),
+            reraise = r.GetOrdinal("reraise_of");
         return () =>
         {
             var (k, id) = (r.GetString(kind), r.GetInt64(comment));
@@ -439,6 +464,11 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
                 Severity = r.GetOrNull<string>(severity),
                 Fingerprint = r.GetOrNull<string>(fingerprint),
                 State = r.GetString(state),
+                Suggestion = r.GetBoolean(suggestion),
+                AppliedCommit = r.GetOrNull<string>(applied),
+                ResolvedByKind = r.GetOrNull<string>(byKind),
+                Disposition = r.GetString(disposition),
+                ReraiseOf = r.GetFieldValue<long?>(reraise),
             };
         };
     }
@@ -485,7 +515,8 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             resolved = r.GetOrdinal("resolved"), by = r.GetOrdinal("resolved_by"), byBot = r.GetOrdinal("resolved_by_bot"),
             replies = r.GetOrdinal("human_replies"), disputed = r.GetOrdinal("disputed"), labels = r.GetOrdinal("labels"),
             rule = r.GetOrdinal("rule"), category = r.GetOrdinal("category"), severity = r.GetOrdinal("severity"),
-            fingerprint = r.GetOrdinal("fingerprint");
+            fingerprint = r.GetOrdinal("fingerprint"), suggestion = r.GetOrdinal("suggestion"), applied = r.GetOrdinal("applied_commit"),
+            byKind = r.GetOrdinal("resolved_by_kind"), disposition = r.GetOrdinal("disposition"), reraise = r.GetOrdinal("reraise_of");
         return () => new ExportRow(r.GetInt64(id), r.GetGuid(task), r.GetString(repository), r.GetInt32(pr), r.GetString(kind),
             r.GetInt64(comment), r.GetOrNull<string>(file), r.GetFieldValue<int?>(line), r.GetInt64(reactor),
             r.GetString(login), r.GetString(association), r.GetString(content), r.GetFieldValue<DateTimeOffset>(reactedAt))
@@ -497,6 +528,8 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             Labels = r.GetString(labels),
             Tags = new FindingTags(r.GetOrNull<string>(rule), r.GetOrNull<string>(category), r.GetOrNull<string>(severity),
                 r.GetOrNull<string>(fingerprint)),
+            Disposition = new DispositionView(r.GetBoolean(suggestion), r.GetOrNull<string>(applied), r.GetOrNull<string>(byKind),
+                r.GetString(disposition), r.GetFieldValue<long?>(reraise)),
         };
     }
 
@@ -513,7 +546,8 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
                        f.reactor_id, f.reactor_login, {RoleResolution.Resolved("m", "f.reactor_association")} as reactor_association,
                        f.content, f.reacted_at, c.html_url, c.outdated, c.minimized, c.minimized_reason, c.resolved, c.resolved_by,
                        c.resolved_by_bot, c.human_replies, {Signal.DisputedSql("c")} as disputed, t.labels::text as labels,
-                       c.rule, c.category, c.severity, c.fingerprint
+                       c.rule, c.category, c.severity, c.fingerprint, c.suggested_lines is not null as suggestion, c.applied_commit,
+                       c.resolved_by_kind, c.disposition, c.reraise_of
                 from review_feedback f
                 join review_comments c on c.kind = f.kind and c.github_comment_id = f.github_comment_id
                 join tasks t on t.id = c.task_id

@@ -5,7 +5,7 @@ namespace FeedbackDashboard.Core.Feedback;
 
 /// <summary>One inline comment's thread as GitHub answered it.</summary>
 public sealed record ThreadState(string PullRequest, long CommentId, string Thread, bool Resolved, string? ResolvedBy, bool ResolvedByBot,
-    int HumanReplies);
+    int HumanReplies, string? Author = null);
 
 /// <summary>The poll path's own small statements, beside the reconcile: retirements, node ids, pending captures.</summary>
 public sealed class PollStore(NpgsqlDataSource db)
@@ -45,14 +45,17 @@ public sealed class PollStore(NpgsqlDataSource db)
     {
         if (texts.Count == 0) return;
         await using var cmd = db.CreateCommand("""
-            update review_comments c set body = coalesce(c.body, x.body), html_url = coalesce(c.html_url, x.url)
-            from unnest(@kinds, @ids, @bodies, @urls) as x(kind, id, body, url)
+            update review_comments c set body = coalesce(c.body, x.body), html_url = coalesce(c.html_url, x.url),
+                suggested_lines = case when c.body is null then x.suggested else c.suggested_lines end
+            from unnest(@kinds, @ids, @bodies, @urls, @suggested) as x(kind, id, body, url, suggested)
             where c.kind = x.kind and c.github_comment_id = x.id and (c.body is null or c.html_url is null)
             """);
         cmd.Parameters.AddWithValue("kinds", texts.Select(t => t.Key.Kind.ToWire()).ToArray());
         cmd.Parameters.AddWithValue("ids", texts.Select(t => t.Key.Id).ToArray());
         cmd.Parameters.AddWithValue("bodies", texts.Select(t => t.Body.Length <= BodyChars ? t.Body : t.Body[..BodyChars]).ToArray());
         cmd.Parameters.AddWithValue("urls", texts.Select(t => t.Url).ToArray());
+        cmd.Parameters.AddWithValue("suggested", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text,
+            texts.Select(t => (object?)Suggestions.Lines(t.Body.Length <= BodyChars ? t.Body : t.Body[..BodyChars]) ?? DBNull.Value).ToArray());
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
@@ -121,14 +124,20 @@ public sealed class PollStore(NpgsqlDataSource db)
         await using var batch = db.CreateBatch();
         var write = new NpgsqlBatchCommand("""
             update review_comments c set thread_node_id = x.thread, resolved = x.resolved, resolved_by = x.resolved_by,
-                resolved_by_bot = x.resolved_by_bot, human_replies = x.human_replies, thread_read_at = @now
-            from unnest(@prs, @ids, @threads, @resolved, @by, @by_bot, @replies)
-                as x(pr, id, thread, resolved, resolved_by, resolved_by_bot, human_replies)
+                resolved_by_bot = x.resolved_by_bot, human_replies = x.human_replies, thread_read_at = @now,
+                author_login = coalesce(c.author_login, x.author),
+                resolved_at = coalesce(c.resolved_at, case when x.resolved then @now end),
+                resolved_by_kind = review_comment_resolver_kind(x.resolved, x.resolved_by, x.resolved_by_bot,
+                                                                coalesce(c.author_login, x.author), c.resolved_by_kind)
+            from unnest(@prs, @ids, @threads, @resolved, @by, @by_bot, @replies, @authors)
+                as x(pr, id, thread, resolved, resolved_by, resolved_by_bot, human_replies, author)
             join tasks t on t.pr_node_id = x.pr
             where c.kind = 'inline' and c.github_comment_id = x.id and c.task_id = t.id
               and (c.thread_read_at is null or c.thread_node_id is distinct from x.thread or c.resolved is distinct from x.resolved
                    or c.resolved_by is distinct from x.resolved_by or c.resolved_by_bot is distinct from x.resolved_by_bot
-                   or c.human_replies is distinct from x.human_replies)
+                   or c.human_replies is distinct from x.human_replies or (c.author_login is null and x.author is not null)
+                   or c.resolved_by_kind is distinct from review_comment_resolver_kind(x.resolved, x.resolved_by, x.resolved_by_bot,
+                                                                                       coalesce(c.author_login, x.author), c.resolved_by_kind))
             """);
         write.Parameters.AddWithValue("prs", unique.Select(s => s.PullRequest).ToArray());
         write.Parameters.AddWithValue("ids", unique.Select(s => s.CommentId).ToArray());
@@ -138,6 +147,8 @@ public sealed class PollStore(NpgsqlDataSource db)
             unique.Select(s => (object?)s.ResolvedBy ?? DBNull.Value).ToArray());
         write.Parameters.AddWithValue("by_bot", unique.Select(s => s.ResolvedByBot).ToArray());
         write.Parameters.AddWithValue("replies", unique.Select(s => s.HumanReplies).ToArray());
+        write.Parameters.AddWithValue("authors", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text,
+            unique.Select(s => (object?)s.Author ?? DBNull.Value).ToArray());
         write.Parameters.AddWithValue("now", now);
         batch.BatchCommands.Add(write);
         var read = new NpgsqlBatchCommand("update tasks set threads_read_at = @now where pr_node_id = any(@prs)");
@@ -146,6 +157,9 @@ public sealed class PollStore(NpgsqlDataSource db)
         batch.BatchCommands.Add(read);
         await batch.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>Decides dispositions again for the scope's pull requests (<see cref="Dispositions"/>).</summary>
+    public Task<int> DecideAsync(DispositionScope scope, CancellationToken ct) => Dispositions.DecideAsync(db, scope, ct);
 
     public async Task<List<long>> PendingCaptureInstallationsAsync(CancellationToken ct)
     {

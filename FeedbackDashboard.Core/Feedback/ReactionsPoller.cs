@@ -26,7 +26,8 @@ public sealed class ReactionsPoller(
     FeedbackSettings settings,
     TimeProvider time,
     ILogger<ReactionsPoller> log,
-    PollerPresence presence)
+    PollerPresence presence,
+    AppliedSuggestions? applied = null)
 {
     /// <summary>Comments fetched before a reconcile: a cut-short cycle loses at most one batch of work.</summary>
     public const int ReconcileBatch = 500;
@@ -70,7 +71,8 @@ public sealed class ReactionsPoller(
             var pending = await store.PendingCaptureInstallationsAsync(ct);
             var lost = await store.InstallationsWithLostAccessAsync(ct);
             var threads = await store.InstallationsWithDueThreadsAsync(now, settings.PollerWindowDays, ct);
-            var extra = pending.Concat(lost).Concat(threads).ToHashSet();
+            var looks = applied is null ? [] : await applied.InstallationsWantingAsync(ct);
+            var extra = pending.Concat(lost).Concat(threads).Concat(looks).ToHashSet();
             var installations = (await selection.InstallationsAsync(now, settings.PollerWindowDays, ct)).Concat(extra).ToHashSet();
 
             held = await locks.ClaimAsync(installations, await presence.LiveAsync(ct), CycleStart(now, interval),
@@ -238,6 +240,8 @@ public sealed class ReactionsPoller(
             report.Error($"installation {installationId}: {why}");
         // Thread reads spend the same installation's points, before the cycle's spend is recorded: the budget sees them.
         await PollThreadsAsync(usage, installationId, now, report, ct);
+        // Pushes seen by a webhook or by the thread read: the commits' requests count in the same core budget.
+        if (applied is not null) await applied.RunAsync(usage, installationId, ct);
         await budgets.RecordAsync(usage, installationId, now, ct);
     }
 
@@ -347,11 +351,15 @@ public sealed class ReactionsPoller(
                     {
                         var replies = thread.Comments.Count(c => !c.IsBot && c.CommentId != comment.CommentId);
                         states.Add(new ThreadState(pr, comment.CommentId, thread.NodeId, thread.Resolved, thread.ResolvedBy,
-                            thread.ResolvedByBot, replies));
+                            thread.ResolvedByBot, replies, comment.Login));
                     }
                 }
             }
             await store.WriteThreadsAsync(read, states, time.GetUtcNow(), ct);
+            if (applied is not null)
+                await applied.RecordHeadsAsync([.. answers.Where(a => a.Value is { Outcome: FetchOutcome.Known, HeadOid: not null })
+                    .Select(a => (a.Key, a.Value.HeadOid!))], time.GetUtcNow(), ct);
+            await store.DecideAsync(new DispositionScope.PullRequestNodes(read), ct);
         }
         catch (InstallationUnavailableException e)
         {
@@ -449,6 +457,8 @@ public sealed class ReactionsPoller(
         var counts = await reconciler.ReconcileAsync(known, time.GetUtcNow(), ct, settings.PollerInterval);
         await reconciler.WriteSignalsAsync(signals, time.GetUtcNow(), ct);
         await store.RetireAsync(gone, time.GetUtcNow(), settings.PollerInterval * PollScheduling.RecheckCycles, ct);
+        // Reactions and signals can change what became of a comment (a 👎, outdated): decided again for their pull requests.
+        await store.DecideAsync(new DispositionScope.Comments([.. known.Select(k => k.Comment), .. signals.Select(x => x.Key)]), ct);
         lock (report)
         {
             report.CommentsChecked += known.Count;

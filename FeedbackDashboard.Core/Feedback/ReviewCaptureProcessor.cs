@@ -61,7 +61,13 @@ public sealed class ReviewCaptureProcessor(NpgsqlDataSource db, CaptureService c
             if (match is null) unmatchedComments++;
             else unmatched.Remove(match);
             var tags = match is null ? FindingTags.None : new FindingTags(match.Rule, match.Category, match.Severity, match.Fingerprint);
-            inputs.Add(new CapturedComment(CommentKinds.Inline, c.Id, c.NodeId, c.Path, c.Line, c.CreatedAt, match?.FindingId, null, tags));
+            // The body as GitHub holds it (REST's markdown): a suggestion is a fenced block in it.
+            inputs.Add(new CapturedComment(CommentKinds.Inline, c.Id, c.NodeId, c.Path, c.Line, c.CreatedAt, match?.FindingId,
+                c.Body is { Length: > CaptureValidation.Limits.Body } text ? text[..CaptureValidation.Limits.Body] : c.Body, tags)
+            {
+                AuthorLogin = c.AuthorLogin,
+                AuthorId = c.AuthorId,
+            });
         }
         if (inputs.Count > 0) await capture.AddCommentsAsync(p.TaskId, inputs, ct);
 

@@ -244,7 +244,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         _ => null,
     };
 
-    private static CommentText? TextOf(GraphQlNode node) => node is { BodyText: { } body, Url: { } url } ? new CommentText(body, url) : null;
+    private static CommentText? TextOf(GraphQlNode node) => node is { Body: { } body, Url: { } url } ? new CommentText(body, url) : null;
 
     // ---- Signals and threads over GraphQL ----
 
@@ -282,20 +282,20 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         var results = new Dictionary<string, PullRequestThreads>(pullRequestIds.Count);
         foreach (var prs in pullRequestIds.Distinct().Chunk(GraphQlDocuments.ThreadsBatch))
         {
-            var pages = new List<(string Id, ThreadConnection Connection)>();
+            var pages = new List<(string Id, ThreadConnection Connection, string? Head)>();
             await ForEachNodeAsync(usage, installationId, GraphQlDocuments.Threads, prs, (id, node, error, gone) =>
             {
-                if (node?.ReviewThreads is { } connection) pages.Add((id, connection));
+                if (node?.ReviewThreads is { } connection) pages.Add((id, connection, node.HeadRefOid));
                 else results[id] = new PullRequestThreads(gone ? FetchOutcome.Gone : FetchOutcome.Failed, [],
                     error ?? $"node {id} is a {node?.TypeName}, not a pull request");
             }, ct, variable: "prs");
-            foreach (var (id, first) in pages)
+            foreach (var (id, first, head) in pages)
             {
                 try
                 {
                     var (threads, truncated, spent) = await CollectThreadsAsync(usage, installationId, id, first, extraPages, ct);
                     extraPages -= spent;
-                    results[id] = new PullRequestThreads(FetchOutcome.Known, threads) { Truncated = truncated };
+                    results[id] = new PullRequestThreads(FetchOutcome.Known, threads) { Truncated = truncated, HeadOid = head };
                 }
                 catch (Exception e) when (e is GitHubRequestException or JsonException)
                 {
@@ -326,7 +326,8 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
                     list.Add(new ThreadComment(commentId, c.Author?.Login, c.Author?.TypeName != "User"));
                 }
                 var resolvedBy = resolved ? t.ResolvedBy?.Login : null;
-                threads.Add(new ReviewThread(id, resolved, resolvedBy, resolved && resolvedBy is null, outdated, list));
+                var byBot = resolved && (resolvedBy is null || t.ResolvedBy?.TypeName == "Bot");
+                threads.Add(new ReviewThread(id, resolved, resolvedBy, byBot, outdated, list));
             }
             if (connection.PageInfo is null) throw new GitHubRequestException(200, $"threads of {pr}: no pageInfo");
             if (connection.PageInfo is not { HasNextPage: true, EndCursor: { } cursor }) return (threads, false, pages);
@@ -482,8 +483,36 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         // diff position but not line/original_line, which capture matches findings on.
         var items = await api.CallAsync(usage, installationId, what, gh => new ApiConnection(gh.Connection).GetAll<RestReviewComment>(
             new Uri($"repos/{RepoPath(repoFullName)}/pulls/{prNumber}/reviews/{reviewId}/comments", UriKind.Relative), AllPages), ct);
-        return Complete(items, what, c => c.Id > 0).Select(c => new PostedReviewComment(c.Id, c.NodeId, c.Path, c.Line ?? c.OriginalLine, c.CreatedAt)).ToList();
+        return Complete(items, what, c => c.Id > 0).Select(c => new PostedReviewComment(c.Id, c.NodeId, c.Path, c.Line ?? c.OriginalLine, c.CreatedAt, c.Body, c.User?.Login,
+            c.User?.Id is > 0 ? c.User.Id : null)).ToList();
     }
+
+    // ---- Commits, for applied suggestions ----
+
+    /// <summary>Every commit of a pull request (GitHub lists up to 250), oldest first, every page.</summary>
+    public async Task<IReadOnlyList<PullCommit>> GetPullRequestCommitsAsync(GitHubUsage usage, long installationId, string repoFullName,
+        int prNumber, CancellationToken ct)
+    {
+        var what = $"GET repos/{repoFullName}/pulls/{prNumber}/commits";
+        var items = await api.CallAsync(usage, installationId, what, gh => new ApiConnection(gh.Connection).GetAll<RestCommit>(
+            new Uri($"repos/{RepoPath(repoFullName)}/pulls/{prNumber}/commits", UriKind.Relative), AllPages), ct);
+        return Complete(items, what, c => IsSha(c.Sha) && c.Commit?.Committer?.Date is not null)
+            .Select(c => new PullCommit(c.Sha!, c.Commit!.Committer!.Date!.Value, c.Commit.Message ?? "", c.Parents?.Count ?? 0)).ToList();
+    }
+
+    /// <summary>One commit with its files' patches (GET repos/{o}/{r}/commits/{sha}).</summary>
+    public async Task<CommitDetail> GetCommitAsync(GitHubUsage usage, long installationId, string repoFullName, string sha,
+        CancellationToken ct)
+    {
+        var what = $"GET repos/{repoFullName}/commits/{sha}";
+        var c = await api.CallAsync(usage, installationId, what, gh => new ApiConnection(gh.Connection).Get<RestCommit>(
+            new Uri($"repos/{RepoPath(repoFullName)}/commits/{sha}", UriKind.Relative)), ct);
+        if (c is not { Sha: { } got, Commit.Committer.Date: { } date, Files: { } files } || !IsSha(got) || files.Any(f => f?.Filename is null))
+            throw new GitHubRequestException(200, $"{what}: an unreadable commit");
+        return new CommitDetail(got, date, c.Commit.Message ?? "", [.. files.Select(f => new CommitFile(f!.Filename!, f.Patch))]);
+    }
+
+    private static bool IsSha(string? sha) => sha is { Length: 40 } && sha.All(char.IsAsciiHexDigitLower);
 
     // ---- Maintainers ----
 
@@ -553,6 +582,45 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         public int? Line { get; set; }
         public int? OriginalLine { get; set; }
         public DateTimeOffset CreatedAt { get; set; }
+        public string? Body { get; set; }
+        public RestAccount? User { get; set; }
+    }
+
+    private sealed class RestCommit
+    {
+        public string? Sha { get; set; }
+        public RestCommitInfo? Commit { get; set; }
+        public List<RestParent?>? Parents { get; set; }
+        public List<RestCommitFile?>? Files { get; set; }
+    }
+
+    private sealed class RestCommitInfo
+    {
+        public string? Message { get; set; }
+        public RestGitActor? Committer { get; set; }
+    }
+
+    private sealed class RestGitActor
+    {
+        public DateTimeOffset? Date { get; set; }
+    }
+
+    private sealed class RestParent
+    {
+        public string? Sha { get; set; }
+    }
+
+    private sealed class RestCommitFile
+    {
+        public string? Filename { get; set; }
+        public string? Patch { get; set; }
+    }
+
+    private sealed class RestAccount
+    {
+        public long Id { get; set; }
+        public string? Login { get; set; }
+        public string? Type { get; set; }
     }
 
     private sealed record GraphQlResponse<T>(T? Data, GraphQlError[]? Errors);
@@ -567,11 +635,10 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         string? Id, JsonElement? FullDatabaseId, GraphQlRepository? Repository,
         ReactionConnection? Reactions,
         bool? Outdated = null, bool? IsMinimized = null, string? MinimizedReason = null, GraphQlNodeRef? PullRequest = null,
-        string? BodyText = null, string? Url = null, ThreadConnection? ReviewThreads = null);
+        string? Body = null, string? Url = null, ThreadConnection? ReviewThreads = null, string? HeadRefOid = null);
     private sealed record GraphQlNodeRef(string? Id);
     private sealed record ThreadConnection(PageInfo? PageInfo, GraphQlThread?[]? Nodes);
-    private sealed record GraphQlThread(string? Id, bool? IsResolved, bool? IsOutdated, GraphQlLogin? ResolvedBy, ThreadComments? Comments);
-    private sealed record GraphQlLogin(string? Login);
+    private sealed record GraphQlThread(string? Id, bool? IsResolved, bool? IsOutdated, GraphQlAuthor? ResolvedBy, ThreadComments? Comments);
     private sealed record ThreadComments(int TotalCount, GraphQlThreadComment?[]? Nodes);
     private sealed record GraphQlThreadComment(JsonElement? FullDatabaseId, GraphQlAuthor? Author);
     private sealed record GraphQlAuthor(string? Login, [property: JsonPropertyName("__typename")] string? TypeName);

@@ -61,7 +61,7 @@ public sealed record NodeReactions(string? TypeName, long? CommentId, long? Repo
 /// </summary>
 public sealed record CommentSignals(bool? Outdated, bool Minimized, string? MinimizedReason, string? PullRequestNodeId);
 
-/// <summary>A comment node's text and link (bodyText and url), when they were asked for.</summary>
+/// <summary>A comment node's markdown body and link, when they were asked for.</summary>
 public sealed record CommentText(string Body, string Url);
 
 /// <summary>One review thread: resolved and by whom (null login with ResolvedByBot when no User resolved it).</summary>
@@ -76,6 +76,8 @@ public sealed record PullRequestThreads(FetchOutcome Outcome, IReadOnlyList<Revi
 {
     /// <summary>More threads than this read could afford: those returned are whole, the rest wait for a later read.</summary>
     public bool Truncated { get; init; }
+    /// <summary>The pull request's head commit (headRefOid), when GitHub answered it.</summary>
+    public string? HeadOid { get; init; }
 }
 
 /// <summary>Which comment to ask about; NodeId is needed for GraphQL, ETag (with the token it came with) for REST.</summary>
@@ -91,7 +93,16 @@ public enum RateBucket { Core, GraphQl }
 /// <summary>A budget as GitHub last reported it for one installation.</summary>
 public sealed record RateLimitState(int Limit, int Remaining, DateTimeOffset ResetAt);
 
-public sealed record PostedReviewComment(long Id, string? NodeId, string? Path, int? Line, DateTimeOffset CreatedAt);
+public sealed record PostedReviewComment(long Id, string? NodeId, string? Path, int? Line, DateTimeOffset CreatedAt, string? Body = null,
+    string? AuthorLogin = null, long? AuthorId = null);
+
+/// <summary>A commit as a pull request lists it: Parents above 1 is a merge.</summary>
+public sealed record PullCommit(string Sha, DateTimeOffset CommittedAt, string Message, int Parents);
+
+/// <summary>A commit with its files; Patch is null where GitHub gives none (a binary file, a diff too large).</summary>
+public sealed record CommitDetail(string Sha, DateTimeOffset CommittedAt, string Message, IReadOnlyList<CommitFile> Files);
+
+public sealed record CommitFile(string Path, string? Patch);
 
 public sealed record RepoOwner(long Id, string Login, string Type);
 

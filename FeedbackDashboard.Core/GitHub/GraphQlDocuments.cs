@@ -31,8 +31,9 @@ public static class GraphQlDocuments
     private const string Reactions = "fragment T on Reactable{reactions(first:100){...R}} " + ReactionPage;
 
     // A comment's text and link: scalars, free by the formula, but kilobytes each, so asked only in a batch with a
-    // comment captured without them (once per comment), never on every poll.
-    private const string Text = "bodyText url";
+    // comment captured without them (once per comment), never on every poll. The markdown body, not bodyText: a
+    // suggested change is a fenced block, which the rendered text loses.
+    private const string Text = "body url";
 
     /// <summary><see cref="Nodes"/> with each comment's text and link: the same points, sent when a comment lacks them.</summary>
     public const string NodesWithText =
@@ -61,15 +62,16 @@ public static class GraphQlDocuments
     public const int ThreadsBatch = 10;
 
     private const string ThreadPage =
-        "fragment P on PullRequestReviewThreadConnection{pageInfo{hasNextPage endCursor} nodes{id isResolved isOutdated resolvedBy{login} " +
+        "fragment P on PullRequestReviewThreadConnection{pageInfo{hasNextPage endCursor} nodes{id isResolved isOutdated resolvedBy{login __typename} " +
         "comments(first:20){totalCount nodes{fullDatabaseId author{login __typename}}}}}";
 
     /// <summary>
     /// The review threads of several pull requests (by node id): resolved, by whom (resolvedBy is a User, so null when a
-    /// bot resolved it), outdated, and who wrote each comment (a bot's author is a Bot).
+    /// bot resolved it), outdated, and who wrote each comment (a bot's author is a Bot); and the head commit (a scalar,
+    /// free), which tells the poller a push happened.
     /// </summary>
     public const string Threads =
-        "query($prs:[ID!]!){" + RateLimit + " nodes(ids:$prs){__typename id ...on PullRequest{reviewThreads(first:50){...P}}}} " + ThreadPage;
+        "query($prs:[ID!]!){" + RateLimit + " nodes(ids:$prs){__typename id ...on PullRequest{headRefOid reviewThreads(first:50){...P}}}} " + ThreadPage;
 
     /// <summary>The next page of one pull request's review threads.</summary>
     public const string ThreadsPage =

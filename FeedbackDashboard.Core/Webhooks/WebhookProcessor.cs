@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FeedbackDashboard.Core.Bots;
 using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Core.Polling;
 using Microsoft.Extensions.Logging;
@@ -26,7 +27,7 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
     public static readonly IReadOnlyList<string> Events =
     [
         "installation", "installation_repositories", "repository", "pull_request_review_comment", "issue_comment",
-        "pull_request_review", "pull_request_review_thread", "member", "organization",
+        "pull_request_review", "pull_request_review_thread", "pull_request", "member", "organization",
     ];
 
     public async Task<DeliveryOutcome> ApplyAsync(string guid, string eventName, ReadOnlyMemory<byte> body, CancellationToken ct)
@@ -178,10 +179,13 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
                 }
                 else
                 {
+                    var body = Str(root, "comment", "body") ?? "";
                     await ExecAsync(conn, tx, """
-                        update review_comments set body = @body where kind = @kind and github_comment_id = @id and installation_id = @inst
-                        """, ct, ("body", Str(root, "comment", "body") ?? ""), ("kind", kind), ("id", id), ("inst", inst));
+                        update review_comments set body = @body, suggested_lines = @suggested
+                        where kind = @kind and github_comment_id = @id and installation_id = @inst
+                        """, ct, ("body", body), ("suggested", Suggestions.Lines(body)), ("kind", kind), ("id", id), ("inst", inst));
                 }
+                await Dispositions.DecideAsync(conn, tx, new DispositionScope.Comments([new CommentKey(CommentKinds.Parse(kind)!.Value, id)]), ct);
                 return true;
             }
             case ("pull_request_review_thread", "resolved" or "unresolved"):
@@ -191,14 +195,28 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
                 if (At(root, ["thread", "comments"]) is not { ValueKind: JsonValueKind.Array } comments)
                     throw new InvalidOperationException("payload has no thread.comments list");
                 var ids = comments.EnumerateArray().Select(c => Long(c, "id")).OfType<long>().ToArray();
+                // The sender is who resolved it: the comment's own author, another Bot, or a person (resolved_by_kind).
                 await ExecAsync(conn, tx, """
                     update review_comments set resolved = @resolved, resolved_by = @by, resolved_by_bot = @bot::boolean,
-                        thread_node_id = coalesce(@thread, thread_node_id)
+                        thread_node_id = coalesce(@thread, thread_node_id),
+                        resolved_at = coalesce(resolved_at, case when @resolved then @now end),
+                        resolved_by_kind = review_comment_resolver_kind(@resolved, @by, @bot::boolean, author_login, null)
                     where kind = 'inline' and github_comment_id = any(@ids) and installation_id = @inst
-                    """, ct, ("resolved", resolved), ("inst", inst),
+                    """, ct, ("resolved", resolved), ("inst", inst), ("now", now),
                     ("by", resolved ? Str(root, "sender", "login") : null),
                     ("bot", resolved ? Str(root, "sender", "type") == "Bot" : null),
                     ("thread", Str(root, "thread", "node_id")), ("ids", ids));
+                await Dispositions.DecideAsync(conn, tx, new DispositionScope.Comments([.. ids.Select(i => new CommentKey(CommentKind.Inline, i))]), ct);
+                return true;
+            }
+            case ("pull_request", "synchronize"):
+            {
+                // A push: the poller lists the commits (the serve role holds no App key); only this installation's repository.
+                var number = (int)Require(Long(root, "pull_request", "number"), "pull_request.number");
+                await AppliedSuggestions.WantLookAsync(conn, tx, Require(Long(root, "installation", "id"), "installation.id"),
+                    Require(Long(root, "repository", "id"), "repository.id"),
+                    Require(Str(root, "repository", "full_name"), "repository.full_name"), number,
+                    Str(root, "after") ?? Str(root, "pull_request", "head", "sha"), now, ct);
                 return true;
             }
             case ("member", "added" or "edited" or "removed"):

@@ -123,6 +123,20 @@ function checkPath(openapi, { method, path }) {
   return { method, path, exists, similar };
 }
 
+// ajv reads OpenAPI's `nullable` only beside a `type`; GitHub also puts it beside a oneOf (a commit's author: a user or an
+// empty object, or null). Such a schema becomes "that, or null", which is what OpenAPI 3.0 means by it.
+function nullableWithoutType(node) {
+  if (Array.isArray(node)) { node.forEach(nullableWithoutType); return; }
+  if (node === null || typeof node !== 'object') return;
+  for (const value of Object.values(node)) nullableWithoutType(value);
+  if (node.nullable === true && node.type === undefined && node.$ref === undefined) {
+    const rest = { ...node };
+    delete rest.nullable;
+    for (const key of Object.keys(node)) delete node[key];
+    node.anyOf = [rest, { type: 'null' }];
+  }
+}
+
 function checkShapes(openapi, items) {
   const Ajv = require('ajv');
   const addFormats = require('ajv-formats');
@@ -131,6 +145,7 @@ function checkShapes(openapi, items) {
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false });
   addFormats(ajv);
   for (const f of ['int32', 'int64', 'repo.nwo', 'ssh-key', 'ssh-key fingerprint']) ajv.addFormat(f, true);
+  nullableWithoutType(openapi);
   ajv.addSchema(openapi, 'gh');
   const pointer = parts => '/' + parts.map(p => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 

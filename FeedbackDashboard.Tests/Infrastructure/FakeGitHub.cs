@@ -430,6 +430,8 @@ public sealed partial class FakeGitHub : IAsyncDisposable
                 ["pulls", _] => "pull",
                 ["pulls" or "issues", "comments", _] => "comment",
                 ["pulls", _, "reviews", _, "comments"] => "review-comments",
+                ["pulls", _, "commits"] => "pull-commits",
+                ["commits", _] => "commit",
                 ["collaborators"] => "collaborators",
                 _ => "unknown",
             };
@@ -523,6 +525,12 @@ public sealed partial class FakeGitHub : IAsyncDisposable
             case "pulls-comments" or "issues-comments" or "pull":
                 await SweepRouteAsync(ctx, route, installation, repo, rest);
                 break;
+            case "pull-commits":
+                await PullCommitsAsync(ctx, route, installation, repo, int.Parse(rest[1]));
+                break;
+            case "commit":
+                await CommitAsync(ctx, route, installation, repo, rest[1]);
+                break;
             case "collaborators":
                 await PagedAsync(ctx, route, installation, repo.Collaborators.Select(u => (JsonNode)new JsonObject
                 {
@@ -583,10 +591,11 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     private FakeComment? Find(CommentKind kind, long id, FakeRepo? inRepo = null) =>
         _comments.TryGetValue((kind, id), out var c) && !c.Deleted && (inRepo is null || c.RepoId == inRepo.Id) ? c : null;
 
-    private static JsonObject CommentJson(FakeComment c) => new()
+    private JsonObject CommentJson(FakeComment c) => new()
     {
         ["id"] = c.Id, ["node_id"] = c.NodeId, ["path"] = c.Path, ["line"] = c.Line,
         ["created_at"] = c.CreatedAt.ToString("O"), ["pull_request_review_id"] = c.ReviewId,
+        ["body"] = c.Body, ["user"] = UserJson(41898282, "review-bot[bot]", "Bot"),
     };
 
     private async Task MintAsync(HttpContext ctx, long installationId)
@@ -705,7 +714,11 @@ public sealed partial class FakeGitHub : IAsyncDisposable
             for (var i = 0; i < ids.Count; i++)
             {
                 if (ResolvePull(installation, ids[i]) is { } pr)
-                    nodes.Add(new JsonObject { ["__typename"] = "PullRequest", ["id"] = ids[i], ["reviewThreads"] = ThreadConnection(pr, null) });
+                {
+                    var node = new JsonObject { ["__typename"] = "PullRequest", ["id"] = ids[i], ["reviewThreads"] = ThreadConnection(pr, null) };
+                    if (query.Contains("headRefOid")) node["headRefOid"] = HeadOf(pr.RepoId, pr.Number);
+                    nodes.Add(node);
+                }
                 else
                 {
                     nodes.Add(null);
@@ -803,9 +816,9 @@ public sealed partial class FakeGitHub : IAsyncDisposable
             node["isMinimized"] = c.Minimized;
             node["minimizedReason"] = c.MinimizedReason;
         }
-        if (query.Contains("bodyText"))
+        if (query.Contains("body url"))
         {
-            node["bodyText"] = c.Body;
+            node["body"] = c.Body;
             node["url"] = c.HtmlUrl;
         }
         return node;
@@ -839,7 +852,7 @@ public sealed partial class FakeGitHub : IAsyncDisposable
                     ["id"] = $"PRRT_{c.Id}",
                     ["isResolved"] = c.Resolved,
                     ["isOutdated"] = c.Outdated,
-                    ["resolvedBy"] = c.Resolved && c.ResolvedBy is { } login ? new JsonObject { ["login"] = login } : null,
+                    ["resolvedBy"] = c.Resolved && c.ResolvedBy is { } login ? new JsonObject { ["login"] = login, ["__typename"] = "User" } : null,
                     ["comments"] = new JsonObject
                     {
                         ["totalCount"] = comments.Count,

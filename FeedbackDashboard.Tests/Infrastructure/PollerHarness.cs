@@ -48,7 +48,7 @@ public static class PollerHarness
             conditions,
             new PollBudgets(source, new PollSelection(source), conditions, settings),
             gh.Client, settings, gh.Time, NullLogger<ReactionsPoller>.Instance,
-            presence), presence);
+            presence, new AppliedSuggestions(source, gh.Client, gh.Time, NullLogger<AppliedSuggestions>.Instance)), presence);
     }
 
     /// <summary>The feedback table as comparable text, one line a row.</summary>

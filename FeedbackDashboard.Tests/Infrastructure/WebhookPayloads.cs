@@ -201,6 +201,19 @@ public static class WebhookPayloads
         return payload;
     }
 
+    /// <summary>pull_request synchronize: a push moved the pull request's head from <paramref name="before"/> to <paramref name="after"/>.</summary>
+    public static JsonObject Synchronize(string before, string after, PullRequestRef? pr = null)
+    {
+        pr ??= new PullRequestRef();
+        var payload = WithInstallation(Example("pull_request", "synchronize"), pr.Installation);
+        SetPullRequest(payload, payload["pull_request"]!, pr);
+        payload["number"] = pr.Number;
+        payload["before"] = before;
+        payload["after"] = after;
+        payload["pull_request"]!["head"]!["sha"] = after;
+        return payload;
+    }
+
     public static JsonObject Member(string action, long repoId, string repoFullName, long userId, string login, long installation = 77)
     {
         var payload = WithInstallation(Example("member", action, takenFrom: action == "removed" ? "added" : null), installation);
@@ -241,6 +254,7 @@ public static class WebhookPayloads
         ("issue_comment", Comment("issue_comment", "edited", 12, "new text")),
         ("pull_request_review_thread", Thread("resolved", [11, 13], "alice")),
         ("pull_request_review_thread", Thread("unresolved", [11, 13], "alice")),
+        ("pull_request", Synchronize(new string('a', 40), new string('b', 40))),
         ("member", Member("added", 700001, "acme/a", 501, "carol")),
         ("member", Member("edited", 700001, "acme/a", 501, "carol")),
         ("member", Member("removed", 700001, "acme/a", 501, "carol")),
@@ -253,5 +267,6 @@ public static class WebhookPayloads
     [
         ("issue_comment", ConversationCreated(23, "every-bot[bot]", "on an issue", onPullRequest: false)),
         ("pull_request_review_comment", InlineCreated(24, "Copilot", "no line", 32, line: null)),
+        ("pull_request_review_thread", Thread("resolved", [11], "review-bot[bot]", "Bot")),
     ];
 }

@@ -22,6 +22,8 @@ public static class ApiSchemas
     {
         [(typeof(CommentFeedback), "kind")] = ["inline", "reply"],
         [(typeof(CommentFeedback), "state")] = [CommentStates.Polled, CommentStates.Gone, CommentStates.Paused],
+        [(typeof(CommentFeedback), "disposition")] = [.. DispositionView.Dispositions],
+        [(typeof(CommentFeedback), "resolved_by_kind")] = [.. DispositionView.ResolverKinds],
         [(typeof(TaskView), "source")] = ["api", "observed"],
         [(typeof(ReactionView), "content")] = ["+1", "-1"],
         [(typeof(ReactionView), "reactor_association")] = Associations,
@@ -47,6 +49,8 @@ public static class ApiSchemas
         ["comment_kind"] = ["inline", "reply"],
         ["content"] = ["+1", "-1"],
         ["reactor_association"] = Associations,
+        ["disposition"] = [.. DispositionView.Dispositions],
+        ["resolved_by_kind"] = [.. DispositionView.ResolverKinds],
     };
 
     /// <summary>Schema transformer: enums on answer fields, and every field an answer always writes listed as required.</summary>
@@ -55,7 +59,11 @@ public static class ApiSchemas
         if (context.JsonPropertyInfo is { } property)
         {
             if (Enums.TryGetValue((property.DeclaringType, property.Name), out var values))
+            {
                 schema.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
+                // A nullable field's enum lists null too, or a validator refuses the null it may hold.
+                if (schema.Type is { } t && t.HasFlag(JsonSchemaType.Null)) schema.Enum.Add(null!);
+            }
             return Task.CompletedTask;
         }
         var type = context.JsonTypeInfo.Type;

@@ -67,6 +67,13 @@ public abstract class ExportWriter
         Number("human_replies", row.Signals.HumanReplies);
         Bool("addressed", row.Signals.Addressed);
         Bool("disputed", row.Disputed);
+        // What became of the comment (see the contract's Dispositions).
+        Bool("suggestion", row.Disposition.Suggestion);
+        Bool("applied", row.Disposition.Applied);
+        String("applied_commit", row.Disposition.AppliedCommit);
+        String("resolved_by_kind", row.Disposition.ResolvedByKind);
+        String("disposition", row.Disposition.Disposition);
+        Number("reraise_of", row.Disposition.ReraiseOf);
     }
 
     /// <summary>The field names in order (the CSV header).</summary>
@@ -129,7 +136,7 @@ public abstract class ExportWriter
         {
             var schema = new Microsoft.OpenApi.OpenApiSchema { Type = nullable ? type | Microsoft.OpenApi.JsonSchemaType.Null : type, Format = format };
             if (ApiSchemas.ExportEnums.TryGetValue(name, out var values))
-                schema.Enum = [.. values.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v))];
+                schema.Enum = [.. values.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v)), .. nullable ? [null!] : Array.Empty<System.Text.Json.Nodes.JsonNode>()];
             Properties[name] = schema;
         }
 

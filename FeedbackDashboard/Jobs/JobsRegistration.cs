@@ -18,6 +18,7 @@ public static class JobsRegistration
         services.AddSingleton<ReviewCaptureProcessor>();
         services.AddSingleton<PollStore>();
         services.AddSingleton<RepositoryAccess>();
+        services.AddSingleton<AppliedSuggestions>();
         services.AddSingleton<ReactionsPoller>();
         services.AddSingleton<CycleGate>();
         services.AddSingleton<PollerPresence>();

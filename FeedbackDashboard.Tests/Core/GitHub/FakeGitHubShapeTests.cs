@@ -7,7 +7,8 @@ namespace FeedbackDashboard.Tests.Core.GitHub;
 /// <summary>
 /// The fake GitHub's REST answers, read raw with an installation token, have the shapes GitHub publishes for them
 /// (@octokit/openapi): a reaction list with a person, a bot and a deleted account, the installation's repositories,
-/// a review comment, a repository and a 404, the repository-wide comment lists and a pull request. Our fake may not agree with our code and disagree with GitHub.
+/// a review comment, a repository, the repository-wide comment lists, a pull request, its commits (paged) and a
+/// commit with its patches, and a 404. Our fake may not agree with our code and disagree with GitHub.
 /// </summary>
 public sealed class FakeGitHubShapeTests : IAsyncLifetime
 {
@@ -37,6 +38,10 @@ public sealed class FakeGitHubShapeTests : IAsyncLifetime
         fake.AddBotComment("acme/widgets", CommentKind.Reply, 4, "coderabbitai[bot]", prNumber: 5);
         fake.AddPlainIssueComment("acme/widgets", 5, "dependabot[bot]", issueNumber: 8);
         fake.SetPullAuthor("acme/widgets", 5, 601, "alice", "MEMBER");
+        var applied = fake.Push("acme/widgets", 5, FakeGitHub.CommitSuggestionMessage("review-bot[bot]"),
+            new FakeGitHub.FakeFile("src/a.cs", FakeGitHub.Patch(["old();"], ["fresh();"])), new FakeGitHub.FakeFile("logo.png", null, "added"));
+        fake.PushMerge("acme/widgets", 5);
+        fake.MaxPageSize = 1;
 
         using var http = new HttpClient { BaseAddress = fake.ApiUrl };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await _gh.Auth.GetTokenAsync(Inst, Ct));
@@ -61,6 +66,9 @@ public sealed class FakeGitHubShapeTests : IAsyncLifetime
                 "/repos/{owner}/{repo}/issues/comments"),
             await Get("repos/acme/widgets/pulls/5", "/repos/{owner}/{repo}/pulls/{pull_number}"),
             await Get("repos/acme/widgets/pulls/77", "/repos/{owner}/{repo}/pulls/{pull_number}", 404),
+            await Get("repos/acme/widgets/pulls/5/commits?per_page=100", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"),
+            await Get("repos/acme/widgets/pulls/5/commits?per_page=100&page=2", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"),
+            await Get($"repos/acme/widgets/commits/{applied.Sha}", "/repos/{owner}/{repo}/commits/{ref}"),
         ], Ct);
     }
 }

@@ -23,6 +23,8 @@ public sealed class GitHubRestSchemaTests
         ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"),
         ("GET", "/repos/{owner}/{repo}"),
         ("GET", "/repos/{owner}/{repo}/collaborators"),
+        ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"),
+        ("GET", "/repos/{owner}/{repo}/commits/{ref}"),
         ("GET", "/orgs/{org}/members"),
         ("GET", "/installation/repositories"),
         ("GET", "/app/hook/deliveries"),
