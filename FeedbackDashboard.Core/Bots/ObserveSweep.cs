@@ -309,7 +309,7 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
         var kind = list == CommentList.Pulls ? CommentKinds.Inline : CommentKinds.Reply;
         var comment = new CapturedComment(kind, c.Id, c.NodeId, list == CommentList.Pulls ? c.Path : null,
             list == CommentList.Pulls && c.Line is > 0 ? c.Line : null, c.CreatedAt.ToUniversalTime(), null, c.Body, FindingTags.None)
-        { HtmlUrl = c.HtmlUrl };
+        { HtmlUrl = c.HtmlUrl, AuthorLogin = c.Login, AuthorId = c.UserId };
         return new SweptComment(comment, c.Login, c.UserType, list == CommentList.Pulls ? c.ReviewId : null, c.PrNumber!.Value, c.UpdatedAt);
     }
 

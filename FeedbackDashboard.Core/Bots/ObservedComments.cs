@@ -109,10 +109,11 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
         if (await RegisteredAsync(conn, tx, seen.Comment, ct))
         {
             await using var edit = new NpgsqlCommand("""
-                update review_comments set body = @body
+                update review_comments set body = @body, suggested_lines = @suggested
                 where kind = @kind and github_comment_id = @id and installation_id = @inst and body is distinct from @body
                 """, conn, tx);
             edit.Parameters.AddWithValue("body", seen.Comment.Body ?? "");
+            edit.Parameters.AddWithValue("suggested", NpgsqlTypes.NpgsqlDbType.Text, (object?)Suggestions.Lines(seen.Comment.Body) ?? DBNull.Value);
             edit.Parameters.AddWithValue("kind", seen.Comment.Kind!);
             edit.Parameters.AddWithValue("id", seen.Comment.GithubCommentId);
             edit.Parameters.AddWithValue("inst", installation);
@@ -123,6 +124,8 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
             seen.PrNumber, author.Id, author.Login, author.Association);
         var task = await RunAsync(conn, tx, profile.Name, repository, installation, observed, now, ct);
         await CaptureService.InsertCommentsAsync(conn, tx, task, [seen.Comment], now, ct);
+        await Dispositions.DecideAsync(conn, tx,
+            new DispositionScope.Comments([new CommentKey(CommentKinds.Parse(seen.Comment.Kind)!.Value, seen.Comment.GithubCommentId)]), ct);
         return SweptOutcome.Registered;
     }
 

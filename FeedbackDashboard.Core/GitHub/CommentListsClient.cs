@@ -7,7 +7,7 @@ namespace FeedbackDashboard.Core.GitHub;
 public enum CommentList { Pulls, Issues }
 
 /// <summary>One comment of a repository-wide list, as GitHub gives it (the fields the sweep reads).</summary>
-public sealed record ListedComment(long Id, string? NodeId, string Login, string? UserType, string? Body, string? HtmlUrl,
+public sealed record ListedComment(long Id, string? NodeId, string Login, long? UserId, string? UserType, string? Body, string? HtmlUrl,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int? PrNumber, string? Path, int? Line, long? ReviewId);
 
 /// <summary>A page of a comment list: its comments, or 304 (the stored ETag still holds), and where the next page is.</summary>
@@ -51,7 +51,7 @@ public sealed class CommentListsClient(GitHubApi api)
             // An item without its identity or times cannot be placed; the rest of the page still is.
             if (c is not { Id: > 0, CreatedAt: { } created, UpdatedAt: { } updated }) continue;
             var pr = list == CommentList.Pulls ? NumberAfter(c.PullRequestUrl, "/pulls/") : PullNumberOfIssueComment(c.HtmlUrl, c.IssueUrl);
-            comments.Add(new ListedComment(c.Id, c.NodeId, c.User?.Login ?? "", c.User?.Type, c.Body, c.HtmlUrl, created, updated, pr, c.Path,
+            comments.Add(new ListedComment(c.Id, c.NodeId, c.User?.Login ?? "", c.User?.Id, c.User?.Type, c.Body, c.HtmlUrl, created, updated, pr, c.Path,
                 c.Line ?? c.OriginalLine, c.PullRequestReviewId));
         }
         return new CommentPage(false, comments, response.ETag, response.TokenId, response.NextLink);

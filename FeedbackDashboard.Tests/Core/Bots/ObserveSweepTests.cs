@@ -67,7 +67,7 @@ public sealed class ObserveSweepTests(PostgresDatabase db) : IClassFixture<Postg
         Assert.Equal(2, report.CommentsStored);
         Assert.Equal(1, await CountAsync($"""
             select count(*) from review_comments where kind = 'inline' and github_comment_id = 1001 and file = 'src/a.cs' and line = 12
-              and body = 'Consider a guard here.' and html_url = '{inline.HtmlUrl}'
+              and body = 'Consider a guard here.' and html_url = '{inline.HtmlUrl}' and author_login = '{Bot}' and author_id is not null
             """));
         Assert.Equal(1, await CountAsync("select count(*) from review_comments where kind = 'reply' and github_comment_id = 2001"));
         Assert.Equal(1, await CountAsync("""
@@ -147,14 +147,15 @@ public sealed class ObserveSweepTests(PostgresDatabase db) : IClassFixture<Postg
         Advance(TimeSpan.FromMinutes(1));
         await SweepOnceAsync();
         Advance(TimeSpan.FromMinutes(5));
-        Fake.EditComment(CommentKind.Inline, 1001, "Second words.");
+        Fake.EditComment(CommentKind.Inline, 1001, "Second words.\n```suggestion\nguard();\n```");
         Fake.EditComment(CommentKind.Reply, 2001, "Second summary.");
         Advance(TimeSpan.FromMinutes(1));
 
         var (report, _, _) = await SweepOnceAsync();
 
         Assert.Equal(2, report.CommentsStored);
-        Assert.Equal("Second words.", await db.ScalarAsync<string>("select body from review_comments where github_comment_id = 1001"));
+        Assert.Equal("Second words.\n```suggestion\nguard();\n```", await db.ScalarAsync<string>("select body from review_comments where github_comment_id = 1001"));
+        Assert.Equal("guard();", await db.ScalarAsync<string>("select suggested_lines from review_comments where github_comment_id = 1001"));
         Assert.Equal("Second summary.", await db.ScalarAsync<string>("select body from review_comments where github_comment_id = 2001"));
         Assert.Equal(2, await CountAsync("select count(*) from tasks"));
     }
