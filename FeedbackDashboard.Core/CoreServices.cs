@@ -78,6 +78,7 @@ public static class CoreServices
         services.AddSingleton<MaintainersQueries>();
         services.AddSingleton<AnalyticsQueries>();
         services.AddSingleton<RulesQueries>();
+        services.AddSingleton<OutcomeQueries>();
         services.AddSingleton<DemoData>();
         services.AddSingleton<PollCycleNotifier>();
         services.AddSingleton<CycleCache>();

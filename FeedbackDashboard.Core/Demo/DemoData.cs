@@ -68,14 +68,17 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
                 "`FindAsync` returns null for an unknown id; the next line dereferences it.",
                 "```suggestion\nif (order is null) return NotFound();\n```\nGuard against a missing order before using it."],
             ["sql-injection"] = ["The query string is built from `req.query.name`: use a parameter (`$1`) instead of concatenation.",
-                "User input reaches `ExecuteSqlRaw` unescaped. `ExecuteSql` with an interpolated string parameterises it."],
+                "User input reaches `ExecuteSqlRaw` unescaped. `ExecuteSql` with an interpolated string parameterises it.",
+                "Parameterise the lookup:\n```suggestion\nconst rows = await db.query('select * from users where name = $1', [req.query.name]);\n```"],
             ["naming"] = ["Consider renaming `tmp2` to something that says what it holds.",
-                "`data` is vague here; `pendingInvoices` would read better.",
+                "`data` is vague here; `pendingInvoices` would read better.\n\n```suggestion\nconst pendingInvoices = await loadInvoices(customer);\nrender(pendingInvoices);\n```",
                 "Rename `handle` to `handleSubmit` to match the other handlers."],
             ["unused-import"] = ["`lodash` is imported but never used in this file.", "`System.Linq` is no longer needed after this change."],
         };
         var maintainerLogins = people.Where(p => p.Role is "OWNER" or "MEMBER" or "COLLABORATOR").Select(p => p.Login).ToArray();
         long commentId = 500_000;
+        // What became of the comments (issue 33) draws from its own sequence, so the figures above stay as they were.
+        var outcomes = new Random(33);
         for (var i = 0; i < 60; i++)
         {
             var repo = repos[i % repos.Length];
@@ -84,6 +87,8 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
             var task = Guid.CreateVersion7(created);
             var version = created < now.AddDays(-20) ? "2.3.0" : "2.4.0";
             sql.AppendLine($"insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at, labels) select '{task}', id, {Installation}, {100 + i}, {author.Id}, '{author.Login}', '{(author.Role == "OWNER" ? "MEMBER" : author.Role)}', '{created:O}', '{{\"bot_version\": \"{version}\", \"model\": \"demo-model\"}}' from repositories where full_name = '{repo}';");
+            long? firstInline = null;
+            string? firstRule = null;
             for (var c = 0; c < random.Next(1, 7); c++)
             {
                 var id = ++commentId;
@@ -95,7 +100,11 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
                 // resolved by a person); a few threads are resolved by the bot itself, hidden, or answered.
                 var signals = kind == "reply" ? "null, null, null, null, null, null, null"
                     : SignalsSql(random, rule.Up, maintainerLogins);
-                sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, rule, category, severity, body, outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies) values ('{kind}', {id}, '{task}', '{(kind == "inline" ? "PRRC_" : "IC_")}{id}', '{files[random.Next(files.Length)]}', {random.Next(1, 400)}, '{posted:O}', '{rule.Rule}', '{rule.Category}', '{rule.Severity}', E'{body}', {signals});");
+                var file = files[random.Next(files.Length)];
+                var line = random.Next(1, 400);
+                sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, rule, category, severity, body, outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies, author_login) values ('{kind}', {id}, '{task}', '{(kind == "inline" ? "PRRC_" : "IC_")}{id}', '{file}', {line}, '{posted:O}', '{rule.Rule}', '{rule.Category}', '{rule.Severity}', E'{body}', {signals}, '{BotLogin}');");
+                sql.Append(OutcomeSql(outcomes, kind, id, body, rule.Up));
+                if (kind == "inline" && firstInline is null) (firstInline, firstRule) = (id, rule.Rule);
                 // Most comments draw nothing; the rest lean 👍, as a useful bot's should.
                 if (random.NextDouble() < 0.45) continue;
                 foreach (var p in people.OrderBy(_ => random.Next()).Take(random.Next(1, 4)))
@@ -104,7 +113,36 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
                     sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('{kind}', {id}, {p.Id}, '{p.Login}', '{content}', '{posted.AddMinutes(random.Next(5, 600)):O}', '{posted.AddMinutes(random.Next(600, 900)):O}');");
                 }
             }
+
+            // Every sixth pull request gets a second review round that raises its first finding again after a
+            // maintainer's 👎 (the re-raise figures, the run page's "raised again", and a rule noisy by re-raises).
+            if (i % 6 == 0 && firstInline is { } first)
+            {
+                var round = Guid.CreateVersion7(created.AddMinutes(45));
+                var again = created.AddMinutes(50);
+                sql.AppendLine($"insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at, labels) select '{round}', id, {Installation}, {100 + i}, {author.Id}, '{author.Login}', '{(author.Role == "OWNER" ? "MEMBER" : author.Role)}', '{created.AddMinutes(45):O}', '{{\"bot_version\": \"{version}\", \"model\": \"demo-model\"}}' from repositories where full_name = '{repo}';");
+                sql.AppendLine($"delete from review_feedback where kind = 'inline' and github_comment_id = {first} and reactor_id = 1002;");
+                sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('inline', {first}, 1002, 'bob', '-1', '{created.AddMinutes(40):O}', '{created.AddMinutes(41):O}');");
+                // Its own id range: the first round's ids (and the rules they pick) stay as they were.
+                var id = 600_000 + i;
+                sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, rule, category, severity, body, author_login, reraise_of) select 'inline', {id}, '{round}', 'PRRC_{id}', file, line, '{again:O}', rule, category, severity, body, author_login, {first} from review_comments where kind = 'inline' and github_comment_id = {first};");
+                if (firstRule == "naming" || outcomes.NextDouble() < 0.5)
+                    sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('inline', {id}, 1002, 'bob', '-1', '{again.AddMinutes(30):O}', '{again.AddMinutes(31):O}');");
+            }
         }
+
+        // Dispositions as the contract decides them: applied, else addressed, else dismissed (a 👎 from the pull
+        // request's author or a maintainer), else open.
+        sql.AppendLine("""
+            update review_comments c set disposition = case
+                when c.applied_commit is not null then 'applied'
+                when review_comments_is_addressed(c.outdated, c.resolved, c.resolved_by_bot) then 'addressed'
+                when exists (select 1 from review_feedback f join tasks t on t.id = c.task_id join repositories r on r.id = t.repository_id
+                             where f.kind = c.kind and f.github_comment_id = c.github_comment_id and f.content = '-1'
+                               and (f.reactor_id = t.pr_author_id or exists (select 1 from maintainers m
+                                    where m.repo_full_name = r.full_name and m.github_id = f.reactor_id))) then 'dismissed'
+                else 'open' end;
+            """);
 
         for (var k = 12; k >= 1; k--)
         {
@@ -120,13 +158,48 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
         return true;
     }
 
+    /// <summary>The demo bot's GitHub login: a thread it resolves itself is resolved by "this_bot".</summary>
+    private const string BotLogin = "review-bot[bot]";
+
+    /// <summary>
+    /// The suggested lines of a body's ```suggestion block, a commit applying them for some (more often for liked rules),
+    /// and the resolver's kind, as an update of the comment just inserted.
+    /// </summary>
+    private static string OutcomeSql(Random random, string kind, long id, string body, double liked)
+    {
+        const string open = "```suggestion\n";
+        var sql = new System.Text.StringBuilder();
+        var start = body.IndexOf(open, StringComparison.Ordinal);
+        if (start >= 0)
+        {
+            start += open.Length;
+            var end = body.IndexOf("\n```", start, StringComparison.Ordinal);
+            var lines = body[start..end];
+            var applied = random.NextDouble() < 0.25 + liked * 0.5;
+            var sha = applied ? Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(BitConverter.GetBytes(id))) : null;
+            sql.AppendLine($"update review_comments set suggested_lines = E'{lines}', applied_commit = {(sha is null ? "null" : $"'{sha}'")} where kind = '{kind}' and github_comment_id = {id};");
+        }
+        if (kind == "inline")
+        {
+            sql.AppendLine($"""
+                update review_comments set resolved_by_kind = case when resolved_by = '{BotLogin}' then 'this_bot'
+                    when resolved_by_bot then 'other_bot' else 'person' end
+                where kind = 'inline' and github_comment_id = {id} and resolved;
+                """);
+            // Some bot-resolved threads were closed by another bot (the run page tells them apart).
+            if (random.NextDouble() < 0.5)
+                sql.AppendLine($"update review_comments set resolved_by = 'coderabbitai[bot]', resolved_by_kind = 'other_bot' where kind = 'inline' and github_comment_id = {id} and resolved_by = '{BotLogin}';");
+        }
+        return sql.ToString();
+    }
+
     /// <summary>outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies as SQL values.</summary>
     private static string SignalsSql(Random random, double liked, string[] maintainers)
     {
         var outdated = random.NextDouble() < 0.15 + liked * 0.3;
         var roll = random.NextDouble();
         var (resolved, by, byBot) = roll < liked * 0.3 ? (true, $"'{maintainers[random.Next(maintainers.Length)]}'", "false")
-            : roll < liked * 0.3 + 0.06 ? (true, "'review-bot[bot]'", "true")
+            : roll < liked * 0.3 + 0.06 ? (true, $"'{BotLogin}'", "true")
             : (false, "null", "null");
         var hidden = random.NextDouble() < (liked < 0.5 ? 0.2 : 0.03);
         var reason = hidden ? (outdated ? "'OUTDATED'" : "'OFF_TOPIC'") : "null";

@@ -54,16 +54,20 @@ on conflict (dim, value, day, repository_id) do update
         disposition_applied = excluded.disposition_applied, disposition_addressed = excluded.disposition_addressed,
         disposition_dismissed = excluded.disposition_dismissed;
 
--- The one statement all three triggers run: it adds the signed rows of DELTA (s = +1 entering, -1 leaving) into both
--- rollups, one grouped upsert each. Built as text so each trigger runs it (EXECUTE) over its own transition table.
-create function review_comments_outcomes_sql(delta text) returns text language sql immutable as $f$
-    select format($q$
-    with d as (%s), per_day as (
+-- A comment's contribution, signed: +1 entering the rollups, -1 leaving them.
+create type review_comment_outcome as (
+    s int, created_at timestamptz, repository_id bigint, labels jsonb, rule text, category text, severity text,
+    has_suggestion boolean, applied boolean, reraised boolean, disposition text
+);
+
+-- Adds the signed rows into both rollups, one grouped upsert each; the three triggers below pass their transition
+-- table's rows here (a trigger's transition table can't be handed to another function itself).
+create function review_comments_outcomes_apply(delta review_comment_outcome[]) returns void language sql as $$
+    with d as (select * from unnest(delta) where repository_id is not null), per_day as (
         insert into analytics_daily (day, repository_id, suggestions, applied, reraised, disposition_applied, disposition_addressed, disposition_dismissed)
-        select (created_at at time zone 'UTC')::date, repository_id, sum(s * has_suggestion::int),
-               sum(s * (has_suggestion and applied_commit is not null)::int), sum(s * (reraise_of is not null)::int),
+        select (created_at at time zone 'UTC')::date, repository_id, sum(s * has_suggestion::int), sum(s * applied::int), sum(s * reraised::int),
                sum(s * (disposition = 'applied')::int), sum(s * (disposition = 'addressed')::int), sum(s * (disposition = 'dismissed')::int)
-        from d where repository_id is not null group by 1, 2
+        from d group by 1, 2
         on conflict (day, repository_id) do update
             set suggestions = analytics_daily.suggestions + excluded.suggestions, applied = analytics_daily.applied + excluded.applied,
                 reraised = analytics_daily.reraised + excluded.reraised,
@@ -74,30 +78,24 @@ create function review_comments_outcomes_sql(delta text) returns text language s
     insert into analytics_daily_groups (dim, value, day, repository_id, suggestions, applied, reraised, disposition_applied,
                                         disposition_addressed, disposition_dismissed)
     select g.dim, g.value, (d.created_at at time zone 'UTC')::date, d.repository_id, sum(d.s * d.has_suggestion::int),
-           sum(d.s * (d.has_suggestion and d.applied_commit is not null)::int), sum(d.s * (d.reraise_of is not null)::int),
-           sum(d.s * (d.disposition = 'applied')::int), sum(d.s * (d.disposition = 'addressed')::int),
-           sum(d.s * (d.disposition = 'dismissed')::int)
+           sum(d.s * d.applied::int), sum(d.s * d.reraised::int), sum(d.s * (d.disposition = 'applied')::int),
+           sum(d.s * (d.disposition = 'addressed')::int), sum(d.s * (d.disposition = 'dismissed')::int)
     from d cross join lateral review_comment_dims(d.labels, d.rule, d.category, d.severity) g
-    where d.repository_id is not null
     group by 1, 2, 3, 4
     on conflict (dim, value, day, repository_id) do update
         set suggestions = analytics_daily_groups.suggestions + excluded.suggestions, applied = analytics_daily_groups.applied + excluded.applied,
             reraised = analytics_daily_groups.reraised + excluded.reraised,
             disposition_applied = analytics_daily_groups.disposition_applied + excluded.disposition_applied,
             disposition_addressed = analytics_daily_groups.disposition_addressed + excluded.disposition_addressed,
-            disposition_dismissed = analytics_daily_groups.disposition_dismissed + excluded.disposition_dismissed
-    $q$, delta)
-$f$;
-
--- What a comment contributes, read from a transition table (the suggested lines themselves, not the generated flag).
-create function review_comments_outcome_row(sign int, source text) returns text language sql immutable as $f$
-    select format('select %s as s, t.created_at, t.repository_id, t.labels, t.rule, t.category, t.severity, '
-                  '(t.suggested_lines is not null) as has_suggestion, t.applied_commit, t.reraise_of, t.disposition from %s', sign, source)
-$f$;
+            disposition_dismissed = analytics_daily_groups.disposition_dismissed + excluded.disposition_dismissed;
+$$;
 
 create function review_comments_outcomes_added() returns trigger language plpgsql as $$
 begin
-    execute review_comments_outcomes_sql(review_comments_outcome_row(1, 'added t'));
+    perform review_comments_outcomes_apply(array(
+        select row(1, t.created_at, t.repository_id, t.labels, t.rule, t.category, t.severity, t.suggested_lines is not null,
+                   t.suggested_lines is not null and t.applied_commit is not null, t.reraise_of is not null, t.disposition)::review_comment_outcome
+        from added t where t.repository_id is not null));
     return null;
 end $$;
 create trigger review_comments_outcomes_added after insert on review_comments
@@ -105,7 +103,10 @@ create trigger review_comments_outcomes_added after insert on review_comments
 
 create function review_comments_outcomes_removed() returns trigger language plpgsql as $$
 begin
-    execute review_comments_outcomes_sql(review_comments_outcome_row(-1, 'removed t'));
+    perform review_comments_outcomes_apply(array(
+        select row(-1, t.created_at, t.repository_id, t.labels, t.rule, t.category, t.severity, t.suggested_lines is not null,
+                   t.suggested_lines is not null and t.applied_commit is not null, t.reraise_of is not null, t.disposition)::review_comment_outcome
+        from removed t where t.repository_id is not null));
     return null;
 end $$;
 create trigger review_comments_outcomes_removed after delete on review_comments
@@ -115,19 +116,20 @@ create trigger review_comments_outcomes_removed after delete on review_comments
 -- leaves, the new one enters; a poll's bookkeeping updates change nothing here.
 create function review_comments_outcomes_changed() returns trigger language plpgsql as $$
 begin
-    execute review_comments_outcomes_sql($d$
-        with moved as (
-            select o.kind, o.github_comment_id
+    perform review_comments_outcomes_apply(array(
+        with x as (
+            select row(-1, o.created_at, o.repository_id, o.labels, o.rule, o.category, o.severity, o.suggested_lines is not null,
+                       o.suggested_lines is not null and o.applied_commit is not null, o.reraise_of is not null, o.disposition)::review_comment_outcome as was,
+                   row(1, n.created_at, n.repository_id, n.labels, n.rule, n.category, n.severity, n.suggested_lines is not null,
+                       n.suggested_lines is not null and n.applied_commit is not null, n.reraise_of is not null, n.disposition)::review_comment_outcome as now
             from old_rows o join new_rows n on n.kind = o.kind and n.github_comment_id = o.github_comment_id
-            where (o.created_at, o.repository_id, o.labels, o.rule, o.category, o.severity, o.suggested_lines is not null,
-                   o.applied_commit is not null, o.reraise_of is not null, o.disposition)
-                  is distinct from
-                  (n.created_at, n.repository_id, n.labels, n.rule, n.category, n.severity, n.suggested_lines is not null,
-                   n.applied_commit is not null, n.reraise_of is not null, n.disposition)
         )
-        $d$ || review_comments_outcome_row(-1, 'old_rows t join moved m on m.kind = t.kind and m.github_comment_id = t.github_comment_id')
-            || ' union all '
-            || review_comments_outcome_row(1, 'new_rows t join moved m on m.kind = t.kind and m.github_comment_id = t.github_comment_id'));
+        select r from x cross join lateral (values (x.was), (x.now)) v(r)
+        where (x.was).created_at is distinct from (x.now).created_at or (x.was).repository_id is distinct from (x.now).repository_id
+           or (x.was).labels is distinct from (x.now).labels or (x.was).rule is distinct from (x.now).rule
+           or (x.was).category is distinct from (x.now).category or (x.was).severity is distinct from (x.now).severity
+           or (x.was).has_suggestion is distinct from (x.now).has_suggestion or (x.was).applied is distinct from (x.now).applied
+           or (x.was).reraised is distinct from (x.now).reraised or (x.was).disposition is distinct from (x.now).disposition));
     return null;
 end $$;
 create trigger review_comments_outcomes_changed after update on review_comments
