@@ -78,7 +78,6 @@ public static class CoreServices
         services.AddSingleton<MaintainersQueries>();
         services.AddSingleton<AnalyticsQueries>();
         services.AddSingleton<RulesQueries>();
-        services.AddSingleton<OutcomeQueries>();
         services.AddSingleton<DemoData>();
         services.AddSingleton<PollCycleNotifier>();
         services.AddSingleton<CycleCache>();

@@ -104,7 +104,7 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
                 var line = random.Next(1, 400);
                 sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, rule, category, severity, body, outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies, author_login) values ('{kind}', {id}, '{task}', '{(kind == "inline" ? "PRRC_" : "IC_")}{id}', '{file}', {line}, '{posted:O}', '{rule.Rule}', '{rule.Category}', '{rule.Severity}', E'{body}', {signals}, '{BotLogin}');");
                 sql.Append(OutcomeSql(outcomes, kind, id, body, rule.Up));
-                if (kind == "inline" && firstInline is null) (firstInline, firstRule) = (id, rule.Rule);
+                if (kind == "inline" && (firstInline is null || (firstRule != "naming" && rule.Rule == "naming"))) (firstInline, firstRule) = (id, rule.Rule);
                 // Most comments draw nothing; the rest lean 👍, as a useful bot's should.
                 if (random.NextDouble() < 0.45) continue;
                 foreach (var p in people.OrderBy(_ => random.Next()).Take(random.Next(1, 4)))
@@ -114,19 +114,28 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
                 }
             }
 
-            // Every sixth pull request gets a second review round that raises its first finding again after a
-            // maintainer's 👎 (the re-raise figures, the run page's "raised again", and a rule noisy by re-raises).
+            // Every sixth pull request gets a second review round that raises a finding of the first again: a naming
+            // finding after a maintainer's 👎 (that rule is noisy by re-raises too), another after a person resolved it.
+            // It feeds the re-raise figures and the run page's "raised again".
             if (i % 6 == 0 && firstInline is { } first)
             {
                 var round = Guid.CreateVersion7(created.AddMinutes(45));
                 var again = created.AddMinutes(50);
                 sql.AppendLine($"insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at, labels) select '{round}', id, {Installation}, {100 + i}, {author.Id}, '{author.Login}', '{(author.Role == "OWNER" ? "MEMBER" : author.Role)}', '{created.AddMinutes(45):O}', '{{\"bot_version\": \"{version}\", \"model\": \"demo-model\"}}' from repositories where full_name = '{repo}';");
-                sql.AppendLine($"delete from review_feedback where kind = 'inline' and github_comment_id = {first} and reactor_id = 1002;");
-                sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('inline', {first}, 1002, 'bob', '-1', '{created.AddMinutes(40):O}', '{created.AddMinutes(41):O}');");
+                if (firstRule == "naming")
+                {
+                    sql.AppendLine($"delete from review_feedback where kind = 'inline' and github_comment_id = {first} and reactor_id = 1002;");
+                    sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('inline', {first}, 1002, 'bob', '-1', '{created.AddMinutes(40):O}', '{created.AddMinutes(41):O}');");
+                }
+                else
+                {
+                    sql.AppendLine($"delete from review_feedback where kind = 'inline' and github_comment_id = {first} and content = '-1';");
+                    sql.AppendLine($"update review_comments set resolved = true, resolved_by = 'carol', resolved_by_bot = false, resolved_by_kind = 'person' where kind = 'inline' and github_comment_id = {first};");
+                }
                 // Its own id range: the first round's ids (and the rules they pick) stay as they were.
                 var id = 600_000 + i;
                 sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, rule, category, severity, body, author_login, reraise_of) select 'inline', {id}, '{round}', 'PRRC_{id}', file, line, '{again:O}', rule, category, severity, body, author_login, {first} from review_comments where kind = 'inline' and github_comment_id = {first};");
-                if (firstRule == "naming" || outcomes.NextDouble() < 0.5)
+                if (firstRule == "naming")
                     sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('inline', {id}, 1002, 'bob', '-1', '{again.AddMinutes(30):O}', '{again.AddMinutes(31):O}');");
             }
         }

@@ -57,7 +57,10 @@ public sealed class DispositionFiguresTests(PostgresDatabase db) : IClassFixture
     {
         var created = await _writer.PostJsonAsync("/api/tasks", new
         {
-            repository = _repo, installation_id = 77, pr_number = 3, created_at = at,
+            repository = _repo,
+            installation_id = 77,
+            pr_number = 3,
+            created_at = at,
             pr_author = new { github_id = 501, login = "octo", association = "CONTRIBUTOR" },
             labels = new Dictionary<string, string> { ["bot"] = bot },
         });
@@ -65,7 +68,12 @@ public sealed class DispositionFiguresTests(PostgresDatabase db) : IClassFixture
         var id = (await created.JsonAsync()).GetProperty("id").GetGuid();
         var list = Enumerable.Range(1, 20).Select(i => new
         {
-            kind = "inline", github_comment_id = _base + offset + i, file = "src/a.cs", line = i, created_at = at.AddMinutes(i), rule = rule(i),
+            kind = "inline",
+            github_comment_id = _base + offset + i,
+            file = "src/a.cs",
+            line = i,
+            created_at = at.AddMinutes(i),
+            rule = rule(i),
         }).ToArray();
         Assert.Equal(HttpStatusCode.OK, (await _writer.PostJsonAsync($"/api/tasks/{id}/comments", list)).StatusCode);
         return id;

@@ -21,25 +21,27 @@ public sealed record CommentOutcome(string Kind, long GithubCommentId, string Di
     string? ResolvedByKind, long? ReraiseOf, Guid? ReraiseOfTaskId, string? ReraiseOfFile, int? ReraiseOfLine)
 {
     /// <summary>The suggested lines, one string each (the column joins them with newlines).</summary>
-    public IReadOnlyList<string> SuggestedLineList => SuggestedLines is null ? [] : SuggestedLines.Split('\n');
+    public IReadOnlyList<string> SuggestedLineList() => SuggestedLines is null ? [] : SuggestedLines.Split('\n');
 }
 
-public sealed class OutcomeQueries(NpgsqlDataSource db)
+/// <summary>The run page's comments with what became of them, read in the same batch as the run (<see cref="FeedbackQueries.GetRunPageAsync"/>).</summary>
+public sealed record RunPage(TaskFeedback Run, IReadOnlyList<CommentOutcome> Outcomes);
+
+internal static class CommentOutcomes
 {
-    /// <summary>Each comment of the run with what became of it, in the run page's order (by comment id).</summary>
-    public async Task<IReadOnlyList<CommentOutcome>> ForRunAsync(Guid taskId, CancellationToken ct)
+    /// <summary>Each comment of run $1 with what became of it.</summary>
+    public const string ForRunSql = """
+        select c.kind, c.github_comment_id, c.disposition, c.suggested_lines, c.applied_commit, c.resolved_by_kind, c.reraise_of,
+               e.task_id as reraise_of_task_id, e.file as reraise_of_file, e.line as reraise_of_line
+        from review_comments c
+        left join review_comments e on e.kind = c.kind and e.github_comment_id = c.reraise_of
+        where c.task_id = $1
+        order by c.github_comment_id
+        """;
+
+    public static async Task<IReadOnlyList<CommentOutcome>> ReadAsync(NpgsqlDataReader r, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("""
-            select c.kind, c.github_comment_id, c.disposition, c.suggested_lines, c.applied_commit, c.resolved_by_kind, c.reraise_of,
-                   e.task_id as reraise_of_task_id, e.file as reraise_of_file, e.line as reraise_of_line
-            from review_comments c
-            left join review_comments e on e.kind = c.kind and e.github_comment_id = c.reraise_of
-            where c.task_id = $1
-            order by c.github_comment_id
-            """);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = taskId });
         var list = new List<CommentOutcome>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
             list.Add(new CommentOutcome(r.Get<string>("kind"), r.Get<long>("github_comment_id"), r.Get<string>("disposition"),
