@@ -16,8 +16,8 @@ public enum Bucket { Day, Week }
 public enum AnalyticsRole { All, Maintainers, PrAuthor }
 
 /// <summary>
-/// What became of comments (issue 33): suggested changes and how many a later commit applied, comments raising an
-/// earlier finding again, and the decided dispositions (open is what is left of the comments).
+/// What became of comments (issue 33) as SQL sums them: suggested changes and how many a later commit applied, comments
+/// raising an earlier finding again, and the decided dispositions (open is what is left of the comments).
 /// </summary>
 public readonly record struct Outcomes(int Suggestions, int Applied, int Reraised, int DispositionApplied, int DispositionAddressed,
     int DispositionDismissed)
@@ -25,13 +25,15 @@ public readonly record struct Outcomes(int Suggestions, int Applied, int Reraise
     public static Outcomes operator +(Outcomes a, Outcomes b) => new(a.Suggestions + b.Suggestions, a.Applied + b.Applied,
         a.Reraised + b.Reraised, a.DispositionApplied + b.DispositionApplied, a.DispositionAddressed + b.DispositionAddressed,
         a.DispositionDismissed + b.DispositionDismissed);
+
+    public DispositionCounts Dispositions(int comments) => new(DispositionApplied, DispositionAddressed, DispositionDismissed,
+        comments - DispositionApplied - DispositionAddressed - DispositionDismissed);
 }
 
 /// <summary>How many comments ended in each disposition.</summary>
 public sealed record DispositionCounts(int Applied, int Addressed, int Dismissed, int Open);
 
-public record Figures(int Comments, int Reacted, int Up, int Down, int Addressed = 0,
-    [property: System.Text.Json.Serialization.JsonIgnore] Outcomes Outcome = default)
+public record Figures(int Comments, int Reacted, int Up, int Down, int Addressed = 0, int Suggestions = 0, int Applied = 0, int Reraised = 0)
 {
     /// <summary>👍 / (👍 + 👎): the share of judged comments' reactions that approve — never divided by all comments.</summary>
     public double? Acceptance => Up + Down == 0 ? null : (double)Up / (Up + Down);
@@ -53,35 +55,33 @@ public record Figures(int Comments, int Reacted, int Up, int Down, int Addressed
     /// <summary>Share of comments acted on: outdated (the code at the line changed) or resolved by a person.</summary>
     public double? AddressedRate => Comments == 0 ? null : (double)Addressed / Comments;
 
-    /// <summary>Comments holding a GitHub suggested change.</summary>
-    public int Suggestions => Outcome.Suggestions;
-
-    /// <summary>Suggestions a later commit applied.</summary>
-    public int Applied => Outcome.Applied;
-
-    /// <summary>applied / suggestions, with its Wilson 95 % interval.</summary>
+    /// <summary>Suggestions (comments holding a GitHub suggested change) a later commit applied, with its Wilson 95 % interval.</summary>
     public double? AppliedRate => Suggestions == 0 ? null : (double)Applied / Suggestions;
     public double? AppliedLow => Statistics.Wilson(Applied, Suggestions)?.Low;
     public double? AppliedHigh => Statistics.Wilson(Applied, Suggestions)?.High;
 
-    /// <summary>Comments that raise again a finding a person had 👎'd or resolved.</summary>
-    public int Reraised => Outcome.Reraised;
-
-    /// <summary>re-raised comments / comments, with its Wilson 95 % interval.</summary>
+    /// <summary>Share of comments raising again a finding a person had 👎'd or resolved, with its Wilson 95 % interval.</summary>
     public double? ReraiseRate => Comments == 0 ? null : (double)Reraised / Comments;
     public double? ReraiseLow => Statistics.Wilson(Reraised, Comments)?.Low;
     public double? ReraiseHigh => Statistics.Wilson(Reraised, Comments)?.High;
 
-    public DispositionCounts Dispositions => new(Outcome.DispositionApplied, Outcome.DispositionAddressed, Outcome.DispositionDismissed,
-        Comments - Outcome.DispositionApplied - Outcome.DispositionAddressed - Outcome.DispositionDismissed);
+    /// <summary>How many comments ended in each disposition (all open unless set).</summary>
+    public DispositionCounts Dispositions { get; init; } = new(0, 0, 0, Comments);
 }
 
 /// <summary>One group of a group_by (a repository, rule, category, severity or label value) — the API's group shape.</summary>
-public sealed record GroupFigures(string Key, int Comments, int Reacted, int Up, int Down, int Addressed = 0, Outcomes Outcome = default)
-    : Figures(Comments, Reacted, Up, Down, Addressed, Outcome);
+public sealed record GroupFigures(string Key, int Comments, int Reacted, int Up, int Down, int Addressed = 0, int Suggestions = 0,
+    int Applied = 0, int Reraised = 0) : Figures(Comments, Reacted, Up, Down, Addressed, Suggestions, Applied, Reraised)
+{
+    public static GroupFigures Of(string key, int comments, int reacted, int up, int down, int addressed, Outcomes outcomes) =>
+        new(key, comments, reacted, up, down, addressed, outcomes.Suggestions, outcomes.Applied, outcomes.Reraised)
+        {
+            Dispositions = outcomes.Dispositions(comments),
+        };
+}
 
-public sealed record SeriesPoint(DateTimeOffset Bucket, int Comments, int Up, int Down, int Addressed = 0,
-    [property: System.Text.Json.Serialization.JsonIgnore] Outcomes Outcome = default)
+public sealed record SeriesPoint(DateTimeOffset Bucket, int Comments, int Up, int Down, int Addressed = 0, int Suggestions = 0,
+    int Applied = 0, int Reraised = 0)
 {
     public double? Acceptance => Up + Down == 0 ? null : (double)Up / (Up + Down);
     public double? AcceptanceLow => Statistics.Wilson(Up, Up + Down)?.Low;
@@ -89,12 +89,9 @@ public sealed record SeriesPoint(DateTimeOffset Bucket, int Comments, int Up, in
     public double? AddressedRate => Comments == 0 ? null : (double)Addressed / Comments;
     public double? AddressedLow => Statistics.Wilson(Addressed, Comments)?.Low;
     public double? AddressedHigh => Statistics.Wilson(Addressed, Comments)?.High;
-    public int Suggestions => Outcome.Suggestions;
-    public int Applied => Outcome.Applied;
     public double? AppliedRate => Suggestions == 0 ? null : (double)Applied / Suggestions;
     public double? AppliedLow => Statistics.Wilson(Applied, Suggestions)?.Low;
     public double? AppliedHigh => Statistics.Wilson(Applied, Suggestions)?.High;
-    public int Reraised => Outcome.Reraised;
     public double? ReraiseRate => Comments == 0 ? null : (double)Reraised / Comments;
     public double? ReraiseLow => Statistics.Wilson(Reraised, Comments)?.Low;
     public double? ReraiseHigh => Statistics.Wilson(Reraised, Comments)?.High;
@@ -162,8 +159,15 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
     private static Outcomes OutcomesOf(NpgsqlDataReader r) => new(r.Get<int>("suggestions"), r.Get<int>("applied"), r.Get<int>("reraised"),
         r.Get<int>("disposition_applied"), r.Get<int>("disposition_addressed"), r.Get<int>("disposition_dismissed"));
 
-    private static Figures FiguresOf(NpgsqlDataReader r) =>
-        new(r.Get<int>("comments"), r.Get<int>("reacted"), r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"), OutcomesOf(r));
+    private static Figures FiguresOf(NpgsqlDataReader r)
+    {
+        var (comments, outcomes) = (r.Get<int>("comments"), OutcomesOf(r));
+        return new Figures(comments, r.Get<int>("reacted"), r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"), outcomes.Suggestions,
+            outcomes.Applied, outcomes.Reraised) { Dispositions = outcomes.Dispositions(comments) };
+    }
+
+    private static SeriesPoint PointOf(NpgsqlDataReader r, Outcomes outcomes) => new(r.Get<DateTimeOffset>("bucket"), r.Get<int>("comments"),
+        r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"), outcomes.Suggestions, outcomes.Applied, outcomes.Reraised);
 
     public static string RoleName(AnalyticsRole role) => role switch
     {
@@ -289,8 +293,8 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         var points = new Dictionary<DateTimeOffset, SeriesPoint>();
         while (await r.ReadAsync(ct))
         {
-            var at = r.Get<DateTimeOffset>("bucket");
-            points[at] = new SeriesPoint(at, r.Get<int>("comments"), r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"), OutcomesOf(r));
+            var point = PointOf(r, OutcomesOf(r));
+            points[point.Bucket] = point;
         }
         return points;
     }
@@ -300,7 +304,7 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         var groups = new List<GroupFigures>();
         while (await r.ReadAsync(ct))
         {
-            groups.Add(new GroupFigures(r.Get<string>("key"), r.Get<int>("comments"), r.Get<int>("reacted"), r.Get<int>("up"),
+            groups.Add(GroupFigures.Of(r.Get<string>("key"), r.Get<int>("comments"), r.Get<int>("reacted"), r.Get<int>("up"),
                 r.Get<int>("down"), r.Get<int>("addressed"), OutcomesOf(r)));
         }
         return groups;
@@ -348,20 +352,21 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
             FillBuckets(bRows.ToDictionary(x => x.Point.Bucket, x => x.Point), sides.BFrom, sides.BTo, bucket));
     }
 
-    private static async Task<List<(string? Key, int Reacted, SeriesPoint Point)>> ReadBucketsAsync(NpgsqlDataReader r, CancellationToken ct)
+    private static async Task<List<(string? Key, int Reacted, Outcomes Outcomes, SeriesPoint Point)>> ReadBucketsAsync(NpgsqlDataReader r,
+        CancellationToken ct)
     {
-        var rows = new List<(string?, int, SeriesPoint)>();
+        var rows = new List<(string?, int, Outcomes, SeriesPoint)>();
         while (await r.ReadAsync(ct))
         {
-            rows.Add((r.GetOrNull<string>("key"), r.Get<int>("reacted"), new SeriesPoint(r.Get<DateTimeOffset>("bucket"), r.Get<int>("comments"),
-                r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"), OutcomesOf(r))));
+            var outcomes = OutcomesOf(r);
+            rows.Add((r.GetOrNull<string>("key"), r.Get<int>("reacted"), outcomes, PointOf(r, outcomes)));
         }
         return rows;
     }
 
-    private static GroupFigures Sum(string key, List<(string? Key, int Reacted, SeriesPoint Point)> rows) => new(key,
+    private static GroupFigures Sum(string key, List<(string? Key, int Reacted, Outcomes Outcomes, SeriesPoint Point)> rows) => GroupFigures.Of(key,
         rows.Sum(x => x.Point.Comments), rows.Sum(x => x.Reacted), rows.Sum(x => x.Point.Up), rows.Sum(x => x.Point.Down),
-        rows.Sum(x => x.Point.Addressed), rows.Aggregate(default(Outcomes), (sum, x) => sum + x.Point.Outcome));
+        rows.Sum(x => x.Point.Addressed), rows.Aggregate(default(Outcomes), (sum, x) => sum + x.Outcomes));
 
     private static async Task<List<FileFigures>> ReadFilesAsync(NpgsqlBatch batch, CancellationToken ct)
     {

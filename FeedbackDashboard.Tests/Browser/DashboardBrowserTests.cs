@@ -274,6 +274,13 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             """);
         // Rules to list on the Rules page.
         await _db.ExecuteAsync("update review_comments set rule = 'null-check', category = 'correctness', severity = 'high' where github_comment_id in (1, 3, 4)");
+        // What became of the flagged run's comments (issue 33): an applied suggestion, and a later comment raising it again.
+        await _db.CommentAsync(_flaggedRun, "inline", 5, DateTimeOffset.UtcNow.AddHours(-20), "src/login.ts", 42);
+        await _db.ExecuteAsync("""
+            update review_comments set suggested_lines = E'if (!user) return res.status(401).end();\nconst id = user.id;',
+                applied_commit = '0123456789abcdef0123456789abcdef01234567', disposition = 'applied' where github_comment_id = 1;
+            update review_comments set reraise_of = 1, disposition = 'dismissed', rule = 'null-check' where github_comment_id = 5;
+            """);
         string[] paths = ["/", "/runs", $"/runs/{_flaggedRun}", "/compare", "/rules", "/maintainers", "/maintainers/acme/web", "/health", "/no-such-page"];
 
         await using var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
@@ -324,9 +331,10 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             string[] inView = path switch
             {
                 "/runs" => ["run-up", "run-down"],
-                "/rules" => ["rule-verdict", "rule-addressed"],
+                "/rules" => ["rule-verdict", "rule-addressed", "rule-applied", "rule-reraised"],
                 "/health" => ["cycle-status", "cycle-rate-limit"],
-                _ when path.StartsWith("/runs/") => ["comment-up", "comment-down", "comment-signals"],
+                _ when path.StartsWith("/runs/") => ["comment-up", "comment-down", "comment-signals", "chip-disposition", "comment-suggestion",
+                    "applied-commit", "raised-again"],
                 _ => [],
             };
             foreach (var testId in inView)
