@@ -89,7 +89,10 @@ public static class Hosting
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
         });
 
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        // A circuit's first message carries the prerendered pages' state (the Overview's series with every rate and its
+        // interval), which outgrows SignalR's 32 KB default with a few months of data.
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(o => o.MaximumReceiveMessageSize = 256 * 1024);
         builder.Services.AddMudServices();
         // After the Razor components: sign-in replaces their authentication state provider with a revalidating one.
         builder.AddDashboardAuth(settings);

@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Feedback;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Demo;
@@ -68,14 +69,17 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
                 "`FindAsync` returns null for an unknown id; the next line dereferences it.",
                 "```suggestion\nif (order is null) return NotFound();\n```\nGuard against a missing order before using it."],
             ["sql-injection"] = ["The query string is built from `req.query.name`: use a parameter (`$1`) instead of concatenation.",
-                "User input reaches `ExecuteSqlRaw` unescaped. `ExecuteSql` with an interpolated string parameterises it."],
+                "User input reaches `ExecuteSqlRaw` unescaped. `ExecuteSql` with an interpolated string parameterises it.",
+                "Parameterise the lookup:\n```suggestion\nconst rows = await db.query('select * from users where name = $1', [req.query.name]);\n```"],
             ["naming"] = ["Consider renaming `tmp2` to something that says what it holds.",
-                "`data` is vague here; `pendingInvoices` would read better.",
+                "`data` is vague here; `pendingInvoices` would read better.\n\n```suggestion\nconst pendingInvoices = await loadInvoices(customer);\nrender(pendingInvoices);\n```",
                 "Rename `handle` to `handleSubmit` to match the other handlers."],
             ["unused-import"] = ["`lodash` is imported but never used in this file.", "`System.Linq` is no longer needed after this change."],
         };
         var maintainerLogins = people.Where(p => p.Role is "OWNER" or "MEMBER" or "COLLABORATOR").Select(p => p.Login).ToArray();
         long commentId = 500_000;
+        // What became of the comments (issue 33) draws from its own sequence, so the figures above stay as they were.
+        var outcomes = new Random(33);
         for (var i = 0; i < 60; i++)
         {
             var repo = repos[i % repos.Length];
@@ -84,6 +88,8 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
             var task = Guid.CreateVersion7(created);
             var version = created < now.AddDays(-20) ? "2.3.0" : "2.4.0";
             sql.AppendLine($"insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at, labels) select '{task}', id, {Installation}, {100 + i}, {author.Id}, '{author.Login}', '{(author.Role == "OWNER" ? "MEMBER" : author.Role)}', '{created:O}', '{{\"bot_version\": \"{version}\", \"model\": \"demo-model\"}}' from repositories where full_name = '{repo}';");
+            long? firstInline = null;
+            string? firstRule = null;
             for (var c = 0; c < random.Next(1, 7); c++)
             {
                 var id = ++commentId;
@@ -95,7 +101,11 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
                 // resolved by a person); a few threads are resolved by the bot itself, hidden, or answered.
                 var signals = kind == "reply" ? "null, null, null, null, null, null, null"
                     : SignalsSql(random, rule.Up, maintainerLogins);
-                sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, rule, category, severity, body, outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies) values ('{kind}', {id}, '{task}', '{(kind == "inline" ? "PRRC_" : "IC_")}{id}', '{files[random.Next(files.Length)]}', {random.Next(1, 400)}, '{posted:O}', '{rule.Rule}', '{rule.Category}', '{rule.Severity}', E'{body}', {signals});");
+                var file = files[random.Next(files.Length)];
+                var line = random.Next(1, 400);
+                sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, rule, category, severity, body, outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies, author_login) values ('{kind}', {id}, '{task}', '{(kind == "inline" ? "PRRC_" : "IC_")}{id}', '{file}', {line}, '{posted:O}', '{rule.Rule}', '{rule.Category}', '{rule.Severity}', E'{body}', {signals}, '{BotLogin}');");
+                sql.Append(OutcomeSql(outcomes, kind, id, body, rule.Up));
+                if (kind == "inline" && (firstInline is null || (firstRule != "naming" && rule.Rule == "naming"))) (firstInline, firstRule) = (id, rule.Rule);
                 // Most comments draw nothing; the rest lean 👍, as a useful bot's should.
                 if (random.NextDouble() < 0.45) continue;
                 foreach (var p in people.OrderBy(_ => random.Next()).Take(random.Next(1, 4)))
@@ -103,6 +113,31 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
                     var content = random.NextDouble() < rule.Up + (version == "2.4.0" ? 0.1 : 0) ? "+1" : "-1";
                     sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('{kind}', {id}, {p.Id}, '{p.Login}', '{content}', '{posted.AddMinutes(random.Next(5, 600)):O}', '{posted.AddMinutes(random.Next(600, 900)):O}');");
                 }
+            }
+
+            // Every sixth pull request gets a second review round that raises a finding of the first again: a naming
+            // finding after a maintainer's 👎 (that rule is noisy by re-raises too), another after a person resolved it.
+            // It feeds the re-raise figures and the run page's "raised again".
+            if (i % 6 == 0 && firstInline is { } first)
+            {
+                var round = Guid.CreateVersion7(created.AddMinutes(45));
+                var again = created.AddMinutes(50);
+                sql.AppendLine($"insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at, labels) select '{round}', id, {Installation}, {100 + i}, {author.Id}, '{author.Login}', '{(author.Role == "OWNER" ? "MEMBER" : author.Role)}', '{created.AddMinutes(45):O}', '{{\"bot_version\": \"{version}\", \"model\": \"demo-model\"}}' from repositories where full_name = '{repo}';");
+                if (firstRule == "naming")
+                {
+                    sql.AppendLine($"delete from review_feedback where kind = 'inline' and github_comment_id = {first} and reactor_id = 1002;");
+                    sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('inline', {first}, 1002, 'bob', '-1', '{created.AddMinutes(40):O}', '{created.AddMinutes(41):O}');");
+                }
+                else
+                {
+                    sql.AppendLine($"delete from review_feedback where kind = 'inline' and github_comment_id = {first} and content = '-1';");
+                    sql.AppendLine($"update review_comments set resolved = true, resolved_by = 'carol', resolved_by_bot = false, resolved_by_kind = 'person', resolved_at = '{created.AddMinutes(40):O}' where kind = 'inline' and github_comment_id = {first};");
+                }
+                // Its own id range: the first round's ids (and the rules they pick) stay as they were.
+                var id = 600_000 + i;
+                sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, rule, category, severity, body, author_login, reraise_of) select 'inline', {id}, '{round}', 'PRRC_{id}', file, line, '{again:O}', rule, category, severity, body, author_login, {first} from review_comments where kind = 'inline' and github_comment_id = {first};");
+                if (firstRule == "naming")
+                    sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('inline', {id}, 1002, 'bob', '-1', '{again.AddMinutes(30):O}', '{again.AddMinutes(31):O}');");
             }
         }
 
@@ -118,8 +153,45 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
         sql.AppendLine($"insert into poll_cycles (job, instance, started_at, finished_at, status, repos_ok, rows_changed, requests_made) values ('maintainers', '{CycleInstance}', '{now.AddMinutes(-20):O}', '{now.AddMinutes(-20).AddSeconds(3):O}', 'ok', 3, 12, 9);");
 
         await using (var insert = new NpgsqlCommand(sql.ToString(), conn, tx)) await insert.ExecuteNonQueryAsync(ct);
+        // Dispositions and re-raise links come from the same decision the poller makes, not from the demo's own idea of them.
+        await Dispositions.DecideAsync(conn, tx, new DispositionScope.All(), ct);
         await tx.CommitAsync(ct);
         return true;
+    }
+
+    /// <summary>The demo bot's GitHub login: a thread it resolves itself is resolved by "this_bot".</summary>
+    private const string BotLogin = "review-bot[bot]";
+
+    /// <summary>
+    /// The suggested lines of a body's ```suggestion block, a commit applying them for some (more often for liked rules),
+    /// and the resolver's kind, as an update of the comment just inserted.
+    /// </summary>
+    private static string OutcomeSql(Random random, string kind, long id, string body, double liked)
+    {
+        const string open = "```suggestion\n";
+        var sql = new System.Text.StringBuilder();
+        var start = body.IndexOf(open, StringComparison.Ordinal);
+        if (start >= 0)
+        {
+            start += open.Length;
+            var end = body.IndexOf("\n```", start, StringComparison.Ordinal);
+            var lines = body[start..end];
+            var applied = random.NextDouble() < 0.25 + liked * 0.5;
+            var sha = applied ? Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(BitConverter.GetBytes(id))) : null;
+            sql.AppendLine($"update review_comments set suggested_lines = E'{lines}', applied_commit = {(sha is null ? "null" : $"'{sha}'")} where kind = '{kind}' and github_comment_id = {id};");
+        }
+        if (kind == "inline")
+        {
+            sql.AppendLine($"""
+                update review_comments set resolved_by_kind = case when resolved_by = '{BotLogin}' then 'this_bot'
+                    when resolved_by_bot then 'other_bot' else 'person' end
+                where kind = 'inline' and github_comment_id = {id} and resolved;
+                """);
+            // Some bot-resolved threads were closed by another bot (the run page tells them apart).
+            if (random.NextDouble() < 0.5)
+                sql.AppendLine($"update review_comments set resolved_by = 'coderabbitai[bot]', resolved_by_kind = 'other_bot' where kind = 'inline' and github_comment_id = {id} and resolved_by = '{BotLogin}';");
+        }
+        return sql.ToString();
     }
 
     /// <summary>outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies as SQL values.</summary>
@@ -128,7 +200,7 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
         var outdated = random.NextDouble() < 0.15 + liked * 0.3;
         var roll = random.NextDouble();
         var (resolved, by, byBot) = roll < liked * 0.3 ? (true, $"'{maintainers[random.Next(maintainers.Length)]}'", "false")
-            : roll < liked * 0.3 + 0.06 ? (true, "'review-bot[bot]'", "true")
+            : roll < liked * 0.3 + 0.06 ? (true, $"'{BotLogin}'", "true")
             : (false, "null", "null");
         var hidden = random.NextDouble() < (liked < 0.5 ? 0.2 : 0.03);
         var reason = hidden ? (outdated ? "'OUTDATED'" : "'OFF_TOPIC'") : "null";

@@ -15,7 +15,25 @@ public enum Bucket { Day, Week }
 /// </summary>
 public enum AnalyticsRole { All, Maintainers, PrAuthor }
 
-public record Figures(int Comments, int Reacted, int Up, int Down, int Addressed = 0)
+/// <summary>
+/// What became of comments (issue 33) as SQL sums them: suggested changes and how many a later commit applied, comments
+/// raising an earlier finding again, and the decided dispositions (open is what is left of the comments).
+/// </summary>
+public readonly record struct Outcomes(int Suggestions, int Applied, int Reraised, int DispositionApplied, int DispositionAddressed,
+    int DispositionDismissed)
+{
+    public static Outcomes operator +(Outcomes a, Outcomes b) => new(a.Suggestions + b.Suggestions, a.Applied + b.Applied,
+        a.Reraised + b.Reraised, a.DispositionApplied + b.DispositionApplied, a.DispositionAddressed + b.DispositionAddressed,
+        a.DispositionDismissed + b.DispositionDismissed);
+
+    public DispositionCounts Dispositions(int comments) => new(DispositionApplied, DispositionAddressed, DispositionDismissed,
+        comments - DispositionApplied - DispositionAddressed - DispositionDismissed);
+}
+
+/// <summary>How many comments ended in each disposition.</summary>
+public sealed record DispositionCounts(int Applied, int Addressed, int Dismissed, int Open);
+
+public record Figures(int Comments, int Reacted, int Up, int Down, int Addressed = 0, int Suggestions = 0, int Applied = 0, int Reraised = 0)
 {
     /// <summary>👍 / (👍 + 👎): the share of judged comments' reactions that approve — never divided by all comments.</summary>
     public double? Acceptance => Up + Down == 0 ? null : (double)Up / (Up + Down);
@@ -36,14 +54,35 @@ public record Figures(int Comments, int Reacted, int Up, int Down, int Addressed
 
     /// <summary>Share of comments acted on: outdated (the code at the line changed) or resolved by a person.</summary>
     public double? AddressedRate => Comments == 0 ? null : (double)Addressed / Comments;
+
+    /// <summary>Suggestions (comments holding a GitHub suggested change) a later commit applied, with its Wilson 95 % interval.</summary>
+    public double? AppliedRate => Suggestions == 0 ? null : (double)Applied / Suggestions;
+    public double? AppliedLow => Statistics.Wilson(Applied, Suggestions)?.Low;
+    public double? AppliedHigh => Statistics.Wilson(Applied, Suggestions)?.High;
+
+    /// <summary>Share of comments raising again a finding a person had 👎'd or resolved, with its Wilson 95 % interval.</summary>
+    public double? ReraiseRate => Comments == 0 ? null : (double)Reraised / Comments;
+    public double? ReraiseLow => Statistics.Wilson(Reraised, Comments)?.Low;
+    public double? ReraiseHigh => Statistics.Wilson(Reraised, Comments)?.High;
+
+    /// <summary>How many comments ended in each disposition (all open unless set).</summary>
+    public DispositionCounts Dispositions { get; init; } = new(0, 0, 0, Comments);
 }
 
 /// <summary>One group of a group_by (a repository, rule, category, severity or label value) — the API's group shape.</summary>
 /// <remarks>Not sealed: the bots' leaderboard extends it, so every figure a group gains reaches the leaderboard too.</remarks>
-public record GroupFigures(string Key, int Comments, int Reacted, int Up, int Down, int Addressed = 0)
-    : Figures(Comments, Reacted, Up, Down, Addressed);
+public record GroupFigures(string Key, int Comments, int Reacted, int Up, int Down, int Addressed = 0, int Suggestions = 0,
+    int Applied = 0, int Reraised = 0) : Figures(Comments, Reacted, Up, Down, Addressed, Suggestions, Applied, Reraised)
+{
+    public static GroupFigures Of(string key, int comments, int reacted, int up, int down, int addressed, Outcomes outcomes) =>
+        new(key, comments, reacted, up, down, addressed, outcomes.Suggestions, outcomes.Applied, outcomes.Reraised)
+        {
+            Dispositions = outcomes.Dispositions(comments),
+        };
+}
 
-public sealed record SeriesPoint(DateTimeOffset Bucket, int Comments, int Up, int Down, int Addressed = 0)
+public sealed record SeriesPoint(DateTimeOffset Bucket, int Comments, int Up, int Down, int Addressed = 0, int Suggestions = 0,
+    int Applied = 0, int Reraised = 0)
 {
     public double? Acceptance => Up + Down == 0 ? null : (double)Up / (Up + Down);
     public double? AcceptanceLow => Statistics.Wilson(Up, Up + Down)?.Low;
@@ -51,6 +90,12 @@ public sealed record SeriesPoint(DateTimeOffset Bucket, int Comments, int Up, in
     public double? AddressedRate => Comments == 0 ? null : (double)Addressed / Comments;
     public double? AddressedLow => Statistics.Wilson(Addressed, Comments)?.Low;
     public double? AddressedHigh => Statistics.Wilson(Addressed, Comments)?.High;
+    public double? AppliedRate => Suggestions == 0 ? null : (double)Applied / Suggestions;
+    public double? AppliedLow => Statistics.Wilson(Applied, Suggestions)?.Low;
+    public double? AppliedHigh => Statistics.Wilson(Applied, Suggestions)?.High;
+    public double? ReraiseRate => Comments == 0 ? null : (double)Reraised / Comments;
+    public double? ReraiseLow => Statistics.Wilson(Reraised, Comments)?.Low;
+    public double? ReraiseHigh => Statistics.Wilson(Reraised, Comments)?.High;
 }
 
 public sealed record RepositoryFigures(string Repository, int Comments, int Up, int Down)
@@ -100,12 +145,30 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
     /// <summary>One row: the sums over a window.</summary>
     private static string Totals(string window) => $"""
         select coalesce(sum(comments), 0)::int as comments, coalesce(sum(reacted), 0)::int as reacted,
-               coalesce(sum(up), 0)::int as up, coalesce(sum(down), 0)::int as down, coalesce(sum(addressed), 0)::int as addressed
+               coalesce(sum(up), 0)::int as up, coalesce(sum(down), 0)::int as down, coalesce(sum(addressed), 0)::int as addressed,
+               {OutcomeSums}
         from ({window}) w
         """;
 
-    private static Figures FiguresOf(NpgsqlDataReader r) =>
-        new(r.Get<int>("comments"), r.Get<int>("reacted"), r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"));
+    /// <summary>The sums of <see cref="Outcomes"/> over a window's rows.</summary>
+    private const string OutcomeSums = """
+        coalesce(sum(suggestions), 0)::int as suggestions, coalesce(sum(applied), 0)::int as applied,
+        coalesce(sum(reraised), 0)::int as reraised, coalesce(sum(disposition_applied), 0)::int as disposition_applied,
+        coalesce(sum(disposition_addressed), 0)::int as disposition_addressed, coalesce(sum(disposition_dismissed), 0)::int as disposition_dismissed
+        """;
+
+    private static Outcomes OutcomesOf(NpgsqlDataReader r) => new(r.Get<int>("suggestions"), r.Get<int>("applied"), r.Get<int>("reraised"),
+        r.Get<int>("disposition_applied"), r.Get<int>("disposition_addressed"), r.Get<int>("disposition_dismissed"));
+
+    private static Figures FiguresOf(NpgsqlDataReader r)
+    {
+        var (comments, outcomes) = (r.Get<int>("comments"), OutcomesOf(r));
+        return new Figures(comments, r.Get<int>("reacted"), r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"), outcomes.Suggestions,
+            outcomes.Applied, outcomes.Reraised) { Dispositions = outcomes.Dispositions(comments) };
+    }
+
+    private static SeriesPoint PointOf(NpgsqlDataReader r, Outcomes outcomes) => new(r.Get<DateTimeOffset>("bucket"), r.Get<int>("comments"),
+        r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"), outcomes.Suggestions, outcomes.Applied, outcomes.Reraised);
 
     public static string RoleName(AnalyticsRole role) => role switch
     {
@@ -204,23 +267,24 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
     /// </summary>
     private static string GroupsSql(string window, string groupBy) => groupBy == GroupDims.Repository
         ? $"""
-            select r.full_name as key, x.comments, x.reacted, x.up, x.down, x.addressed
+            select r.full_name as key, x.*
             from (select w.repository_id, sum(comments)::int as comments, sum(reacted)::int as reacted, sum(up)::int as up,
-                         sum(down)::int as down, sum(addressed)::int as addressed
+                         sum(down)::int as down, sum(addressed)::int as addressed, {OutcomeSums}
                   from ({window}) w group by 1 having sum(comments) > 0) x
             join repositories r on r.id = x.repository_id
             order by x.comments desc, 1
             """
         : $"""
             select w.g as key, sum(comments)::int as comments, sum(reacted)::int as reacted, sum(up)::int as up, sum(down)::int as down,
-                   sum(addressed)::int as addressed
+                   sum(addressed)::int as addressed, {OutcomeSums}
             from ({window}) w where w.g is not null
             group by 1 having sum(comments) > 0 order by 2 desc, 1
             """;
 
     private static string SeriesSql(string window, string bucketName, bool grouped) => $"""
         select date_trunc('{bucketName}', w.at, 'UTC') as bucket, {(grouped ? "w.g" : "null::text")} as key, sum(comments)::int as comments,
-               sum(reacted)::int as reacted, sum(up)::int as up, sum(down)::int as down, sum(addressed)::int as addressed
+               sum(reacted)::int as reacted, sum(up)::int as up, sum(down)::int as down, sum(addressed)::int as addressed,
+               {OutcomeSums}
         from ({window}) w
         group by 1, 2 order by 1
         """;
@@ -230,8 +294,8 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         var points = new Dictionary<DateTimeOffset, SeriesPoint>();
         while (await r.ReadAsync(ct))
         {
-            var at = r.Get<DateTimeOffset>("bucket");
-            points[at] = new SeriesPoint(at, r.Get<int>("comments"), r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"));
+            var point = PointOf(r, OutcomesOf(r));
+            points[point.Bucket] = point;
         }
         return points;
     }
@@ -241,8 +305,8 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
         var groups = new List<GroupFigures>();
         while (await r.ReadAsync(ct))
         {
-            groups.Add(new GroupFigures(r.Get<string>("key"), r.Get<int>("comments"), r.Get<int>("reacted"), r.Get<int>("up"),
-                r.Get<int>("down"), r.Get<int>("addressed")));
+            groups.Add(GroupFigures.Of(r.Get<string>("key"), r.Get<int>("comments"), r.Get<int>("reacted"), r.Get<int>("up"),
+                r.Get<int>("down"), r.Get<int>("addressed"), OutcomesOf(r)));
         }
         return groups;
     }
@@ -351,20 +415,21 @@ public sealed class AnalyticsQueries(NpgsqlDataSource db)
             g => (IReadOnlyList<SeriesPoint>)FillBuckets(g.ToDictionary(x => x.Point.Bucket, x => x.Point), from, to, bucket), StringComparer.Ordinal);
     }
 
-    private static async Task<List<(string? Key, int Reacted, SeriesPoint Point)>> ReadBucketsAsync(NpgsqlDataReader r, CancellationToken ct)
+    private static async Task<List<(string? Key, int Reacted, Outcomes Outcomes, SeriesPoint Point)>> ReadBucketsAsync(NpgsqlDataReader r,
+        CancellationToken ct)
     {
-        var rows = new List<(string?, int, SeriesPoint)>();
+        var rows = new List<(string?, int, Outcomes, SeriesPoint)>();
         while (await r.ReadAsync(ct))
         {
-            rows.Add((r.GetOrNull<string>("key"), r.Get<int>("reacted"), new SeriesPoint(r.Get<DateTimeOffset>("bucket"), r.Get<int>("comments"),
-                r.Get<int>("up"), r.Get<int>("down"), r.Get<int>("addressed"))));
+            var outcomes = OutcomesOf(r);
+            rows.Add((r.GetOrNull<string>("key"), r.Get<int>("reacted"), outcomes, PointOf(r, outcomes)));
         }
         return rows;
     }
 
-    private static GroupFigures Sum(string key, List<(string? Key, int Reacted, SeriesPoint Point)> rows) => new(key,
+    private static GroupFigures Sum(string key, List<(string? Key, int Reacted, Outcomes Outcomes, SeriesPoint Point)> rows) => GroupFigures.Of(key,
         rows.Sum(x => x.Point.Comments), rows.Sum(x => x.Reacted), rows.Sum(x => x.Point.Up), rows.Sum(x => x.Point.Down),
-        rows.Sum(x => x.Point.Addressed));
+        rows.Sum(x => x.Point.Addressed), rows.Aggregate(default(Outcomes), (sum, x) => sum + x.Outcomes));
 
     private static async Task<List<FileFigures>> ReadFilesAsync(NpgsqlBatch batch, CancellationToken ct)
     {

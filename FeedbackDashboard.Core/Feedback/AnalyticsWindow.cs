@@ -74,10 +74,20 @@ internal sealed class AnalyticsWindow
 
     private const string RepositoryFilter = "(@repo::text is null or {0}.repository_id = (select id from repositories where full_name = @repo))";
 
-    private const string CommentFigures = """
+    private const string CommentFigures = $"""
         1 as comments, (c.up + c.down > 0)::int as reacted, c.up, c.down,
-        review_comments_is_addressed(c.outdated, c.resolved, c.resolved_by_bot)::int as addressed
+        review_comments_is_addressed(c.outdated, c.resolved, c.resolved_by_bot)::int as addressed, {CommentOutcomes}
         """;
+
+    /// <summary>A comment's <see cref="Outcomes"/> as the rollups count them (migration 0022).</summary>
+    public const string CommentOutcomes = """
+        c.has_suggestion::int as suggestions, (c.has_suggestion and c.applied_commit is not null)::int as applied,
+        (c.reraise_of is not null)::int as reraised, (c.disposition = 'applied')::int as disposition_applied,
+        (c.disposition = 'addressed')::int as disposition_addressed, (c.disposition = 'dismissed')::int as disposition_dismissed
+        """;
+
+    private const string RollupOutcomes =
+        "d.suggestions, d.applied, d.reraised, d.disposition_applied, d.disposition_addressed, d.disposition_dismissed";
 
     /// <param name="groupBy">A <see cref="GroupDims"/> value, or null for no grouping.</param>
     /// <param name="onlyValues">When grouping by something other than repository: only these group values.</param>
@@ -97,7 +107,7 @@ internal sealed class AnalyticsWindow
             {
                 Sql = $"""
                     select d.day::timestamp at time zone 'UTC' as at, d.repository_id, {string.Format(g, "d")} as g,
-                           d.comments, d.reacted, d.up, d.down, d.addressed
+                           d.comments, d.reacted, d.up, d.down, d.addressed, {RollupOutcomes}
                     from analytics_daily d
                     where d.day >= @d0 and d.day < @d1 and {string.Format(RepositoryFilter, "d")}
                     union all
@@ -117,7 +127,8 @@ internal sealed class AnalyticsWindow
             var window = new AnalyticsWindow
             {
                 Sql = $"""
-                    select d.day::timestamp at time zone 'UTC' as at, d.repository_id, {gd} as g, d.comments, d.reacted, d.up, d.down, d.addressed
+                    select d.day::timestamp at time zone 'UTC' as at, d.repository_id, {gd} as g, d.comments, d.reacted, d.up, d.down, d.addressed,
+                           {RollupOutcomes}
                     from analytics_daily_groups d
                     where d.dim = @gdim and (@gvals::text[] is null or d.value = any(@gvals)) and d.day >= @d0 and d.day < @d1
                       and {string.Format(RepositoryFilter, "d")}
@@ -185,7 +196,7 @@ internal sealed class AnalyticsWindow
                "(coalesce(c.outdated, false) or (coalesce(c.resolved, false) and lower(c.resolved_by) = lower(t.pr_author_login)))");
         return $"""
             select c.created_at as at, c.repository_id, {group} as g, 1 as comments, (x.up + x.down > 0)::int as reacted, x.up, x.down,
-                   coalesce({addressed}, false)::int as addressed
+                   coalesce({addressed}, false)::int as addressed, {CommentOutcomes}
             from review_comments c
             join tasks t on t.id = c.task_id
             join repositories r on r.id = c.repository_id

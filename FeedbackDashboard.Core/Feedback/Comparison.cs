@@ -15,9 +15,13 @@ public static class Verdicts
     public const string NotEnoughData = "not_enough_data";
 }
 
-/// <summary>The compare answer: both groups, a − b for each rate, two-sided p-values and a verdict at 95 %.</summary>
+/// <summary>
+/// The compare answer: both groups, a − b for each rate, two-sided p-values and a verdict at 95 %. The applied rate
+/// (applied / suggestions) is compared beside the verdict but does not decide it.
+/// </summary>
 public sealed record Comparison(GroupFigures A, GroupFigures B, double? AcceptanceDiff, double? AcceptancePValue, double? AddressedDiff,
-    double? AddressedPValue, string Verdict, IReadOnlyList<SeriesPoint> ASeries, IReadOnlyList<SeriesPoint> BSeries)
+    double? AddressedPValue, double? AppliedDiff, double? AppliedPValue, string Verdict, IReadOnlyList<SeriesPoint> ASeries,
+    IReadOnlyList<SeriesPoint> BSeries)
 {
     public const double Alpha = 0.05;
 
@@ -35,6 +39,8 @@ public sealed record Comparison(GroupFigures A, GroupFigures B, double? Acceptan
         var addressedP = Statistics.TwoSidedP(a.Addressed, a.Comments, b.Addressed, b.Comments);
         var acceptanceDiff = a.Acceptance - b.Acceptance;
         var addressedDiff = a.AddressedRate - b.AddressedRate;
+        var appliedP = Statistics.TwoSidedP(a.Applied, a.Suggestions, b.Applied, b.Suggestions);
+        var appliedDiff = a.AppliedRate - b.AppliedRate;
 
         string verdict;
         if (!a.EnoughData || !b.EnoughData) verdict = Verdicts.NotEnoughData;
@@ -46,7 +52,7 @@ public sealed record Comparison(GroupFigures A, GroupFigures B, double? Acceptan
             var direction = acceptance != 0 && addressed != 0 && acceptance != addressed ? 0 : acceptance != 0 ? acceptance : addressed;
             verdict = direction > 0 ? Verdicts.ABetter : direction < 0 ? Verdicts.BBetter : Verdicts.NoDifference;
         }
-        return new Comparison(a, b, acceptanceDiff, acceptanceP, addressedDiff, addressedP, verdict, aSeries, bSeries);
+        return new Comparison(a, b, acceptanceDiff, acceptanceP, addressedDiff, addressedP, appliedDiff, appliedP, verdict, aSeries, bSeries);
     }
 
     private static int Direction(double? diff, double? p) => p is < Alpha && diff is { } d && d != 0 ? Math.Sign(d) : 0;

@@ -314,10 +314,15 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
     }
 
     /// <summary>A run's comments with 👍/👎 and who reacted (roles resolved now), and its review captures; null if unknown.</summary>
-    public async Task<TaskFeedback?> GetTaskFeedbackAsync(Guid taskId, CancellationToken ct)
+    public async Task<TaskFeedback?> GetTaskFeedbackAsync(Guid taskId, CancellationToken ct) => (await ReadTaskAsync(taskId, false, ct))?.Run;
+
+    /// <summary>The run page's read: the run's feedback and what became of each comment, in one round trip.</summary>
+    public Task<RunPage?> GetRunPageAsync(Guid taskId, CancellationToken ct) => ReadTaskAsync(taskId, true, ct);
+
+    private async Task<RunPage?> ReadTaskAsync(Guid taskId, bool withOutcomes, CancellationToken ct)
     {
         await using var batch = db.CreateBatch();
-        foreach (var sql in FeedbackStatements)
+        foreach (var sql in withOutcomes ? FeedbackStatements.Append(CommentOutcomes.ForRunSql) : FeedbackStatements)
             batch.BatchCommands.Add(new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = taskId } } });
         await using var reader = await batch.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
@@ -361,10 +366,12 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
                 reader.Get<DateTimeOffset>("created_at"), reader.Get<DateTimeOffset?>("completed_at")));
         }
 
-        return new TaskFeedback(taskId, repository, prNumber, author, createdAt, new Totals(up, down, addressed), comments, captures)
+        IReadOnlyList<CommentOutcome> outcomes = [];
+        if (withOutcomes && await reader.NextResultAsync(ct)) outcomes = await CommentOutcomes.ReadAsync(reader, ct);
+        return new RunPage(new TaskFeedback(taskId, repository, prNumber, author, createdAt, new Totals(up, down, addressed), comments, captures)
         {
             Labels = labels,
-        };
+        }, outcomes);
     }
 
     /// <summary>

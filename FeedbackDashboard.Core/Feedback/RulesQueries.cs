@@ -9,7 +9,8 @@ namespace FeedbackDashboard.Core.Feedback;
 /// A rule of the bot judged by the repository's maintainers (roles resolved now, live maintainers table first):
 /// acceptance and its Wilson interval are over maintainers' reactions; up/down count everyone's.
 /// </summary>
-public sealed record RuleFigures(string Rule, int Comments, int Up, int Down, int MaintainerUp, int MaintainerDown, int Addressed)
+public sealed record RuleFigures(string Rule, int Comments, int Up, int Down, int MaintainerUp, int MaintainerDown, int Addressed,
+    int Suggestions = 0, int Applied = 0, int Reraised = 0, int ReraisedAfterDown = 0)
 {
     public const string Keep = "keep";
     public const string Noisy = "noisy";
@@ -19,11 +20,24 @@ public sealed record RuleFigures(string Rule, int Comments, int Up, int Down, in
     public double? AcceptanceHigh => Statistics.Wilson(MaintainerUp, MaintainerUp + MaintainerDown)?.High;
     public double? AddressedRate => Comments == 0 ? null : (double)Addressed / Comments;
 
+    /// <summary>applied / suggestions.</summary>
+    public double? AppliedRate => Suggestions == 0 ? null : (double)Applied / Suggestions;
+
+    /// <summary>re-raised comments / comments.</summary>
+    public double? ReraiseRate => Comments == 0 ? null : (double)Reraised / Comments;
+
+    /// <summary>Re-raises after a 👎 that makes a rule noisy on its own.</summary>
+    public const int NoisyReraises = 2;
+
     /// <summary>
-    /// noisy: maintainers reject it — even the upper end of the 95 % interval of their acceptance is under one half;
-    /// keep otherwise; not_enough_data below 10 maintainer reactions.
+    /// noisy: maintainers reject it — even the upper end of the 95 % interval of their acceptance is under one half —, or
+    /// it raised again, at least twice, findings a person had 👎'd; keep otherwise; not_enough_data below 10 maintainer
+    /// reactions and fewer such re-raises.
     /// </summary>
-    public string Verdict => MaintainerUp + MaintainerDown < Statistics.MinimumReactions ? Verdicts.NotEnoughData
+    // Repeating a finding after an explicit 👎 is the noise people complain of most, whatever the reactions say, and it
+    // needs no vote count to be sure of; two, not one, so a single fingerprint collision never condemns a rule.
+    public string Verdict => ReraisedAfterDown >= NoisyReraises ? Noisy
+        : MaintainerUp + MaintainerDown < Statistics.MinimumReactions ? Verdicts.NotEnoughData
         : AcceptanceHigh < 0.5 ? Noisy : Keep;
 
     /// <summary>Noisiest first: noisy, then keep, each by the upper end of the acceptance interval; low-data rules last.</summary>
@@ -87,10 +101,17 @@ public sealed class RulesQueries(NpgsqlDataSource db)
             and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))
             """ + (installations is null ? "" : " and exists (select 1 from tasks ti where ti.id = c.task_id and ti.installation_id = any(@installations))");
         var cmd = new NpgsqlBatchCommand($"""
-            select a.rule, a.comments, a.up, a.down, coalesce(b.up, 0) as maintainer_up, coalesce(b.down, 0) as maintainer_down, a.addressed
+            select a.rule, a.comments, a.up, a.down, coalesce(b.up, 0) as maintainer_up, coalesce(b.down, 0) as maintainer_down, a.addressed,
+                   a.suggestions, a.applied, a.reraised, a.reraised_after_down
             from (
                 select c.rule, count(*)::int as comments, sum(c.up)::int as up, sum(c.down)::int as down,
-                       count(*) filter (where review_comments_is_addressed(c.outdated, c.resolved, c.resolved_by_bot))::int as addressed
+                       count(*) filter (where review_comments_is_addressed(c.outdated, c.resolved, c.resolved_by_bot))::int as addressed,
+                       count(*) filter (where c.has_suggestion)::int as suggestions,
+                       count(*) filter (where c.has_suggestion and c.applied_commit is not null)::int as applied,
+                       count(*) filter (where c.reraise_of is not null)::int as reraised,
+                       count(*) filter (where c.reraise_of is not null and exists (
+                           select 1 from review_feedback e where e.kind = c.kind and e.github_comment_id = c.reraise_of and e.content = '-1'
+                                                             and e.reacted_at < c.created_at))::int as reraised_after_down
                 from review_comments c
                 where {period}
                 group by c.rule
@@ -115,7 +136,8 @@ public sealed class RulesQueries(NpgsqlDataSource db)
         while (await r.ReadAsync(ct))
         {
             var rule = new RuleFigures(r.Get<string>("rule"), r.Get<int>("comments"), r.Get<int>("up"), r.Get<int>("down"),
-                r.Get<int>("maintainer_up"), r.Get<int>("maintainer_down"), r.Get<int>("addressed"));
+                r.Get<int>("maintainer_up"), r.Get<int>("maintainer_down"), r.Get<int>("addressed"), r.Get<int>("suggestions"),
+                r.Get<int>("applied"), r.Get<int>("reraised"), r.Get<int>("reraised_after_down"));
             if (rule.MaintainerUp + rule.MaintainerDown >= minReactions) rules.Add(rule);
         }
         return rules.OrderBy(x => x.SortKey).ThenBy(x => x.Rule, StringComparer.Ordinal).ToList();

@@ -281,6 +281,13 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             insert into bot_profiles (name, logins, created_at, updated_at) values ('alpha', array['alpha[bot]'], now(), now()), ('beta', array['beta[bot]'], now(), now());
             insert into bot_candidates (login, repository, installation_id, comments, last_seen_at) values ('cursor[bot]', 'acme/web', 77, 3, now());
             """);
+                // What became of the flagged run's comments (issue 33): an applied suggestion, and a later comment raising it again.
+        await _db.CommentAsync(_flaggedRun, "inline", 5, DateTimeOffset.UtcNow.AddHours(-20), "src/login.ts", 42);
+        await _db.ExecuteAsync("""
+            update review_comments set suggested_lines = E'if (!user) return res.status(401).end();\nconst id = user.id;',
+                applied_commit = '0123456789abcdef0123456789abcdef01234567', disposition = 'applied' where github_comment_id = 1;
+            update review_comments set reraise_of = 1, disposition = 'dismissed', rule = 'null-check' where github_comment_id = 5;
+            """);
         string[] paths = ["/", "/runs", $"/runs/{_flaggedRun}", "/compare", "/rules", "/bots", "/maintainers", "/maintainers/acme/web", "/health", "/no-such-page"];
 
         await using var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
@@ -332,10 +339,11 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             string[] inView = path switch
             {
                 "/runs" => ["run-up", "run-down"],
-                "/rules" => ["rule-verdict", "rule-addressed"],
+                "/rules" => ["rule-verdict", "rule-addressed", "rule-applied", "rule-reraised"],
                 "/bots" => ["leaderboard-acceptance", "leaderboard-addressed", "leaderboard-trend", "overlap-beta-alpha", "candidate-command"],
                 "/health" => ["cycle-status", "cycle-rate-limit"],
-                _ when path.StartsWith("/runs/") => ["comment-up", "comment-down", "comment-signals"],
+                _ when path.StartsWith("/runs/") => ["comment-up", "comment-down", "comment-signals", "chip-disposition", "comment-suggestion",
+                    "applied-commit", "raised-again"],
                 _ => [],
             };
             foreach (var testId in inView)

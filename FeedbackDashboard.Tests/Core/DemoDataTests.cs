@@ -27,7 +27,8 @@ public sealed class DemoDataTests : IAsyncLifetime
         // Run pages: what each comment said and what became of it on GitHub.
         var feedback = new FeedbackQueries(_db.DataSource);
         var runs = await feedback.ListTasksAsync(new TaskFilter { Source = RunSource.Api }, 1, 100, Ct);
-        Assert.Equal(60, runs.Total);
+        // 60 pull requests, every sixth with a second review round.
+        Assert.Equal(70, runs.Total);
         var comments = new List<CommentFeedback>();
         foreach (var run in runs.Items) comments.AddRange((await feedback.GetTaskFeedbackAsync(run.Id, Ct))!.Comments);
         Assert.All(comments, c => Assert.False(string.IsNullOrWhiteSpace(c.Body), $"comment {c.GithubCommentId} has no text"));
@@ -39,12 +40,32 @@ public sealed class DemoDataTests : IAsyncLifetime
         Assert.Contains(comments, c => c.Disputed);
         Assert.Contains(runs.Items, r => r.Up > 0 && r.Down > 0);
 
+        // What became of them (issue 33): every disposition, each resolver kind, suggestions applied by a commit and not,
+        // and re-raises whose first comment drew a 👎 before.
+        var outcomes = new List<CommentOutcome>();
+        foreach (var run in runs.Items) outcomes.AddRange((await feedback.GetRunPageAsync(run.Id, Ct))!.Outcomes);
+        Assert.Equal(comments.Count, outcomes.Count);
+        foreach (var disposition in new[] { DispositionNames.Applied, DispositionNames.Addressed, DispositionNames.Dismissed, DispositionNames.Open })
+            Assert.Contains(outcomes, o => o.Disposition == disposition);
+        foreach (var kind in new[] { "person", "this_bot", "other_bot" }) Assert.Contains(outcomes, o => o.ResolvedByKind == kind);
+        Assert.Contains(outcomes, o => o.SuggestedLines is not null && o.AppliedCommit is { Length: 40 } && o.Disposition == DispositionNames.Applied);
+        Assert.Contains(outcomes, o => o.SuggestedLines is not null && o.AppliedCommit is null);
+        Assert.All(outcomes.Where(o => o.AppliedCommit is not null), o => Assert.NotNull(o.SuggestedLines));
+        var reraises = outcomes.Where(o => o.ReraiseOf is not null).ToList();
+        Assert.Equal(10, reraises.Count);
+        Assert.All(reraises, o => Assert.NotNull(o.ReraiseOfTaskId));
+
         // Overview (last 30 days): addressed beside acceptance, for everyone and for maintainers.
         var analytics = new AnalyticsQueries(_db.DataSource);
         var overview = await analytics.QueryAsync(new AnalyticsFilter(), now.AddDays(-30), now, Bucket.Day, Ct);
         Assert.True(overview.Current.Addressed > 0, "Addressed is 0 on the Overview");
         Assert.True(overview.Current.Addressed < overview.Current.Comments, "every comment is addressed");
         Assert.True(overview.Current.Up > 0 && overview.Current.Down > 0);
+        Assert.True(overview.Current.Applied > 0 && overview.Current.Applied < overview.Current.Suggestions, "Applied tile shows no rate between 0 and 1");
+        Assert.True(overview.Current.Reraised > 0, "Re-raised is 0 on the Overview");
+        Assert.True(overview.Current.Dispositions.Dismissed > 0 && overview.Current.Dispositions.Open > 0);
+        Assert.Contains(overview.Series, p => p.Applied > 0);
+        Assert.Contains(overview.Series, p => p.Reraised > 0);
         var signals = await analytics.OverviewSignalsAsync(new AnalyticsFilter(), now.AddDays(-30), now, 5, Ct);
         Assert.True(signals.Maintainers.Addressed > 0, "Addressed is 0 among maintainers");
         Assert.NotEmpty(signals.MostDisputed);
@@ -54,6 +75,8 @@ public sealed class DemoDataTests : IAsyncLifetime
         Assert.Contains(rules, r => r.Verdict == RuleFigures.Noisy);
         Assert.Contains(rules, r => r.Verdict == RuleFigures.Keep);
         Assert.Contains(rules, r => r.Addressed > 0);
+        Assert.Contains(rules, r => r.Applied > 0);
+        Assert.Contains(rules, r => r.ReraisedAfterDown >= RuleFigures.NoisyReraises);
 
         // Compare (last 30 days): two bot versions, each with enough reactions for a verdict.
         var facets = await analytics.FacetsAsync(Ct);

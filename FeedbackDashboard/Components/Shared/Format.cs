@@ -44,4 +44,17 @@ internal static class Format
         kind == "inline"
             ? $"{webUrl}/{repository}/pull/{pr}#discussion_r{id}"
             : $"{webUrl}/{repository}/pull/{pr}#issuecomment-{id}";
+
+    /// <summary>
+    /// A commit of the repository on GitHub: on the host of the comment's own link when GitHub gave one (so an Enterprise
+    /// Server's comments link to it), else on the configured web URL.
+    /// </summary>
+    public static string CommitUrl(string? commentHtmlUrl, string webUrl, string repository, string sha)
+    {
+        var root = $"{webUrl}/{repository}";
+        if (Uri.TryCreate(commentHtmlUrl, UriKind.Absolute, out var link) && link.Scheme is "https" or "http"
+            && link.AbsolutePath.IndexOf("/pull/", StringComparison.Ordinal) is > 0 and var pull)
+            root = link.GetLeftPart(UriPartial.Authority) + link.AbsolutePath[..pull];
+        return $"{root}/commit/{sha}";
+    }
 }
