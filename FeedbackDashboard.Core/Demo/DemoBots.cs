@@ -29,12 +29,20 @@ internal static class DemoBots
         "`catch (Exception)` swallows cancellation; rethrow `OperationCanceledException`.",
     ];
 
+    private static readonly string[] Suggested =
+    [
+        "using var scope = await gate.EnterAsync(ct);", "var items = query.ToList();", "await Task.Delay(backoff, ct);",
+        "catch (Exception e) when (e is not OperationCanceledException)",
+    ];
+
     /// <param name="repos">The demo repositories (full names).</param>
     /// <param name="people">Who reacts: (id, login).</param>
     public static string Sql(DateTimeOffset now, long installation, string[] repos, (long Id, string Login)[] people)
     {
         // Its own seed: the rest of the demo set stays as it was.
         var random = new Random(32);
+        // Suggestions and whether a commit applied them draw from their own sequence, so the figures above stay put.
+        var suggests = new Random(33);
         var sql = new StringBuilder();
         foreach (var bot in Bots)
             sql.AppendLine($"insert into bot_profiles (name, logins, created_at, updated_at) values ('{bot.Name}', array['{bot.Login}'], '{now.AddDays(-60):O}', '{now.AddDays(-60):O}');");
@@ -59,7 +67,17 @@ internal static class DemoBots
                     var id = ++commentId;
                     var posted = reviewed.AddSeconds(c * 7);
                     var addressed = random.NextDouble() < bot.Up * 0.6;
-                    sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, body, author_login, outdated, resolved, resolved_by, resolved_by_bot) values ('inline', {id}, '{task}', 'PRRC_{id}', 'src/service/worker.cs', {random.Next(1, 300)}, '{posted:O}', E'{Bodies[random.Next(Bodies.Length)].Replace("'", "''")}', '{bot.Login}', {(addressed ? "true" : "false")}, false, null, null);");
+                    var body = Bodies[random.Next(Bodies.Length)].Replace("'", "''");
+                    string suggested = "null", applied = "null";
+                    if (suggests.NextDouble() < 0.4)
+                    {
+                        var line = Suggested[suggests.Next(Suggested.Length)];
+                        body += $"\\n```suggestion\\n{line}\\n```";
+                        suggested = $"'{line}'";
+                        if (suggests.NextDouble() < bot.Up * 0.8)
+                            applied = $"'{Convert.ToHexString(System.Security.Cryptography.SHA1.HashData(BitConverter.GetBytes(id))).ToLowerInvariant()}'";
+                    }
+                    sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, body, author_login, outdated, resolved, resolved_by, resolved_by_bot, suggested_lines, applied_commit, applied_at) values ('inline', {id}, '{task}', 'PRRC_{id}', 'src/service/worker.cs', {random.Next(1, 300)}, '{posted:O}', E'{body}', '{bot.Login}', {(addressed ? "true" : "false")}, false, null, null, {suggested}, {applied}, {(applied == "null" ? "null" : $"'{posted.AddHours(3):O}'")});");
                     if (random.NextDouble() < 0.3) continue;
                     foreach (var p in people.OrderBy(_ => random.Next()).Take(random.Next(1, 3)))
                     {

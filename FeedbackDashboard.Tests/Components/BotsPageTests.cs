@@ -47,6 +47,12 @@ public sealed class BotsPageTests : BunitBase, IAsyncLifetime
         // Each row draws both intervals as bands, and says the acceptance interval in words.
         Assert.Equal(3, cut.FindAll("[data-testid=leaderboard-acceptance] .fd-interval-band").Count);
         Assert.Equal(3, cut.FindAll("[data-testid=leaderboard-addressed] .fd-interval-band").Count);
+        // What became of each bot's suggestions, and how often it raised a finding again, beside its acceptance.
+        Assert.All(expected.Bots, b => Assert.True(b.Suggestions > 0 && b.Applied > 0, $"{b.Bot}: {b.Applied} of {b.Suggestions} applied"));
+        Assert.Equal(3, cut.FindAll("[data-testid=leaderboard-applied] .fd-interval-band").Count);
+        Assert.Equal($"{Format.Percent(expected.Bots[0].AppliedRate)} of {expected.Bots[0].Suggestions} suggestions",
+            cut.FindAll("[data-testid=leaderboard-applied-text]")[0].TextContent);
+        Assert.Equal(3, cut.FindAll("[data-testid=leaderboard-reraised-text]").Count);
         var first = expected.Bots[0];
         Assert.Equal($"{Format.Percent(first.Acceptance)} ({Format.Percent(first.AcceptanceLow)} – {Format.Percent(first.AcceptanceHigh)})",
             cut.FindAll("[data-testid=leaderboard-acceptance-text]")[0].TextContent);
