@@ -36,37 +36,39 @@ public static class Dispositions
     private const string Decide = """
         with scoped as (
             select c.kind, c.github_comment_id, c.created_at, c.applied_commit, c.outdated, c.resolved, c.resolved_by_bot, c.resolved_at,
-                   t.repository_id, t.pr_number, t.pr_author_id, r.full_name,
+                   t.repository_id, t.pr_number,
                    coalesce(lower(regexp_replace(c.author_login, '\[bot\]$', '')), 'label:' || (c.labels ->> 'bot'), 'api') as bot,
-                   review_comment_fingerprint(c.fingerprint, c.file, c.body) as fp
+                   review_comment_fingerprint(c.fingerprint, c.file, c.body) as fp,
+                   d.first_down, coalesce(d.owner_down, false) as owner_down
             from review_comments c
             join tasks t on t.id = c.task_id
             join repositories r on r.id = t.repository_id
-            join (SCOPE) s on s.repository_id = t.repository_id and s.pr_number = t.pr_number),
-        downs as (
-            select d.kind, d.github_comment_id, min(f.reacted_at) as first_down,
-                   bool_or(f.reactor_id = d.pr_author_id or m.github_id is not null) as owner_down
-            from scoped d
-            join review_feedback f on f.kind = d.kind and f.github_comment_id = d.github_comment_id and f.content = '-1'
-            left join maintainers m on m.repo_full_name = d.full_name and m.github_id = f.reactor_id
-            group by d.kind, d.github_comment_id),
-        keyed as (
-            select s.*, d.first_down, coalesce(d.owner_down, false) as owner_down
-            from scoped s left join downs d on d.kind = s.kind and d.github_comment_id = s.github_comment_id),
-        reraised as (
-            select distinct on (k.kind, k.github_comment_id) k.kind, k.github_comment_id, e.github_comment_id as earlier
-            from keyed k
-            join keyed e on e.kind = k.kind and e.repository_id = k.repository_id and e.pr_number = k.pr_number
-                        and e.bot = k.bot and e.fp = k.fp
-            where e.created_at < k.created_at and (e.first_down < k.created_at or e.resolved_at < k.created_at)
-            order by k.kind, k.github_comment_id, e.created_at desc, e.github_comment_id desc),
+            join (SCOPE) s on s.repository_id = t.repository_id and s.pr_number = t.pr_number
+            -- Per comment through the reactions index, so no join between unindexed intermediate results.
+            left join lateral (
+                select min(f.reacted_at) as first_down, bool_or(f.reactor_id = t.pr_author_id or m.github_id is not null) as owner_down
+                from review_feedback f
+                left join maintainers m on m.repo_full_name = r.full_name and m.github_id = f.reactor_id
+                where f.kind = c.kind and f.github_comment_id = c.github_comment_id and f.content = '-1') d on true),
+        -- Each comment's re-raise link is the latest earlier comment of its (pull request, bot, fingerprint) whose 👎 or
+        -- resolution came before it was posted: a running max over the group ordered by time, so a bot repeating one
+        -- finding many times costs n log n, not n².
+        marks as (
+            select s.*, s.created_at as at, false as is_mark, null::numeric[] as mark from scoped s
+            union all
+            select s.*, greatest(s.created_at, least(s.first_down, s.resolved_at)), true,
+                   array[extract(epoch from s.created_at), s.github_comment_id::numeric]
+            from scoped s where least(s.first_down, s.resolved_at) is not null),
         decided as (
-            select k.kind, k.github_comment_id, x.earlier,
-                   case when k.applied_commit is not null then 'applied'
-                        when coalesce(k.outdated, false) then 'addressed'
-                        when k.owner_down or (coalesce(k.resolved, false) and not coalesce(k.resolved_by_bot, false)) then 'dismissed'
+            select x.kind, x.github_comment_id, x.earlier[2]::bigint as earlier,
+                   case when x.applied_commit is not null then 'applied'
+                        when coalesce(x.outdated, false) then 'addressed'
+                        when x.owner_down or (coalesce(x.resolved, false) and not coalesce(x.resolved_by_bot, false)) then 'dismissed'
                         else 'open' end as disposition
-            from keyed k left join reraised x on x.kind = k.kind and x.github_comment_id = k.github_comment_id)
+            from (select m.*, max(m.mark) over (partition by m.kind, m.repository_id, m.pr_number, m.bot, m.fp
+                                                order by m.at, m.is_mark rows unbounded preceding) as earlier
+                  from marks m) x
+            where not x.is_mark)
         update review_comments c set disposition = d.disposition, reraise_of = d.earlier
         from decided d
         where c.kind = d.kind and c.github_comment_id = d.github_comment_id
