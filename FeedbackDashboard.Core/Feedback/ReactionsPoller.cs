@@ -213,6 +213,8 @@ public sealed class ReactionsPoller(
             comments = [.. comments.Select(c => reach.Reachable.TryGetValue(c.RepositoryId, out var gid) ? c with { RepositoryGitHubId = gid } : c)];
         }
 
+        // Comments whose reactions or signals were written: their pull requests are decided once, after every batch.
+        var written = new List<CommentKey>();
         foreach (var batch in comments.Chunk(ReconcileBatch))
         {
             if (usage.IsUnavailable(installationId, Bucket, out _))
@@ -226,7 +228,7 @@ public sealed class ReactionsPoller(
                 var results = settings.PollerStrategy == PollerStrategy.GraphQl
                     ? await FetchGraphQlAsync(usage, installationId, batch, report, ct)
                     : await AddSignalsAsync(usage, installationId, await FetchRestAsync(usage, installationId, batch, ct), ct);
-                await ApplyAsync(reach, results, report, ct);
+                written.AddRange(await ApplyAsync(reach, results, report, ct));
                 await store.SetTextsAsync([.. results.Where(p => p is { Comment.NeedsText: true, Text: not null })
                     .Select(p => (p.Comment.Key, p.Text!.Body, p.Text.Url))], ct);
             }
@@ -242,6 +244,8 @@ public sealed class ReactionsPoller(
         await PollThreadsAsync(usage, installationId, now, report, ct);
         // Pushes seen by a webhook or by the thread read: the commits' requests count in the same core budget.
         if (applied is not null) await applied.RunAsync(usage, installationId, ct);
+        // Reactions and signals can change what became of a comment (a 👎, outdated): decided again for their pull requests.
+        await store.DecideAsync(new DispositionScope.Comments(written), ct);
         await budgets.RecordAsync(usage, installationId, now, ct);
     }
 
@@ -424,7 +428,7 @@ public sealed class ReactionsPoller(
         return ReactionsResult.Fail($"node {c.NodeId} {mismatch}: not polled with it");
     }
 
-    private async Task ApplyAsync(InstallationAccess? reach, List<Polled> results, PollReport report, CancellationToken ct)
+    private async Task<IReadOnlyList<CommentKey>> ApplyAsync(InstallationAccess? reach, List<Polled> results, PollReport report, CancellationToken ct)
     {
         var known = new List<KnownReactions>();
         // Signals only of nodes GitHub answered whole: a failed or unclear node keeps its previous signals.
@@ -457,8 +461,6 @@ public sealed class ReactionsPoller(
         var counts = await reconciler.ReconcileAsync(known, time.GetUtcNow(), ct, settings.PollerInterval);
         await reconciler.WriteSignalsAsync(signals, time.GetUtcNow(), ct);
         await store.RetireAsync(gone, time.GetUtcNow(), settings.PollerInterval * PollScheduling.RecheckCycles, ct);
-        // Reactions and signals can change what became of a comment (a 👎, outdated): decided again for their pull requests.
-        await store.DecideAsync(new DispositionScope.Comments([.. known.Select(k => k.Comment), .. signals.Select(x => x.Key)]), ct);
         lock (report)
         {
             report.CommentsChecked += known.Count;
@@ -469,6 +471,7 @@ public sealed class ReactionsPoller(
             report.ReactionsInserted += counts.Inserted;
             report.ReactionsDeleted += counts.Deleted;
         }
+        return [.. known.Select(k => k.Comment), .. signals.Select(x => x.Key)];
     }
 
     /// <summary>Installation-wide conditions as this cycle saw them: a token GitHub won't mint, a rate-limited bucket.</summary>
