@@ -1,18 +1,23 @@
+using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Bots;
+using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.Demo;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Insights;
 using FeedbackDashboard.Core.Maintainers;
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Reactions;
+using FeedbackDashboard.Core.Repositories;
+using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Core.Webhooks;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace FeedbackDashboard.Core;
+// Extension methods on IServiceCollection live in its namespace, as ASP.NET Core's own do, so Core's root namespace
+// depends on none of its folders.
+namespace Microsoft.Extensions.DependencyInjection;
+
 
 /// <summary>Core wires itself: the host and the tests call this instead of listing Core's services.</summary>
 public static class CoreServices
@@ -54,35 +59,35 @@ public static class CoreServices
 
     /// <summary>The same over a data source the caller owns (tests: a per-class database, or one that never answers).</summary>
     public static IServiceCollection AddFeedbackCore(this IServiceCollection services, NpgsqlDataSource dataSource,
-        NpgsqlDataSource? hotReads = null)
+        NpgsqlDataSource? hotReads = null) =>
+        services.AddData(dataSource)
+            .AddApiKeys()
+            .AddCapture()
+            .AddReactions()
+            .AddRepositories()
+            .AddMaintainers()
+            .AddRuns()
+            .AddInsights(hotReads ?? dataSource)
+            .AddWebhooks()
+            .AddBots()
+            .AddDemo();
+
+    /// <summary>
+    /// ROLE=poller only: the GitHub layer (where the App key is read, so a serve instance never loads it) and what
+    /// reads GitHub through it.
+    /// </summary>
+    public static IServiceCollection AddFeedbackPoller(this IServiceCollection services, FeedbackSettings settings)
     {
-        services.AddSingleton(dataSource);
-        // EF Core logs each command at Information: an API call would write its SQL to the production log. It is
-        // logged at Debug instead; ask for it with Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=Debug.
-        services.AddDbContextFactory<FeedbackDb>(o => o.UseNpgsql(dataSource)
-            .ConfigureWarnings(w => w.Log((RelationalEventId.CommandExecuted, LogLevel.Debug), (RelationalEventId.CommandCreated, LogLevel.Debug))));
-        services.AddSingleton<InstallationLookup>();
-        services.AddSingleton<ApiKeyService>();
-        services.AddSingleton<CaptureService>();
-        services.AddSingleton(new FeedbackQueries(hotReads ?? dataSource));
-        services.AddSingleton<PollSelection>();
-        services.AddSingleton<ReactionsReconciler>();
-        services.AddSingleton(PollerInstance.ThisProcess);
-        services.AddSingleton<InstallationLocks>();
-        services.AddSingleton<PollCycleRecorder>();
-        services.AddSingleton<PollHealth>();
-        services.AddSingleton<WebhookProcessor>();
-        services.AddSingleton<WebhookStats>();
-        services.AddSingleton<PollConditions>();
-        services.AddSingleton<PollBudgets>();
-        services.AddSingleton<MaintainersQueries>();
-        services.AddSingleton<AnalyticsQueries>();
-        services.AddSingleton<RulesQueries>();
-        services.AddSingleton<DemoData>();
-        services.AddSingleton<PollCycleNotifier>();
-        services.AddSingleton<CycleCache>();
-        services.AddBots();
-        services.AddHostedService(sp => sp.GetRequiredService<PollCycleNotifier>());
+        services.AddGitHub(settings)
+            .AddCapturePoller()
+            .AddCommentsPoller()
+            .AddReactionsPoller()
+            .AddRepositoriesPoller()
+            .AddMaintainersPoller()
+            .AddRunsPoller()
+            .AddBotsPoller();
+        // The App's webhook is in use where its secret is set: on start, failed deliveries are asked for again.
+        if (settings.GitHubWebhookSecret is not null) services.AddWebhooksPoller();
         return services;
     }
 }

@@ -1,5 +1,5 @@
 using FeedbackDashboard.Core.Bots;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Capture;
 using Npgsql;
 
 namespace FeedbackDashboard;

@@ -1,14 +1,15 @@
-using Prometheus;
-using Microsoft.AspNetCore.HttpOverrides;
 using FeedbackDashboard.Api;
 using FeedbackDashboard.Components;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.Demo;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Insights;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Jobs;
+using Microsoft.AspNetCore.HttpOverrides;
 using MudBlazor.Services;
 using Npgsql;
+using Prometheus;
 
 namespace FeedbackDashboard;
 
@@ -84,7 +85,7 @@ public static class Hosting
         builder.Services.AddExportLimits();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
-            Core.SnakeCaseJson.Configure(o.SerializerOptions);
+            Core.Model.SnakeCaseJson.Configure(o.SerializerOptions);
             // The hot reads' answers are written by source-generated code (same names, no reflection).
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
         });

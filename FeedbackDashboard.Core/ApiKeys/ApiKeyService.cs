@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using FeedbackDashboard.Core.Data;
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Runs;
 using Microsoft.EntityFrameworkCore;
 
 namespace FeedbackDashboard.Core.ApiKeys;

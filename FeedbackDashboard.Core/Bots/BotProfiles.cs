@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Core.Data;
-using FeedbackDashboard.Core.Feedback;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,7 +1,8 @@
+using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Core.Data;
-using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Reactions;
+using FeedbackDashboard.Core.Runs;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

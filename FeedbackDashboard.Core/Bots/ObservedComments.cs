@@ -1,6 +1,8 @@
 using System.Text.Json;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

@@ -1,4 +1,4 @@
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Comments;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Demo;

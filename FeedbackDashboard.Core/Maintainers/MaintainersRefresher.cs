@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using FeedbackDashboard.Core.GitHub;
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Runs;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

@@ -1,9 +1,12 @@
 using System.Text.Json;
 using FeedbackDashboard.Core.Bots;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Maintainers;
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Model;
+using FeedbackDashboard.Core.Reactions;
+using FeedbackDashboard.Core.Repositories;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using FeedbackDashboard.Api;
-using FeedbackDashboard.Core;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Insights;
+using FeedbackDashboard.Core.Model;
 
 namespace FeedbackDashboard.Tests.Api;
 

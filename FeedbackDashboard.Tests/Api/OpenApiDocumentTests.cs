@@ -2,7 +2,8 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FeedbackDashboard.Core.ApiKeys;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Insights;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Api;

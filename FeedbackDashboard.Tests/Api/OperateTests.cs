@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Tests.Infrastructure;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using FeedbackDashboard.Core.ApiKeys;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Api;

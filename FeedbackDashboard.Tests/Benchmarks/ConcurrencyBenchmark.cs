@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FeedbackDashboard.Core.ApiKeys;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Insights;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Tests.Infrastructure;
 using static FeedbackDashboard.Tests.Infrastructure.FakeGitHub;

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Time.Testing;
 using FeedbackDashboard.Tests.Fidelity;
 using FeedbackDashboard.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FeedbackDashboard.Tests.Benchmarks;
 

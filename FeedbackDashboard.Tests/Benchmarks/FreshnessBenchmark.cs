@@ -1,8 +1,8 @@
-using FeedbackDashboard.Core.Polling;
 using System.Diagnostics;
 using System.Text.Json.Serialization;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,9 +1,9 @@
-using FeedbackDashboard.Core.Polling;
 using System.Diagnostics;
 using System.Text.Json.Serialization;
 using FeedbackDashboard.Core;
-using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Reactions;
+using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Benchmarks;

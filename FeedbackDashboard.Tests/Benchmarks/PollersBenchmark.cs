@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
 using FeedbackDashboard.Core;
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Benchmarks;

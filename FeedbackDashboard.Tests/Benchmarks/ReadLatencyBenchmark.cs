@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using FeedbackDashboard.Core.ApiKeys;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Insights;
 using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Tests.Infrastructure;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using FeedbackDashboard.Core.Data;
-using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
+using FeedbackDashboard.Core.Reactions;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 

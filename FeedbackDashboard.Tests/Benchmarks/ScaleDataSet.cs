@@ -1,4 +1,3 @@
-using FeedbackDashboard.Core;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -2,9 +2,9 @@ using Bunit;
 using FeedbackDashboard.Components.Pages;
 using FeedbackDashboard.Components.Shared;
 using FeedbackDashboard.Core;
-using FeedbackDashboard.Core.Bots;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.Demo;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Insights;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,6 @@
 using Bunit;
 using FeedbackDashboard.Components.Pages;
 using FeedbackDashboard.Core;
-using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,7 @@
 using Bunit;
 using FeedbackDashboard.Components;
 using FeedbackDashboard.Components.Shared;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Insights;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.Components;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using FeedbackDashboard.Core.ApiKeys;
-using FeedbackDashboard.Core.Polling;
-using Microsoft.Extensions.Logging.Abstractions;
+using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FeedbackDashboard.Tests.Core;

@@ -1,6 +1,7 @@
 using FeedbackDashboard.Core.Bots;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.Demo;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Insights;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Core;

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using YamlDotNet.RepresentationModel;
-
 using FeedbackDashboard.Tests.Infrastructure;
+using YamlDotNet.RepresentationModel;
 
 namespace FeedbackDashboard.Tests.Deploy;
 

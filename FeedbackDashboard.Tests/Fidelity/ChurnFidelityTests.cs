@@ -1,8 +1,8 @@
-using FeedbackDashboard.Core.Polling;
-using Microsoft.Extensions.Time.Testing;
-using FeedbackDashboard.Core.Feedback;
-using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Insights;
+using FeedbackDashboard.Core.Reactions;
+using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FeedbackDashboard.Tests.Fidelity;
 

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.GitHub;
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Repositories;
+using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Fidelity;

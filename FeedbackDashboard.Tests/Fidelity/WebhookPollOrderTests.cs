@@ -1,6 +1,5 @@
-using FeedbackDashboard.Core.Polling;
-using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Fidelity;

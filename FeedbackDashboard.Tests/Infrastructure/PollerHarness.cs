@@ -1,6 +1,9 @@
 using FeedbackDashboard.Core;
-using FeedbackDashboard.Core.Feedback;
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Comments;
+using FeedbackDashboard.Core.Reactions;
+using FeedbackDashboard.Core.Repositories;
+using FeedbackDashboard.Core.Runs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

@@ -1,4 +1,3 @@
-using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

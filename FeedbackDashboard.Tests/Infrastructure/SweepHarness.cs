@@ -1,7 +1,7 @@
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Bots;
 using FeedbackDashboard.Core.GitHub;
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Runs;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FeedbackDashboard.Tests.Infrastructure;

@@ -1,5 +1,5 @@
-using FeedbackDashboard.Core.Feedback;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Reactions;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

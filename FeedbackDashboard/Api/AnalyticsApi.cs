@@ -1,5 +1,6 @@
 using FeedbackDashboard.Core.ApiKeys;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Insights;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FeedbackDashboard.Api;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Insights;
 
 namespace FeedbackDashboard.Api;
 

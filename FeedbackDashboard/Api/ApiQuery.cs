@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Insights;
 using Microsoft.OpenApi;
 
 namespace FeedbackDashboard.Api;

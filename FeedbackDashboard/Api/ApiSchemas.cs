@@ -1,8 +1,12 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Comments;
+using FeedbackDashboard.Core.Insights;
 using FeedbackDashboard.Core.Maintainers;
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Model;
+using FeedbackDashboard.Core.Repositories;
+using FeedbackDashboard.Core.Runs;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using static FeedbackDashboard.Api.ApiQuery;

@@ -1,6 +1,7 @@
 using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Bots;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Insights;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FeedbackDashboard.Api;

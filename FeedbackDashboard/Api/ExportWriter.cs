@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Insights;
 
 namespace FeedbackDashboard.Api;
 

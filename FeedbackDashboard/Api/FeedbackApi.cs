@@ -1,6 +1,6 @@
 using System.Threading.RateLimiting;
 using FeedbackDashboard.Core.ApiKeys;
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Insights;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.RateLimiting;
 

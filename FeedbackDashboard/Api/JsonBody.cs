@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FeedbackDashboard.Core.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FeedbackDashboard.Api;
@@ -12,7 +13,7 @@ public static class JsonBody
 {
     public const int MaxBytes = 1024 * 1024;
 
-    public static JsonSerializerOptions Options => Core.SnakeCaseJson.Options;
+    public static JsonSerializerOptions Options => Core.Model.SnakeCaseJson.Options;
 
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken ct)
     {

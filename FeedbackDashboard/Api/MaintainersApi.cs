@@ -22,7 +22,7 @@ public static class MaintainersApi
     private static async Task<Results<Ok<IReadOnlyList<MaintainerView>>, ProblemHttpResult>> ListAsync(string owner, string name,
         HttpResponse response, MaintainersQueries queries, InstallationLookup installations, CancellationToken ct)
     {
-        if (!Core.Feedback.CaptureValidation.IsRepository($"{owner}/{name}"))
+        if (!Core.Capture.CaptureValidation.IsRepository($"{owner}/{name}"))
             return JsonBody.Bad("repository", $"'{owner}/{name}' is not an owner/name");
         if (await KeyReach.Of(response.HttpContext.User).CheckRepositoryAsync($"{owner}/{name}", installations, ct) is { } forbidden) return forbidden;
         var repo = await queries.ForRepoAsync(owner, name, ct);

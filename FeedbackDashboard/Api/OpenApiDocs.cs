@@ -101,7 +101,7 @@ public static class OpenApiDocs
                 {
                     Type = JsonSchemaType.Array,
                     MinItems = 1,
-                    MaxItems = Core.Feedback.CaptureValidation.MaxCommentsPerRequest,
+                    MaxItems = Core.Capture.CaptureValidation.MaxCommentsPerRequest,
                     Items = new OpenApiSchemaReference(name, document),
                 }
                 : new OpenApiSchemaReference(name, document);

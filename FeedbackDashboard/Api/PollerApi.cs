@@ -1,5 +1,5 @@
 using FeedbackDashboard.Core.ApiKeys;
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Insights;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FeedbackDashboard.Api;

@@ -42,8 +42,8 @@ public sealed partial class QueryArgs(HttpRequest request)
         }
         var utc = v.ToUniversalTime();
         var latest = request.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow() + FilterMaxAhead;
-        if (utc >= Core.Feedback.CaptureValidation.EarliestTimestamp && utc <= latest) return utc;
-        Errors[name] = [$"must be from {Core.Feedback.CaptureValidation.EarliestTimestamp:yyyy-MM-dd} to a year from now"];
+        if (utc >= Core.Capture.CaptureValidation.EarliestTimestamp && utc <= latest) return utc;
+        Errors[name] = [$"must be from {Core.Capture.CaptureValidation.EarliestTimestamp:yyyy-MM-dd} to a year from now"];
         return null;
     }
 
@@ -62,7 +62,7 @@ public sealed partial class QueryArgs(HttpRequest request)
     public string? Repository(string name = "repository")
     {
         var raw = String(name);
-        if (raw is null || Core.Feedback.CaptureValidation.IsRepository(raw)) return raw;
+        if (raw is null || Core.Capture.CaptureValidation.IsRepository(raw)) return raw;
         Errors[name] = ["must be \"owner/name\""];
         return null;
     }
@@ -81,9 +81,9 @@ public sealed partial class QueryArgs(HttpRequest request)
             else if (name.StartsWith("label[", StringComparison.Ordinal) && name.EndsWith(']')) key = name["label[".Length..^1];
             else continue;
             var value = values.Count > 0 ? values[0]?.Trim() : null;
-            if (!Core.Feedback.CaptureValidation.IsLabelKey(key)) Errors[name] = ["the label key must be 1-40 of a-z 0-9 _ . -"];
+            if (!Core.Capture.CaptureValidation.IsLabelKey(key)) Errors[name] = ["the label key must be 1-40 of a-z 0-9 _ . -"];
             else if (string.IsNullOrEmpty(value)) Errors[name] = ["needs a value"];
-            else if (Core.Feedback.CaptureValidation.Text(Errors, name, value, Core.Feedback.CaptureValidation.Limits.LabelValue))
+            else if (Core.Capture.CaptureValidation.Text(Errors, name, value, Core.Capture.CaptureValidation.Limits.LabelValue))
                 (labels ??= [])[key] = value;
         }
         return labels;
@@ -93,7 +93,7 @@ public sealed partial class QueryArgs(HttpRequest request)
     public string? Text(string name, int max)
     {
         var raw = String(name);
-        return raw is null || Core.Feedback.CaptureValidation.Text(Errors, name, raw, max) ? raw : null;
+        return raw is null || Core.Capture.CaptureValidation.Text(Errors, name, raw, max) ? raw : null;
     }
 
     public void Range(DateTimeOffset? from, DateTimeOffset? to, TimeSpan? max = null)

@@ -1,11 +1,8 @@
 using Coravel;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Bots;
-using FeedbackDashboard.Core.Feedback;
-using FeedbackDashboard.Core.GitHub;
-using FeedbackDashboard.Core.Maintainers;
-using FeedbackDashboard.Core.Polling;
-using FeedbackDashboard.Core.Webhooks;
+using FeedbackDashboard.Core.Insights;
+using FeedbackDashboard.Core.Runs;
 
 namespace FeedbackDashboard.Jobs;
 
@@ -14,28 +11,13 @@ public static class JobsRegistration
     /// <summary>ROLE=poller only: the GitHub layer (and with it the App key) and the scheduled jobs.</summary>
     public static IServiceCollection AddPollerJobs(this IServiceCollection services, FeedbackSettings settings)
     {
-        services.AddGitHub(settings);
-        services.AddSingleton<ReviewCaptureProcessor>();
-        services.AddSingleton<PollStore>();
-        services.AddSingleton<RepositoryAccess>();
-        services.AddSingleton<AppliedSuggestions>();
-        services.AddSingleton<ReactionsPoller>();
-        services.AddSingleton<CycleGate>();
-        services.AddSingleton<PollerPresence>();
+        services.AddFeedbackPoller(settings);
         services.AddHostedService<PollerHeartbeat>();
         services.AddScheduler();
-        services.AddSingleton<MaintainersRefresher>();
         services.AddTransient<ReactionsPollJob>();
         services.AddTransient<MaintainersRefreshJob>();
-        services.AddSingleton(sp => new CommentListsClient(sp.GetRequiredService<GitHubApi>()));
-        services.AddSingleton<ObserveSweep>();
         services.AddTransient<ObserveSweepJob>();
-        // The App's webhook is in use where its secret is set: on start, failed deliveries are asked for again.
-        if (settings.GitHubWebhookSecret is not null)
-        {
-            services.AddSingleton<WebhookRedelivery>();
-            services.AddHostedService<WebhookRedeliveryOnStart>();
-        }
+        if (settings.GitHubWebhookSecret is not null) services.AddHostedService<WebhookRedeliveryOnStart>();
         return services;
     }
 

@@ -1,7 +1,7 @@
 using Coravel.Invocable;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Bots;
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Runs;
 
 namespace FeedbackDashboard.Jobs;
 
@@ -12,7 +12,7 @@ public sealed class ObserveSweepJob(ObserveSweep sweep, CycleGate gate, Feedback
 
     public async Task Invoke()
     {
-        if (gate.TryEnter(Core.Polling.Jobs.Observe, settings.ObserveSweep, runAtStart: true))
+        if (gate.TryEnter(Core.Runs.Jobs.Observe, settings.ObserveSweep, runAtStart: true))
             await sweep.RunAsync(CancellationToken);
     }
 }

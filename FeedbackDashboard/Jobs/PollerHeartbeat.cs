@@ -1,4 +1,4 @@
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Runs;
 using Npgsql;
 
 namespace FeedbackDashboard.Jobs;

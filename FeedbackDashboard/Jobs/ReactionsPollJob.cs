@@ -1,7 +1,7 @@
 using Coravel.Invocable;
 using FeedbackDashboard.Core;
-using FeedbackDashboard.Core.Feedback;
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Reactions;
+using FeedbackDashboard.Core.Runs;
 
 namespace FeedbackDashboard.Jobs;
 
@@ -16,7 +16,7 @@ public sealed class ReactionsPollJob(ReactionsPoller poller, CycleGate gate, Fee
 
     public async Task Invoke()
     {
-        if (gate.TryEnter(Core.Polling.Jobs.Reactions, settings.PollerInterval))
+        if (gate.TryEnter(Core.Runs.Jobs.Reactions, settings.PollerInterval))
             await poller.RunCycleAsync(CancellationToken);
         else
             await poller.CatchUpAsync(CancellationToken);

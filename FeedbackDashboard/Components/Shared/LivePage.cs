@@ -1,4 +1,4 @@
-using FeedbackDashboard.Core.Polling;
+using FeedbackDashboard.Core.Insights;
 using Microsoft.AspNetCore.Components;
 
 namespace FeedbackDashboard.Components.Shared;

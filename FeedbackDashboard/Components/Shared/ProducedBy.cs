@@ -1,4 +1,4 @@
-using FeedbackDashboard.Core.Feedback;
+using FeedbackDashboard.Core.Insights;
 
 namespace FeedbackDashboard.Components.Shared;
 
