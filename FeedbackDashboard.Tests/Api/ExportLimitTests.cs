@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using FeedbackDashboard.Api;
@@ -55,16 +54,16 @@ public sealed class ExportLimitTests(PostgresDatabase db) : IClassFixture<Postgr
             Assert.Equal(HttpStatusCode.TooManyRequests, total.StatusCode);
             Assert.NotNull(total.Headers.RetryAfter);
 
-            // Everything else answers at once, many times over, while the exports hang.
-            var watch = Stopwatch.StartNew();
+            // Everything else answers, many times over, while the exports hang: the hung readers hold their permits
+            // for as long as this block runs, so a request queued behind them would never finish, and the bound
+            // below only has to tell "finished" from "never", not measure speed on a busy machine.
             var others = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => (i % 3) switch
             {
                 0 => d.GetAsync("/api/tasks", Ct),
                 1 => d.GetAsync($"/api/tasks/{task}/feedback", Ct),
                 _ => app.CreateClient().GetAsync("/", Ct),
-            }));
+            })).WaitAsync(TimeSpan.FromMinutes(2), Ct);
             Assert.All(others, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
         }
         finally
         {
