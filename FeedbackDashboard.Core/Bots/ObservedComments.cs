@@ -3,6 +3,7 @@ using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Model;
+using FeedbackDashboard.Core.Repositories;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -51,7 +52,7 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
         }
         if (seen.Comment is { } existing && await RegisteredAsync(conn, tx, existing, ct)) return true;
 
-        if (await RepositoryAsync(conn, tx, installation, repoId, fullName, ct) is not { } repository)
+        if (await RepositoryRegistry.FindOrAddAsync(conn, tx, installation, repoId, fullName, ct) is not { } repository)
         {
             log.LogInformation("Observed {Bot} on {Repository}: registered under another installation than {Installation}, not recorded",
                 profile.Name, fullName, installation);
@@ -110,16 +111,8 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
         }
         if (await RegisteredAsync(conn, tx, seen.Comment, ct))
         {
-            await using var edit = new NpgsqlCommand("""
-                update review_comments set body = @body, suggested_lines = @suggested
-                where kind = @kind and github_comment_id = @id and installation_id = @inst and body is distinct from @body
-                """, conn, tx);
-            edit.Parameters.AddWithValue("body", seen.Comment.Body ?? "");
-            edit.Parameters.AddWithValue("suggested", NpgsqlTypes.NpgsqlDbType.Text, (object?)Suggestions.Lines(seen.Comment.Body) ?? DBNull.Value);
-            edit.Parameters.AddWithValue("kind", seen.Comment.Kind!);
-            edit.Parameters.AddWithValue("id", seen.Comment.GithubCommentId);
-            edit.Parameters.AddWithValue("inst", installation);
-            return await edit.ExecuteNonQueryAsync(ct) > 0 ? SweptOutcome.Updated : SweptOutcome.Unchanged;
+            var key = new CommentKey(CommentKinds.Parse(seen.Comment.Kind)!.Value, seen.Comment.GithubCommentId);
+            return await CommentChanges.EditAsync(conn, tx, key, installation, seen.Comment.Body ?? "", ct) ? SweptOutcome.Updated : SweptOutcome.Unchanged;
         }
         if (author is null) throw new InvalidOperationException($"the author of pull request #{seen.PrNumber} is not known");
         var observed = new Observed(seen.Login, seen.UserType, seen.Comment.Body, seen.ReviewId, seen.Comment.CreatedAt ?? now, false, seen.Comment,
@@ -192,46 +185,6 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
         cmd.Parameters.AddWithValue("kind", comment.Kind);
         cmd.Parameters.AddWithValue("id", comment.GithubCommentId);
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
-    }
-
-    /// <summary>
-    /// The delivering installation's repository, registered when unknown; null when it is registered under another
-    /// installation (only GitHub's installation events move a repository).
-    /// </summary>
-    private static async Task<long?> RepositoryAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long installation, long githubId, string fullName,
-        CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("""
-            with found as (
-                select id from repositories
-                where installation_id = @inst and (github_id = @gid or (github_id is null and full_name = @full_name))
-                order by github_id nulls last limit 1),
-            added as (
-                insert into repositories (owner, name, full_name, installation_id, installed, github_id)
-                select @owner, @name, @full_name, @inst, true, @gid where not exists (select 1 from found)
-                on conflict do nothing
-                returning id)
-            select id from found union all select id from added
-            """, conn, tx);
-        var slash = fullName.IndexOf('/');
-        cmd.Parameters.AddWithValue("inst", installation);
-        cmd.Parameters.AddWithValue("gid", githubId);
-        cmd.Parameters.AddWithValue("owner", fullName[..slash]);
-        cmd.Parameters.AddWithValue("name", fullName[(slash + 1)..]);
-        cmd.Parameters.AddWithValue("full_name", fullName.ToLowerInvariant());
-        if (await cmd.ExecuteScalarAsync(ct) is long id) return id;
-
-        // A delivery committing the same new repository meanwhile made the insert do nothing, unseen by this statement's
-        // snapshot: a fresh statement sees it (and still nothing of another installation).
-        await using var again = new NpgsqlCommand("""
-            select id from repositories
-            where installation_id = @inst and (github_id = @gid or (github_id is null and full_name = @full_name))
-            order by github_id nulls last limit 1
-            """, conn, tx);
-        again.Parameters.AddWithValue("inst", installation);
-        again.Parameters.AddWithValue("gid", githubId);
-        again.Parameters.AddWithValue("full_name", fullName.ToLowerInvariant());
-        return await again.ExecuteScalarAsync(ct) is long found ? found : null;
     }
 
     /// <summary>The review's run, or the bot's conversation run on the pull request; created on first sight.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.Model;
+using FeedbackDashboard.Core.Repositories;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -35,15 +36,8 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
 
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await using var cmd = new NpgsqlCommand("""
-            with repo as (
-                insert into repositories (owner, name, full_name, installation_id, installed)
-                values (@owner, @name, @full_name, @installation, true)
-                on conflict (full_name) do update
-                    set owner = excluded.owner, name = excluded.name, installed = true
-                    where repositories.installation_id = excluded.installation_id
-                returning id
-            )
+        await using var cmd = new NpgsqlCommand($$"""
+            with repo as ({{RepositoryRegistry.RegisterUnderInstallation}})
             insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login,
                                pr_author_association, created_at, updated_at, labels)
             select @id, repo.id, @installation, @pr, @author_id, @author_login, @author_association,

@@ -15,15 +15,8 @@ public sealed class PollStore(NpgsqlDataSource db)
     public async Task RetireAsync(IReadOnlyCollection<CommentKey> gone, DateTimeOffset now, TimeSpan recheckAfter, CancellationToken ct)
     {
         if (gone.Count == 0) return;
-        await using var cmd = db.CreateCommand("""
-            update review_comments c set gone_at = coalesce(c.gone_at, @now), next_due_at = @now + @recheck
-            from unnest(@kinds, @ids) as g(kind, id) where c.kind = g.kind and c.github_comment_id = g.id
-            """);
-        cmd.Parameters.AddWithValue("now", now);
-        cmd.Parameters.AddWithValue("recheck", recheckAfter);
-        cmd.Parameters.AddWithValue("kinds", gone.Select(g => g.Kind.ToWire()).ToArray());
-        cmd.Parameters.AddWithValue("ids", gone.Select(g => g.Id).ToArray());
-        await cmd.ExecuteNonQueryAsync(ct);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await CommentChanges.RetireAsync(conn, null, gone, null, now, recheckAfter, ct);
     }
 
     /// <summary>Stores node ids looked up on GitHub; a null forgets one that proved wrong, so it is looked up again.</summary>

@@ -1,4 +1,6 @@
 using FeedbackDashboard.Core.Comments;
+using FeedbackDashboard.Core.Maintainers;
+using FeedbackDashboard.Core.Repositories;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Demo;
@@ -46,14 +48,12 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
             (1005, "erin", "CONTRIBUTOR"), (1006, "frank", "NONE"),
         ];
 
+        await RepositoryRegistry.AddAsync(conn, tx, repos, Installation, "Organization", ct);
+        await MaintainerChanges.SeedAsync(conn, tx, repos,
+            [.. people.Where(p => p.Role is "OWNER" or "MEMBER" or "COLLABORATOR").Select(p => new MaintainerEntry(p.Id, p.Login, p.Role == "OWNER" ? "MEMBER" : p.Role))],
+            now.AddMinutes(-20), ct);
+
         var sql = new System.Text.StringBuilder();
-        foreach (var repo in repos)
-        {
-            var name = repo.Split('/')[1];
-            sql.AppendLine($"insert into repositories (owner, name, full_name, installation_id, owner_type, maintainers_refreshed_at, maintainers_outcome) values ('demo', '{name}', '{repo}', {Installation}, 'Organization', '{now.AddMinutes(-20):O}', 'ok');");
-            foreach (var p in people.Where(p => p.Role is "OWNER" or "MEMBER" or "COLLABORATOR"))
-                sql.AppendLine($"insert into maintainers (repo_full_name, github_id, login, association, refreshed_at) values ('{repo}', {p.Id}, '{p.Login}', '{(p.Role == "OWNER" ? "MEMBER" : p.Role)}', '{now.AddMinutes(-20):O}');");
-        }
 
         // What produced each comment (issue 16): the bot moved from 2.3.0 to 2.4.0 twenty days ago, and its naming rule
         // is the one maintainers keep rejecting, so Compare and Rules have something to say.

@@ -1,5 +1,6 @@
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Maintainers;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -136,16 +137,14 @@ public sealed class RepositoryAccess(NpgsqlDataSource db, GitHubClient github, P
             // The kept row learns the numeric id by its name on the next read.
             return other;
         }
-        await using var rename = new NpgsqlCommand("""
-            update repositories set owner = @owner, name = @name, full_name = lower(@full) where id = @id;
-            delete from maintainers m where m.repo_full_name = lower(@full);
-            update maintainers set repo_full_name = lower(@full) where repo_full_name = @old;
-            """, conn, tx);
-        rename.Parameters.AddWithValue("owner", newFullName[..slash]);
-        rename.Parameters.AddWithValue("name", newFullName[(slash + 1)..]);
-        rename.Parameters.AddWithValue("full", newFullName);
-        rename.Parameters.AddWithValue("id", repositoryId);
-        rename.Parameters.AddWithValue("old", oldName);
+        await using var rename = new NpgsqlBatch(conn, tx);
+        var row = new NpgsqlBatchCommand("update repositories set owner = @owner, name = @name, full_name = lower(@full) where id = @id");
+        row.Parameters.AddWithValue("owner", newFullName[..slash]);
+        row.Parameters.AddWithValue("name", newFullName[(slash + 1)..]);
+        row.Parameters.AddWithValue("full", newFullName);
+        row.Parameters.AddWithValue("id", repositoryId);
+        rename.BatchCommands.Add(row);
+        foreach (var follow in MaintainerChanges.FollowRename(oldName, newFullName)) rename.BatchCommands.Add(follow);
         await rename.ExecuteNonQueryAsync(ct);
         return repositoryId;
     }
