@@ -198,7 +198,7 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             await r.ReadAsync(ct);
-            if (!await r.IsDBNullAsync(0, ct)) (limit, remaining, reset) = (r.GetInt32(0), r.GetInt32(1), r.GetFieldValue<DateTimeOffset>(2));
+            if (r.Get<int?>("rate_limit") is { } rateLimit) (limit, remaining, reset) = (rateLimit, r.Get<int>("remaining"), r.Get<DateTimeOffset>("reset_at"));
             spent = r.Get<int>("spent");
         }
         if (limit is null)
@@ -391,7 +391,7 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
             """);
         var list = new List<Repo>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) list.Add(new Repo(r.GetInt64(0), r.GetString(1), r.GetInt64(2)));
+        while (await r.ReadAsync(ct)) list.Add(new Repo(r.Get<long>("id"), r.Get<string>("full_name"), r.Get<long>("installation_id")));
         return list;
     }
 }

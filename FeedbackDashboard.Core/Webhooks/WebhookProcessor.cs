@@ -2,6 +2,7 @@ using System.Text.Json;
 using FeedbackDashboard.Core.Bots;
 using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Core.Comments;
+using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Core.Model;
@@ -322,7 +323,7 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
         await using (var r = await find.ExecuteReaderAsync(ct))
         {
             if (!await r.ReadAsync(ct)) return;
-            (id, current, inst) = (r.GetInt64(0), r.GetString(1), r.GetInt64(2));
+            (id, current, inst) = (r.Get<long>("id"), r.Get<string>("full_name"), r.Get<long>("installation_id"));
         }
         await ExecAsync(conn, tx, "update repositories set github_id = @gid where id = @id and not exists (select 1 from repositories where github_id = @gid)",
             ct, ("gid", gid), ("id", id));
