@@ -77,10 +77,9 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
 
     public async Task<SweepReport> RunAsync(CancellationToken ct)
     {
-        var cycleId = await recorder.StartAsync(Jobs.Observe, ct);
         var report = new SweepReport();
         var usage = new GitHubUsage();
-        try
+        var cycleId = await recorder.RecordRunAsync(Jobs.Observe, "Observed-bots sweep", report, usage, async _ =>
         {
             var repos = await LoadReposAsync(ct);
             var installations = repos.Select(r => r.InstallationId).Distinct().ToList();
@@ -96,21 +95,7 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
                 await SweepInstallationAsync(usage, installation, [.. repos.Where(r => r.InstallationId == installation)], report, ct);
             }
             report.Settle();
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            report.Status = CycleStatus.Cancelled;
-        }
-        catch (NpgsqlException e)
-        {
-            log.LogError(e, "Observed-bots sweep {CycleId} failed", cycleId);
-            report.Error($"sweep failed: {e.Message}");
-            report.Status = CycleStatus.Failed;
-        }
-        finally
-        {
-            await recorder.FinishAsync(cycleId, report, usage);
-        }
+        }, e => e is NpgsqlException ? $"sweep failed: {e.Message}" : null, log, ct);
         log.LogInformation("Observed-bots sweep {CycleId} {Status}: {Ok} repositories swept, {Failed} failed, {Read} comments read, {Stored} stored, " +
                            "{Requests} requests, {Points} core points", cycleId, report.Status, report.ReposOk, report.ReposFailed, report.CommentsRead,
             report.CommentsStored, usage.Requests, usage.CorePoints);

@@ -78,10 +78,9 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
 
     private async Task<RefreshReport> RefreshAsync(CancellationToken ct)
     {
-        var cycleId = await recorder.StartAsync(Jobs.Maintainers, ct);
         var report = new RefreshReport();
         var usage = new GitHubUsage();
-        try
+        var cycleId = await recorder.RecordRunAsync(Jobs.Maintainers, "Maintainers refresh", report, usage, async _ =>
         {
             // Members of one org are fetched once per run, however many of its repositories are registered.
             var orgMembers = new Dictionary<string, Task<IReadOnlyList<GitHubUser>>>(StringComparer.OrdinalIgnoreCase);
@@ -104,21 +103,7 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
                 }
             }
             report.Settle();
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            report.Status = CycleStatus.Cancelled;
-        }
-        catch (NpgsqlException e)
-        {
-            log.LogError(e, "Maintainers refresh {CycleId} failed", cycleId);
-            report.Error($"refresh failed: {e.Message}");
-            report.Status = CycleStatus.Failed;
-        }
-        finally
-        {
-            await recorder.FinishAsync(cycleId, report, usage);
-        }
+        }, e => e is NpgsqlException ? $"refresh failed: {e.Message}" : null, log, ct);
         log.LogInformation("Maintainers refresh {CycleId} {Status}: {Ok} ok, {Failed} failed, {Empty} skipped empty, {Guarded} guarded, {Rows} rows changed",
             cycleId, report.Status, report.ReposOk, report.ReposFailed, report.ReposSkippedEmpty, report.ReposGuarded, report.RowsChanged);
         return report;
