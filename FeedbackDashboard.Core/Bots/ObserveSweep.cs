@@ -66,7 +66,6 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
     {
         private readonly int _before = usage.PointsOf(installation, RateBucket.Core);
 
-        public int Allowed => allowed;
         public int Spent => usage.PointsOf(installation, RateBucket.Core) - _before;
 
         /// <summary>True when a request (with its possible retries) fits both our share and what GitHub says is left above the others' share.</summary>
