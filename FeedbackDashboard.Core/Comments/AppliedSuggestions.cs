@@ -43,7 +43,7 @@ public sealed partial class AppliedSuggestions(NpgsqlDataSource db, GitHubClient
             """);
         var list = new List<long>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) list.Add(r.GetInt64(0));
+        while (await r.ReadAsync(ct)) list.Add(r.Get<long>("installation_id"));
         return list;
     }
 
