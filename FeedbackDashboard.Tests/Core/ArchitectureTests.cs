@@ -93,7 +93,9 @@ public sealed partial class ArchitectureTests
         Assert.DoesNotMatch(PositionalRead(), "RandomNumberGenerator.GetBytes(32)");
         Assert.Equal(new[] { "Bots", "Comments" }, FindCycle(new Dictionary<string, SortedSet<string>>
         {
-            ["Bots"] = ["Comments"], ["Comments"] = ["Bots"], ["Model"] = [],
+            ["Bots"] = ["Comments"],
+            ["Comments"] = ["Bots"],
+            ["Model"] = [],
         })!.Distinct().Order());
         Assert.Null(FindCycle(new Dictionary<string, SortedSet<string>> { ["Bots"] = ["Comments"], ["Comments"] = ["Model"], ["Model"] = [] }));
         Assert.Matches(UpdateRepositoriesSet(), "update repositories set access_lost_at = @now where id = @id");
