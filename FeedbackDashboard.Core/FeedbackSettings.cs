@@ -16,6 +16,9 @@ public enum PollerSchedule { Budget, Tiers }
 /// </summary>
 public sealed record FeedbackSettings
 {
+    /// <summary>Every setting at its default: the initializers below are the one place a default is written.</summary>
+    public static FeedbackSettings Defaults { get; } = new();
+
     public Role Role { get; init; } = Role.Serve;
     public TimeSpan PollerInterval { get; init; } = TimeSpan.FromSeconds(300);
     public int PollerWindowDays { get; init; } = 14;
@@ -47,33 +50,36 @@ public sealed record FeedbackSettings
     {
         Role = config["ROLE"]?.Trim().ToLowerInvariant() switch
         {
-            null or "" or "serve" => Role.Serve,
+            null or "" => Defaults.Role,
+            "serve" => Role.Serve,
             "poller" => Role.Poller,
             var other => throw new InvalidSettingException($"ROLE must be 'serve' or 'poller', not '{other}'."),
         },
-        PollerInterval = TimeSpan.FromSeconds(PositiveInt(config, "POLLER_INTERVAL_SECS", 300)),
-        PollerWindowDays = PositiveInt(config, "POLLER_WINDOW_DAYS", 14),
+        PollerInterval = TimeSpan.FromSeconds(PositiveInt(config, "POLLER_INTERVAL_SECS", (int)Defaults.PollerInterval.TotalSeconds)),
+        PollerWindowDays = PositiveInt(config, "POLLER_WINDOW_DAYS", Defaults.PollerWindowDays),
         PollerStrategy = config["POLLER_STRATEGY"]?.Trim().ToLowerInvariant() switch
         {
-            null or "" or "graphql" => PollerStrategy.GraphQl,
+            null or "" => Defaults.PollerStrategy,
+            "graphql" => PollerStrategy.GraphQl,
             "rest" => PollerStrategy.Rest,
             var other => throw new InvalidSettingException($"POLLER_STRATEGY must be 'graphql' or 'rest', not '{other}'."),
         },
         PollerSchedule = config["POLLER_SCHEDULE"]?.Trim().ToLowerInvariant() switch
         {
-            null or "" or "budget" => PollerSchedule.Budget,
+            null or "" => Defaults.PollerSchedule,
+            "budget" => PollerSchedule.Budget,
             "tiers" => PollerSchedule.Tiers,
             var other => throw new InvalidSettingException($"POLLER_SCHEDULE must be 'budget' or 'tiers', not '{other}'."),
         },
         PollerBudgetShare = config["POLLER_BUDGET_SHARE"] is { Length: > 0 } share
             ? double.TryParse(share, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s is > 0 and <= 1
                 ? s : throw new InvalidSettingException($"POLLER_BUDGET_SHARE must be a number in (0, 1], not '{share}'.")
-            : 0.5,
-        MaintainersRefresh = TimeSpan.FromSeconds(PositiveInt(config, "MAINTAINERS_REFRESH_SECS", 3600)),
-        ObserveSweep = TimeSpan.FromSeconds(NonNegativeInt(config, "OBSERVE_SWEEP_SECS", 3600)),
-        ObserveBackfillDays = string.IsNullOrWhiteSpace(config["OBSERVE_BACKFILL_DAYS"]) ? null : PositiveInt(config, "OBSERVE_BACKFILL_DAYS", 14),
-        GitHubApiUrl = Url(config, "GITHUB_API_URL", "https://api.github.com/", trailingSlash: true),
-        GitHubGraphQlUrl = Url(config, "GITHUB_GRAPHQL_URL", "https://api.github.com/graphql", trailingSlash: false),
+            : Defaults.PollerBudgetShare,
+        MaintainersRefresh = TimeSpan.FromSeconds(PositiveInt(config, "MAINTAINERS_REFRESH_SECS", (int)Defaults.MaintainersRefresh.TotalSeconds)),
+        ObserveSweep = TimeSpan.FromSeconds(NonNegativeInt(config, "OBSERVE_SWEEP_SECS", (int)Defaults.ObserveSweep.TotalSeconds)),
+        ObserveBackfillDays = OptionalPositiveInt(config, "OBSERVE_BACKFILL_DAYS"),
+        GitHubApiUrl = Url(config, "GITHUB_API_URL", Defaults.GitHubApiUrl.ToString(), trailingSlash: true),
+        GitHubGraphQlUrl = Url(config, "GITHUB_GRAPHQL_URL", Defaults.GitHubGraphQlUrl.ToString(), trailingSlash: false),
         GitHubAppId = config["GITHUB_APP_ID"] is { Length: > 0 } id
             ? long.TryParse(id, out var appId) && appId > 0 ? appId : throw new InvalidSettingException("GITHUB_APP_ID must be a positive number.")
             : null,
@@ -85,7 +91,7 @@ public sealed record FeedbackSettings
         AllowedOrgs = (config["DASHBOARD_ALLOWED_ORGS"] ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(o => o.ToLowerInvariant()).ToList(),
-        MembershipRecheck = TimeSpan.FromSeconds(PositiveInt(config, "DASHBOARD_RECHECK_SECS", 600)),
+        MembershipRecheck = TimeSpan.FromSeconds(PositiveInt(config, "DASHBOARD_RECHECK_SECS", (int)Defaults.MembershipRecheck.TotalSeconds)),
         DashboardAuth = NullIfEmpty(config["DASHBOARD_AUTH"])?.ToLowerInvariant(),
         GitHubWebhookSecret = NullIfEmpty(config["GITHUB_WEBHOOK_SECRET"]),
     };
@@ -130,10 +136,12 @@ public sealed record FeedbackSettings
     private static bool IsPoller(IConfiguration config) =>
         string.Equals(config["ROLE"]?.Trim(), "poller", StringComparison.OrdinalIgnoreCase);
 
-    private static int PositiveInt(IConfiguration config, string key, int fallback)
+    private static int PositiveInt(IConfiguration config, string key, int fallback) => OptionalPositiveInt(config, key) ?? fallback;
+
+    private static int? OptionalPositiveInt(IConfiguration config, string key)
     {
         var raw = config[key];
-        if (string.IsNullOrWhiteSpace(raw)) return fallback;
+        if (string.IsNullOrWhiteSpace(raw)) return null;
         return int.TryParse(raw, out var value) && value > 0
             ? value
             : throw new InvalidSettingException($"{key} must be a positive whole number, not '{raw}'.");

@@ -24,8 +24,8 @@ public sealed record AuthenticatedKey(long Id, string Name, IReadOnlySet<string>
 
 /// <summary>
 /// API keys: random, shown once, stored as SHA-256 only. A verified key is remembered for a few seconds, so a busy
-/// client costs one lookup per key every <see cref="CacheTtl"/> instead of one per request (the lookup was half the
-/// CPU of a feedback read); a revocation anywhere empties the cache on every replica through a NOTIFY on api_keys,
+/// client costs one lookup per key every <see cref="CacheTtl"/> instead of one per request (the lookup would be a
+/// large share of a feedback read's CPU); a revocation anywhere empties the cache on every replica through a NOTIFY on api_keys,
 /// and the short lifetime bounds it when a notification is lost (LISTEN connection down).
 /// </summary>
 public sealed class ApiKeyService(IDbContextFactory<FeedbackDb> dbFactory, TimeProvider time)

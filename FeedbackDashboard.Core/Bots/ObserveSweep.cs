@@ -66,7 +66,6 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
     {
         private readonly int _before = usage.PointsOf(installation, RateBucket.Core);
 
-        public int Allowed => allowed;
         public int Spent => usage.PointsOf(installation, RateBucket.Core) - _before;
 
         /// <summary>True when a request (with its possible retries) fits both our share and what GitHub says is left above the others' share.</summary>
@@ -77,10 +76,9 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
 
     public async Task<SweepReport> RunAsync(CancellationToken ct)
     {
-        var cycleId = await recorder.StartAsync(Jobs.Observe, ct);
         var report = new SweepReport();
         var usage = new GitHubUsage();
-        try
+        var cycleId = await recorder.RecordRunAsync(Jobs.Observe, "Observed-bots sweep", report, usage, async _ =>
         {
             var repos = await LoadReposAsync(ct);
             var installations = repos.Select(r => r.InstallationId).Distinct().ToList();
@@ -96,21 +94,7 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
                 await SweepInstallationAsync(usage, installation, [.. repos.Where(r => r.InstallationId == installation)], report, ct);
             }
             report.Settle();
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            report.Status = CycleStatus.Cancelled;
-        }
-        catch (NpgsqlException e)
-        {
-            log.LogError(e, "Observed-bots sweep {CycleId} failed", cycleId);
-            report.Error($"sweep failed: {e.Message}");
-            report.Status = CycleStatus.Failed;
-        }
-        finally
-        {
-            await recorder.FinishAsync(cycleId, report, usage);
-        }
+        }, e => e is NpgsqlException ? $"sweep failed: {e.Message}" : null, log, ct);
         log.LogInformation("Observed-bots sweep {CycleId} {Status}: {Ok} repositories swept, {Failed} failed, {Read} comments read, {Stored} stored, " +
                            "{Requests} requests, {Points} core points", cycleId, report.Status, report.ReposOk, report.ReposFailed, report.CommentsRead,
             report.CommentsStored, usage.Requests, usage.CorePoints);
@@ -198,7 +182,7 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             await r.ReadAsync(ct);
-            if (!await r.IsDBNullAsync(0, ct)) (limit, remaining, reset) = (r.GetInt32(0), r.GetInt32(1), r.GetFieldValue<DateTimeOffset>(2));
+            if (r.Get<int?>("rate_limit") is { } rateLimit) (limit, remaining, reset) = (rateLimit, r.Get<int>("remaining"), r.Get<DateTimeOffset>("reset_at"));
             spent = r.Get<int>("spent");
         }
         if (limit is null)
@@ -391,7 +375,7 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
             """);
         var list = new List<Repo>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) list.Add(new Repo(r.GetInt64(0), r.GetString(1), r.GetInt64(2)));
+        while (await r.ReadAsync(ct)) list.Add(new Repo(r.Get<long>("id"), r.Get<string>("full_name"), r.Get<long>("installation_id")));
         return list;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Core.Comments;
+using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Repositories;
@@ -87,7 +88,8 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
         var known = new Dictionary<int, PullRequestAuthor>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            known[r.GetInt32(0)] = new PullRequestAuthor(r.GetInt64(1), r.GetString(2), r.GetString(3));
+            known[r.Get<int>("pr_number")] = new PullRequestAuthor(r.Get<long>("pr_author_id"), r.Get<string>("pr_author_login"),
+                r.Get<string>("pr_author_association"));
         return known;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FeedbackDashboard.Core.Comments;
+using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Repositories;
 using Npgsql;
@@ -83,8 +84,8 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
         why.Parameters.AddWithValue("id", id);
         await using var r = await why.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        var repositoryInstallation = r.IsDBNull(0) ? (long?)null : r.GetInt64(0);
-        var taskInstallation = r.IsDBNull(1) ? (long?)null : r.GetInt64(1);
+        var repositoryInstallation = r.Get<long?>("repository");
+        var taskInstallation = r.Get<long?>("task");
         var conflict = repositoryInstallation is { } ri && ri != input.InstallationId
             ? $"repository {repo.ToLowerInvariant()} is registered under installation {ri} (GitHub's; a caller can't move it)"
             : $"run {id} belongs to installation {taskInstallation} (a run can't move to another installation)";
@@ -144,7 +145,7 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
                        or (review_comments.body is null and excluded.body is not null)
                        or (review_comments.author_login is null and excluded.author_login is not null))
                   and review_comments.task_id = excluded.task_id
-            returning (xmax = 0)
+            returning (xmax = 0) as inserted
             """, conn, tx);
         cmd.Parameters.AddWithValue("task", taskId);
         cmd.Parameters.AddWithValue("now", now);
@@ -167,7 +168,7 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
 
         var inserted = 0;
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) if (reader.GetBoolean(0)) inserted++;
+        while (await reader.ReadAsync(ct)) if (reader.Get<bool>("inserted")) inserted++;
         return inserted;
     }
 

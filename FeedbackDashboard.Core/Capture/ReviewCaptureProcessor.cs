@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Model;
 using Microsoft.Extensions.Logging;
@@ -103,8 +104,8 @@ public sealed class ReviewCaptureProcessor(NpgsqlDataSource db, CaptureService c
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            list.Add(new Pending(reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4),
-                reader.GetInt32(5), reader.GetInt32(6)));
+            list.Add(new Pending(reader.Get<Guid>("task_id"), reader.Get<long>("github_review_id"), reader.Get<string>("findings"), reader.Get<string>("full_name"),
+                reader.Get<long>("installation_id"), reader.Get<int>("pr_number"), reader.Get<int>("attempts")));
         }
         return list;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -42,7 +43,7 @@ public sealed partial class AppliedSuggestions(NpgsqlDataSource db, GitHubClient
             """);
         var list = new List<long>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) list.Add(r.GetInt64(0));
+        while (await r.ReadAsync(ct)) list.Add(r.Get<long>("installation_id"));
         return list;
     }
 
@@ -136,7 +137,8 @@ public sealed partial class AppliedSuggestions(NpgsqlDataSource db, GitHubClient
         var list = new List<Wanted>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            list.Add(new Wanted(r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3), r.GetFieldValue<string[]>(4)));
+            list.Add(new Wanted(r.Get<long>("repository_id"), r.Get<int>("pr_number"), r.Get<string>("full_name"), r.Get<DateTimeOffset>("look_wanted_at"),
+                r.Get<string[]>("checked_shas")));
         return list;
     }
 
@@ -236,8 +238,8 @@ public sealed partial class AppliedSuggestions(NpgsqlDataSource db, GitHubClient
         var list = new List<OpenSuggestion>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            list.Add(new OpenSuggestion(r.GetInt64(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3),
-                r.IsDBNull(4) ? null : r.GetString(4)));
+            list.Add(new OpenSuggestion(r.Get<long>("github_comment_id"), r.Get<string>("file"), r.Get<DateTimeOffset>("created_at"), r.Get<string>("suggested_lines"),
+                r.GetOrNull<string>("author_login")));
         return list;
     }
 
@@ -252,8 +254,8 @@ public sealed partial class AppliedSuggestions(NpgsqlDataSource db, GitHubClient
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            var files = JsonSerializer.Deserialize<Dictionary<string, FileChange>>(r.GetString(3), Json) ?? [];
-            map[r.GetString(0)] = new Change(r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<string[]>(2), files);
+            var files = JsonSerializer.Deserialize<Dictionary<string, FileChange>>(r.Get<string>("files"), Json) ?? [];
+            map[r.Get<string>("sha")] = new Change(r.Get<DateTimeOffset>("committed_at"), r.Get<string[]>("co_authors"), files);
         }
         return map;
     }

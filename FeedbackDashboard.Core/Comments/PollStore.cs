@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Model;
 using Npgsql;
@@ -102,7 +103,7 @@ public sealed class PollStore(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue("max", max);
         var list = new List<string>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) list.Add(r.GetString(0));
+        while (await r.ReadAsync(ct)) list.Add(r.Get<string>("pr_node_id"));
         return list;
     }
 
@@ -176,7 +177,7 @@ public sealed class PollStore(NpgsqlDataSource db)
     {
         var list = new List<long>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) list.Add(r.GetFieldValue<long>(0));
+        while (await r.ReadAsync(ct)) list.Add(r.Get<long>("installation_id"));
         return list;
     }
 }

@@ -55,7 +55,7 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
 
         var sql = new System.Text.StringBuilder();
 
-        // What produced each comment (issue 16): the bot moved from 2.3.0 to 2.4.0 twenty days ago, and its naming rule
+        // What produced each comment: the bot moved from 2.3.0 to 2.4.0 twenty days ago, and its naming rule
         // is the one maintainers keep rejecting, so Compare and Rules have something to say.
         (string Rule, string Category, string Severity, double Up)[] rules =
         [
@@ -78,7 +78,7 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
         };
         var maintainerLogins = people.Where(p => p.Role is "OWNER" or "MEMBER" or "COLLABORATOR").Select(p => p.Login).ToArray();
         long commentId = 500_000;
-        // What became of the comments (issue 33) draws from its own sequence, so the figures above stay as they were.
+        // What became of the comments draws from its own sequence, so the figures above stay as they were.
         var outcomes = new Random(33);
         for (var i = 0; i < 60; i++)
         {

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace FeedbackDashboard.Core.GitHub;
 
 /// <summary>
-/// One job run's use of GitHub: what it cost (requests, 304s, statuses, points per rate-limit bucket, the budgets
+/// One job run's use of GitHub: what it cost (requests, 304s, points per rate-limit bucket, the budgets
 /// GitHub last reported per installation) and which installations, or which of their buckets, are unusable for the
 /// rest of the run.
 /// </summary>
@@ -11,7 +11,6 @@ public sealed class GitHubUsage
 {
     private readonly ConcurrentDictionary<long, string> _unavailable = new();
     private readonly ConcurrentDictionary<(long, RateBucket), string> _bucketUnavailable = new();
-    private readonly ConcurrentDictionary<int, int> _byStatus = new();
     private readonly ConcurrentDictionary<(long, RateBucket), RateLimitState> _rateLimits = new();
     private readonly ConcurrentDictionary<(long, RateBucket), int> _pointsByInstallation = new();
     private int _requests;
@@ -25,13 +24,9 @@ public sealed class GitHubUsage
     /// <summary>Points spent: REST requests answered with anything but 304 (core), GraphQL's own rateLimit.cost (graphql).</summary>
     public int CorePoints => _corePoints;
     public int GraphQlPoints => _graphQlPoints;
-    public int RateLimitPoints => _corePoints + _graphQlPoints;
     /// <summary>Extra GraphQL requests spent splitting batches to isolate nodes behind errors without a path.</summary>
     public int GraphQlSplitRequests => _graphQlSplitRequests;
-    public IReadOnlyDictionary<int, int> ByStatus => _byStatus;
     public IReadOnlyDictionary<(long Installation, RateBucket Bucket), RateLimitState> RateLimits => _rateLimits;
-    /// <summary>Points spent per installation and bucket in this run.</summary>
-    public IReadOnlyDictionary<(long Installation, RateBucket Bucket), int> PointsByInstallation => _pointsByInstallation;
 
     public int PointsOf(long installationId, RateBucket bucket) => _pointsByInstallation.GetValueOrDefault((installationId, bucket));
 
@@ -52,7 +47,6 @@ public sealed class GitHubUsage
     internal void Record(long installationId, int status, RateBucket bucket, RateLimitState? rateLimit)
     {
         Interlocked.Increment(ref _requests);
-        _byStatus.AddOrUpdate(status, 1, (_, n) => n + 1);
         if (status == 304) Interlocked.Increment(ref _notModified);
         // A GraphQL request's points are its reported cost (RecordGraphQlCost); an unanswered request costs nothing.
         else if (bucket == RateBucket.Core && status != 0)

@@ -17,7 +17,7 @@ public enum Bucket { Day, Week }
 public enum AnalyticsRole { All, Maintainers, PrAuthor }
 
 /// <summary>
-/// What became of comments (issue 33) as SQL sums them: suggested changes and how many a later commit applied, comments
+/// What became of comments as SQL sums them: suggested changes and how many a later commit applied, comments
 /// raising an earlier finding again, and the decided dispositions (open is what is left of the comments).
 /// </summary>
 public readonly record struct Outcomes(int Suggestions, int Applied, int Reraised, int DispositionApplied, int DispositionAddressed,

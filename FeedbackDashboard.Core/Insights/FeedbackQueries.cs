@@ -377,8 +377,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
 
     /// <summary>
     /// The four statements of a run's feedback, each taking the run's id as $1. Positional parameters: with named ones
-    /// Npgsql rewrites the SQL text at every execution to find them (its SqlQueryParser was among the top frames of a
-    /// profile of this read under wrk). The reactions come before the comments, so each comment is built once as it is
+    /// Npgsql rewrites the SQL text at every execution to find them, a real cost on the hottest read. The reactions come before the comments, so each comment is built once as it is
     /// read, with its reactions and counts. Built once, because interpolating them per call allocates on every request.
     /// </summary>
     private static readonly string[] FeedbackStatements =

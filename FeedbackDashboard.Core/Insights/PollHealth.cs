@@ -152,7 +152,7 @@ public sealed class PollHealth(NpgsqlDataSource db, PollConditions conditions, R
         cmd.Parameters.AddWithValue("now", now);
         var list = new List<string>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) list.Add(r.GetString(0));
+        while (await r.ReadAsync(ct)) list.Add(r.Get<string>("instance"));
         return list;
     }
 }

@@ -94,9 +94,8 @@ public sealed class RulesQueries(NpgsqlDataSource db)
         await using var connection = await CustomPlanned.OpenAsync(db, ct);
         await using var batch = connection.CreateBatch();
         // Two aggregates by rule, joined: the period's comments, and their reactions by maintainers (roles resolved now).
-        // The maintainers' side is one set of hash joins. Resolving each comment's reactors in a lateral subquery, one
-        // comment at a time, made `GET /api/rules` take 4.5-7.8 s at 1M comments over 90 days (500,390 comments, all
-        // reacted); this way 1.6-2.6 s, and one repository's rules 0.20-0.28 → 0.08-0.12 s, the same answers byte for byte.
+        // The maintainers' side is one set of hash joins: resolving each comment's reactors in a lateral subquery, one
+        // comment at a time, is several times slower on a large period (figures in the benchmarks README).
         var period = """
             c.rule is not null and c.created_at >= @from and c.created_at < @to
             and (@repo::text is null or c.repository_id = (select id from repositories where full_name = @repo))

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Runs;
 using Microsoft.Extensions.Logging;
@@ -77,10 +78,9 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
 
     private async Task<RefreshReport> RefreshAsync(CancellationToken ct)
     {
-        var cycleId = await recorder.StartAsync(Jobs.Maintainers, ct);
         var report = new RefreshReport();
         var usage = new GitHubUsage();
-        try
+        var cycleId = await recorder.RecordRunAsync(Jobs.Maintainers, "Maintainers refresh", report, usage, async _ =>
         {
             // Members of one org are fetched once per run, however many of its repositories are registered.
             var orgMembers = new Dictionary<string, Task<IReadOnlyList<GitHubUser>>>(StringComparer.OrdinalIgnoreCase);
@@ -103,21 +103,7 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
                 }
             }
             report.Settle();
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            report.Status = CycleStatus.Cancelled;
-        }
-        catch (NpgsqlException e)
-        {
-            log.LogError(e, "Maintainers refresh {CycleId} failed", cycleId);
-            report.Error($"refresh failed: {e.Message}");
-            report.Status = CycleStatus.Failed;
-        }
-        finally
-        {
-            await recorder.FinishAsync(cycleId, report, usage);
-        }
+        }, e => e is NpgsqlException ? $"refresh failed: {e.Message}" : null, log, ct);
         log.LogInformation("Maintainers refresh {CycleId} {Status}: {Ok} ok, {Failed} failed, {Empty} skipped empty, {Guarded} guarded, {Rows} rows changed",
             cycleId, report.Status, report.ReposOk, report.ReposFailed, report.ReposSkippedEmpty, report.ReposGuarded, report.RowsChanged);
         return report;
@@ -262,13 +248,14 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
     {
         await using var cmd = db.CreateCommand("""
             select r.id, r.full_name, r.installation_id,
-                   (select count(*)::int from maintainers m where m.repo_full_name = r.full_name), r.maintainers_guard_hash
+                   (select count(*)::int from maintainers m where m.repo_full_name = r.full_name) as maintainer_count, r.maintainers_guard_hash
             from repositories r where r.installed order by r.installation_id, r.full_name
             """);
         var list = new List<Repo>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            list.Add(new Repo(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetString(4)));
+            list.Add(new Repo(r.Get<long>("id"), r.Get<string>("full_name"), r.Get<long>("installation_id"), r.Get<int>("maintainer_count"),
+                r.GetOrNull<string>("maintainers_guard_hash")));
         return list;
     }
 }

@@ -24,7 +24,7 @@ public sealed record CycleBudget(int Limit, double PointsAllowed, int Capacity, 
 /// </summary>
 public static class PollScheduling
 {
-    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(300);
+    public static readonly TimeSpan DefaultInterval = FeedbackSettings.Defaults.PollerInterval;
     /// <summary>GitHub's cost of nodes(ids: 100) with one reactions(first: 100) each: 100 connections / 100.</summary>
     public const double GraphQlPointsPerComment = 0.01;
     public const double RestPointsPerComment = 1;

@@ -63,7 +63,7 @@ public sealed class PollSelection(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue("window", windowDays);
         var list = new List<long>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) list.Add(r.GetFieldValue<long>(0));
+        while (await r.ReadAsync(ct)) list.Add(r.Get<long>("installation_id"));
         return list;
     }
 

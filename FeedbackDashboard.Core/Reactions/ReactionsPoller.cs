@@ -61,79 +61,71 @@ public sealed class ReactionsPoller(
         var interval = settings.PollerInterval;
         var cycle = PollSelection.CycleNumber(now, interval);
         var deadline = Deadline(interval);
-        long? cycleId = catchUp ? null : await recorder.StartAsync(Jobs.Reactions, ct);
         var report = new PollReport();
         var usage = new GitHubUsage();
-        HeldInstallations? held = null;
-        using var timer = new CancellationTokenSource(deadline, time);
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
-        using var scope = log.BeginScope(new Dictionary<string, object> { ["CycleId"] = cycleId ?? 0, ["Cycle"] = cycle });
-        try
+        var cycleId = await recorder.RecordRunAsync(Jobs.Reactions, "Reactions cycle", report, usage, async run =>
         {
-            await presence.BeatAsync(ct);
-            var budget = settings.PollerSchedule == PollerSchedule.Budget;
-            var pending = await store.PendingCaptureInstallationsAsync(ct);
-            var lost = await store.InstallationsWithLostAccessAsync(ct);
-            var threads = await store.InstallationsWithDueThreadsAsync(now, settings.PollerWindowDays, ct);
-            var looks = applied is null ? [] : await applied.InstallationsWantingAsync(ct);
-            var extra = pending.Concat(lost).Concat(threads).Concat(looks).ToHashSet();
-            var installations = (await selection.InstallationsAsync(now, settings.PollerWindowDays, ct)).Concat(extra).ToHashSet();
-
-            held = await locks.ClaimAsync(installations, await presence.LiveAsync(ct), CycleStart(now, interval),
-                deadline + presence.BeatEvery, ct);
-            if (held.Owned.Count == 0 && catchUp) return null;
-            cycleId ??= await recorder.StartAsync(Jobs.Reactions, ct);
-            report.InstallationsSkipped = installations.Count - held.Owned.Count;
-            if (report.InstallationsSkipped > 0)
-                log.LogInformation("{Skipped} installation(s) polled by another poller this cycle", report.InstallationsSkipped);
-
-            var captureOutcome = await captures.ProcessPendingAsync(usage, held.Contains, bounded.Token);
-            report.CapturesProcessed = captureOutcome.Processed;
-            foreach (var e in captureOutcome.Errors) report.Error(e);
-
-            // Tiers select after the captures, so comments they recorded are polled in this same cycle.
-            var selected = budget ? [] : await selection.SelectAsync(now, interval, settings.PollerWindowDays, bounded.Token);
-            var mine = selected.Where(c => held.Contains(c.InstallationId)).ToLookup(c => c.InstallationId);
-            if (budget) await selection.ParkOutOfWindowAsync(now, settings.PollerWindowDays, bounded.Token);
-
-            // Under tiers an installation none of whose comments is due this cycle has nothing to do.
-            var work = held.Owned.Where(i => budget || mine.Contains(i) || extra.Contains(i)).ToList();
-            foreach (var idle in held.Owned.Except(work)) await held.ReleaseAsync(idle, completed: true);
-            report.InstallationsPolled = work.Count;
-            await PollInstallationsAsync(usage, work, held, budget ? null : mine, now, now + deadline, report, bounded.Token, ct);
-            await RecordInstallationConditionsAsync(usage, work, ct);
-
-            report.Settle();
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            report.Status = CycleStatus.Cancelled;
-        }
-        catch (OperationCanceledException) when (timer.IsCancellationRequested)
-        {
-            report.Error($"cycle stopped at its deadline ({deadline.TotalSeconds:0} s)");
-            report.DeadlineReached = true;
-            report.Settle();
-        }
-        catch (Exception e) when (cycleId is not null)
-        {
-            // Whatever it was, the cycle did not do its work: recorded as failed with the error, never as ok.
-            log.LogError(e, "Reactions cycle {CycleId} failed", cycleId);
-            report.Error($"cycle failed: {e.GetType().Name}: {e.Message}");
-            report.Status = CycleStatus.Failed;
-        }
-        finally
-        {
+            HeldInstallations? held = null;
+            using var timer = new CancellationTokenSource(deadline, time);
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+            using var scope = log.BeginScope(new Dictionary<string, object> { ["CycleId"] = run.Id ?? 0, ["Cycle"] = cycle });
             try
             {
-                if (held is not null) await held.DisposeAsync();
+                await presence.BeatAsync(ct);
+                var budget = settings.PollerSchedule == PollerSchedule.Budget;
+                var pending = await store.PendingCaptureInstallationsAsync(ct);
+                var lost = await store.InstallationsWithLostAccessAsync(ct);
+                var threads = await store.InstallationsWithDueThreadsAsync(now, settings.PollerWindowDays, ct);
+                var looks = applied is null ? [] : await applied.InstallationsWantingAsync(ct);
+                var extra = pending.Concat(lost).Concat(threads).Concat(looks).ToHashSet();
+                var installations = (await selection.InstallationsAsync(now, settings.PollerWindowDays, ct)).Concat(extra).ToHashSet();
+
+                held = await locks.ClaimAsync(installations, await presence.LiveAsync(ct), CycleStart(now, interval),
+                    deadline + presence.BeatEvery, ct);
+                if (held.Owned.Count == 0 && catchUp) return;
+                await run.StartAsync(ct);
+                report.InstallationsSkipped = installations.Count - held.Owned.Count;
+                if (report.InstallationsSkipped > 0)
+                    log.LogInformation("{Skipped} installation(s) polled by another poller this cycle", report.InstallationsSkipped);
+
+                var captureOutcome = await captures.ProcessPendingAsync(usage, held.Contains, bounded.Token);
+                report.CapturesProcessed = captureOutcome.Processed;
+                foreach (var e in captureOutcome.Errors) report.Error(e);
+
+                // Tiers select after the captures, so comments they recorded are polled in this same cycle.
+                var selected = budget ? [] : await selection.SelectAsync(now, interval, settings.PollerWindowDays, bounded.Token);
+                var mine = selected.Where(c => held.Contains(c.InstallationId)).ToLookup(c => c.InstallationId);
+                if (budget) await selection.ParkOutOfWindowAsync(now, settings.PollerWindowDays, bounded.Token);
+
+                // Under tiers an installation none of whose comments is due this cycle has nothing to do.
+                var work = held.Owned.Where(i => budget || mine.Contains(i) || extra.Contains(i)).ToList();
+                foreach (var idle in held.Owned.Except(work)) await held.ReleaseAsync(idle, completed: true);
+                report.InstallationsPolled = work.Count;
+                await PollInstallationsAsync(usage, work, held, budget ? null : mine, now, now + deadline, report, bounded.Token, ct);
+                await RecordInstallationConditionsAsync(usage, work, ct);
+
+                report.Settle();
             }
-            catch (NpgsqlException e)
+            catch (OperationCanceledException) when (timer.IsCancellationRequested && !ct.IsCancellationRequested)
             {
-                log.LogWarning(e, "Claims not released; their leases run out by themselves");
+                report.Error($"cycle stopped at its deadline ({deadline.TotalSeconds:0} s)");
+                report.DeadlineReached = true;
+                report.Settle();
             }
-            if (cycleId is { } id) await recorder.FinishAsync(id, report, usage);
-        }
+            finally
+            {
+                try
+                {
+                    if (held is not null) await held.DisposeAsync();
+                }
+                catch (NpgsqlException e)
+                {
+                    log.LogWarning(e, "Claims not released; their leases run out by themselves");
+                }
+            }
+            // Any other exception means the cycle did not do its work: recorded as failed with the error, never as ok.
+        }, e => $"cycle failed: {e.GetType().Name}: {e.Message}", log, ct, startLazily: catchUp);
+        if (cycleId is null) return null;
         log.LogInformation(
             "Reactions cycle {CycleId} {Status}: {Polled} installations, {Selected} selected, {Checked} checked, {Unchanged} unchanged, {Failed} failed, {Gone} gone, +{Inserted} -{Deleted}, {Requests} requests",
             cycleId, report.Status, report.InstallationsPolled, report.CommentsSelected, report.CommentsChecked, report.CommentsUnchanged,

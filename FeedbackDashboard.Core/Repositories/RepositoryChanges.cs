@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Data;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Repositories;
@@ -97,7 +98,7 @@ public static class RepositoryChanges
             find.Parameters.AddWithValue("old", oldName.ToLowerInvariant());
             await using var r = await find.ExecuteReaderAsync(ct);
             if (!await r.ReadAsync(ct)) return;
-            (id, current, inst) = (r.GetFieldValue<long>(0), r.GetFieldValue<string>(1), r.GetFieldValue<long>(2));
+            (id, current, inst) = (r.Get<long>("id"), r.Get<string>("full_name"), r.Get<long>("installation_id"));
         }
         // Another row may already hold the id (registered under the new name after the rename): it keeps it.
         await using (var learn = new NpgsqlCommand(

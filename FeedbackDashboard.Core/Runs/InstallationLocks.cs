@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using FeedbackDashboard.Core.Data;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Runs;
@@ -85,7 +86,7 @@ public sealed class InstallationLocks(NpgsqlDataSource db, PollerInstance self, 
             cmd.Parameters.AddWithValue("held", _held.Keys.ToArray());
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
-                owned.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetFieldValue<DateTimeOffset>(1)));
+                owned.Add((r.Get<long>("installation_id"), r.Get<DateTimeOffset?>("completed_at")));
         }
         foreach (var (id, _) in owned) _held[id] = 0;
         // Never finished first, then longest since: installations a deadline left out lead the next cycle.

@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Data;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Runs;
@@ -49,7 +50,7 @@ public sealed class PollerPresence(NpgsqlDataSource db, PollCycleRecorder record
         cmd.Parameters.AddWithValue("now", time.GetUtcNow());
         var live = new SortedSet<string>(StringComparer.Ordinal) { self.Id };
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) live.Add(r.GetString(0));
+        while (await r.ReadAsync(ct)) live.Add(r.Get<string>("instance"));
         return [.. live];
     }
 

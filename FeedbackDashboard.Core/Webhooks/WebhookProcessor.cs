@@ -2,6 +2,7 @@ using System.Text.Json;
 using FeedbackDashboard.Core.Bots;
 using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Core.Comments;
+using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Core.Model;

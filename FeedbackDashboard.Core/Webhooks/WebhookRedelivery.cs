@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -88,7 +89,7 @@ public sealed class WebhookRedelivery(GitHubTransport transport, GitHubAppAuth a
         cmd.Parameters.AddWithValue("guids", guids);
         var set = new HashSet<string>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) set.Add(r.GetString(0));
+        while (await r.ReadAsync(ct)) set.Add(r.Get<string>("guid"));
         return set;
     }
 

@@ -10,7 +10,7 @@ namespace FeedbackDashboard.Tests.Benchmarks;
 /// <summary>
 /// Read latency at scale over HTTP on loopback (the real app process), next to the same query called directly:
 /// 100,000 runs, 1,000,000 comments and reactions, 100,000 maintainers. Runs carry labels (bot_version: 5 values, model: 3)
-/// and comments a rule (40), category (6) and severity (3), for group_by and compare (issue 16).
+/// and comments a rule (40), category (6) and severity (3), for group_by and compare.
 /// </summary>
 public sealed class ReadLatencyBenchmark
 {

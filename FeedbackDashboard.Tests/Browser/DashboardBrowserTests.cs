@@ -281,7 +281,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             insert into bot_profiles (name, logins, created_at, updated_at) values ('alpha', array['alpha[bot]'], now(), now()), ('beta', array['beta[bot]'], now(), now());
             insert into bot_candidates (login, repository, installation_id, comments, last_seen_at) values ('cursor[bot]', 'acme/web', 77, 3, now());
             """);
-                // What became of the flagged run's comments (issue 33): an applied suggestion, and a later comment raising it again.
+                // What became of the flagged run's comments: an applied suggestion, and a later comment raising it again.
         await _db.CommentAsync(_flaggedRun, "inline", 5, DateTimeOffset.UtcNow.AddHours(-20), "src/login.ts", 42);
         await _db.ExecuteAsync("""
             update review_comments set suggested_lines = E'if (!user) return res.status(401).end();\nconst id = user.id;',

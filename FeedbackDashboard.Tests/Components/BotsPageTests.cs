@@ -102,7 +102,8 @@ public sealed class BotsPageTests : BunitBase, IAsyncLifetime
 
         var figures = await Services.GetRequiredService<AnalyticsQueries>().QueryAsync(new AnalyticsFilter(Labels: gemini), now.AddDays(-30), now, Bucket.Day, Ct);
         var overview = Render<Home>();
-        overview.WaitForAssertion(() => Assert.NotNull(overview.Find("[data-testid=filter-bot]")), TimeSpan.FromSeconds(10));
+        overview.WaitForAssertion(() => Assert.Contains("gemini", overview.Find("[data-testid=filter-bot]").QuerySelectorAll("option").Select(o => o.GetAttribute("value"))),
+            TimeSpan.FromSeconds(10));
         overview.Find("[data-testid=filter-bot]").Change("gemini");
         overview.WaitForAssertion(() => Assert.Equal(figures.Current.Up.ToString(), overview.Find("[data-testid=kpi-up-value]").TextContent.Trim()),
             TimeSpan.FromSeconds(10));

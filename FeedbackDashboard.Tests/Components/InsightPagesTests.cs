@@ -67,7 +67,9 @@ public sealed class InsightPagesTests : BunitBase, IAsyncLifetime
         Assert.Contains("left:50.2%", band);
         Assert.Contains("width:18.86%", band);
         Assert.True(cut.Find("[data-testid=verdict]").TextContent.Contains("p < 0.001"), cut.Find("[data-testid=verdict]").TextContent);
-        Assert.NotNull(cut.Find("[data-testid=compare-trend]"));
+        var trend = cut.Find("[data-testid=compare-trend]").TextContent;
+        Assert.Contains("A: 2.3.0", trend);
+        Assert.Contains("B: 2.4.0", trend);
     }
 
     [Fact]
@@ -109,7 +111,7 @@ public sealed class InsightPagesTests : BunitBase, IAsyncLifetime
         var overview = Render<Home>();
         overview.WaitForAssertion(() => Assert.Equal("20", overview.Find("[data-testid=kpi-up-value]").TextContent.Trim()),
             TimeSpan.FromSeconds(10));
-        Assert.NotNull(overview.Find("[data-testid=filter-label]"));
+        Assert.Equal("bot_version=2.4.0", overview.Find("[data-testid=filter-label]").GetAttribute("value"));
         await DisposeComponentsAsync();
 
         navigation.NavigateTo("/?rule=null-check");

@@ -20,7 +20,7 @@ public sealed class LineChartTests : BunitBase
             .Add(c => c.Height, "280px")
             .AddUnmatched("data-testid", "trend"));
 
-        Assert.NotNull(cut.Find("[data-testid=trend] svg"));
+        Assert.Equal("👍, 👎 by Nov 1 to Nov 31", cut.Find("[data-testid=trend] svg").GetAttribute("aria-label"));
         var lines = cut.FindAll("polyline");
         Assert.Equal(2, lines.Count);
         var points = lines[0].GetAttribute("points")!.Split(' ').Select(p => p.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToList();

@@ -41,7 +41,7 @@ public sealed class DemoDataTests : IAsyncLifetime
         Assert.Contains(comments, c => c.Disputed);
         Assert.Contains(runs.Items, r => r.Up > 0 && r.Down > 0);
 
-        // What became of them (issue 33): every disposition, each resolver kind, suggestions applied by a commit and not,
+        // What became of them: every disposition, each resolver kind, suggestions applied by a commit and not,
         // and re-raises whose first comment drew a 👎 before.
         var outcomes = new List<CommentOutcome>();
         foreach (var run in runs.Items) outcomes.AddRange((await feedback.GetRunPageAsync(run.Id, Ct))!.Outcomes);
