@@ -1,6 +1,7 @@
 using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Reactions;
 using FeedbackDashboard.Core.Runs;
 using Microsoft.Extensions.Logging;
@@ -77,7 +78,7 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
 
     public async Task<SweepReport> RunAsync(CancellationToken ct)
     {
-        var cycleId = await recorder.StartAsync(Jobs.Observe, ct);
+        var cycleId = await recorder.StartAsync(Job.Observe, ct);
         var report = new SweepReport();
         var usage = new GitHubUsage();
         try

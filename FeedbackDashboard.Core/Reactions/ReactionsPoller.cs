@@ -61,7 +61,7 @@ public sealed class ReactionsPoller(
         var interval = settings.PollerInterval;
         var cycle = PollSelection.CycleNumber(now, interval);
         var deadline = Deadline(interval);
-        long? cycleId = catchUp ? null : await recorder.StartAsync(Jobs.Reactions, ct);
+        long? cycleId = catchUp ? null : await recorder.StartAsync(Job.Reactions, ct);
         var report = new PollReport();
         var usage = new GitHubUsage();
         HeldInstallations? held = null;
@@ -82,7 +82,7 @@ public sealed class ReactionsPoller(
             held = await locks.ClaimAsync(installations, await presence.LiveAsync(ct), CycleStart(now, interval),
                 deadline + presence.BeatEvery, ct);
             if (held.Owned.Count == 0 && catchUp) return null;
-            cycleId ??= await recorder.StartAsync(Jobs.Reactions, ct);
+            cycleId ??= await recorder.StartAsync(Job.Reactions, ct);
             report.InstallationsSkipped = installations.Count - held.Owned.Count;
             if (report.InstallationsSkipped > 0)
                 log.LogInformation("{Skipped} installation(s) polled by another poller this cycle", report.InstallationsSkipped);

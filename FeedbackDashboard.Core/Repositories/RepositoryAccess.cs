@@ -1,5 +1,6 @@
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

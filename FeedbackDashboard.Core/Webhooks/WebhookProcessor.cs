@@ -14,8 +14,6 @@ namespace FeedbackDashboard.Core.Webhooks;
 
 /// <summary>applied: it changed what it names (or found nothing of ours to change); ignored: an event or action we don't
 /// use; failed: a payload we could not use (logged, acknowledged); replay: this delivery was seen before, nothing done.</summary>
-public enum DeliveryOutcome { Applied, Ignored, Failed, Replay }
-
 /// <summary>
 /// Applies a verified GitHub App delivery once: the delivery's row and its effect commit in one transaction, so a
 /// replay of the same X-GitHub-Delivery finds the row and does nothing, and two copies arriving together apply once (the
@@ -98,7 +96,7 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
         if (outcome != DeliveryOutcome.Applied)
         {
             await using var mark = new NpgsqlCommand("update webhook_deliveries set outcome = @outcome, detail = @detail where guid = @guid", conn, tx);
-            mark.Parameters.AddWithValue("outcome", outcome == DeliveryOutcome.Ignored ? "ignored" : "failed");
+            mark.Parameters.AddWithValue("outcome", outcome.ToWire());
             mark.Parameters.AddWithValue("detail", NpgsqlTypes.NpgsqlDbType.Text, (object?)detail ?? DBNull.Value);
             mark.Parameters.AddWithValue("guid", guid);
             await mark.ExecuteNonQueryAsync(ct);
@@ -169,7 +167,7 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
                 return await observed.ApplyAsync(conn, tx, eventName, root, now, ct);
             case ("pull_request_review_comment" or "issue_comment", "deleted" or "edited"):
             {
-                var kind = eventName == "issue_comment" ? "reply" : "inline";
+                var kind = eventName == "issue_comment" ? CommentKind.Reply : CommentKind.Inline;
                 var id = Require(Long(root, "comment", "id"), "comment.id");
                 // Only the delivering installation's comment: an id alone would reach any installation's row.
                 var inst = Require(Long(root, "installation", "id"), "installation.id");
@@ -178,7 +176,7 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
                     await ExecAsync(conn, tx, """
                         update review_comments set gone_at = coalesce(gone_at, @now), next_due_at = @now + @recheck
                         where kind = @kind and github_comment_id = @id and installation_id = @inst
-                        """, ct, ("now", now), ("recheck", Recheck), ("kind", kind), ("id", id), ("inst", inst));
+                        """, ct, ("now", now), ("recheck", Recheck), ("kind", kind.ToWire()), ("id", id), ("inst", inst));
                 }
                 else
                 {
@@ -186,9 +184,9 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
                     await ExecAsync(conn, tx, """
                         update review_comments set body = @body, suggested_lines = @suggested
                         where kind = @kind and github_comment_id = @id and installation_id = @inst
-                        """, ct, ("body", body), ("suggested", Suggestions.Lines(body)), ("kind", kind), ("id", id), ("inst", inst));
+                        """, ct, ("body", body), ("suggested", Suggestions.Lines(body)), ("kind", kind.ToWire()), ("id", id), ("inst", inst));
                 }
-                await Dispositions.DecideAsync(conn, tx, new DispositionScope.Comments([new CommentKey(CommentKinds.Parse(kind)!.Value, id)]), ct);
+                await Dispositions.DecideAsync(conn, tx, new DispositionScope.Comments([new CommentKey(kind, id)]), ct);
                 return true;
             }
             case ("pull_request_review_thread", "resolved" or "unresolved"):
