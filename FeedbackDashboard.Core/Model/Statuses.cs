@@ -24,6 +24,7 @@ public static class DeliveryOutcomes
 }
 
 /// <summary>Where a run came from: registered through the API, or observed from a bot profile's comments (tasks.source).</summary>
+// The attributes give the generated serializer the same wire names as the table below (the answers use it).
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<RunSource>))]
 public enum RunSource
 {
