@@ -1,6 +1,7 @@
 using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Reactions;
 using FeedbackDashboard.Core.Runs;
 using Microsoft.Extensions.Logging;
@@ -78,7 +79,7 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
     {
         var report = new SweepReport();
         var usage = new GitHubUsage();
-        var cycleId = await recorder.RecordRunAsync(Jobs.Observe, "Observed-bots sweep", report, usage, async _ =>
+        var cycleId = await recorder.RecordRunAsync(Job.Observe, "Observed-bots sweep", report, usage, async _ =>
         {
             var repos = await LoadReposAsync(ct);
             var installations = repos.Select(r => r.InstallationId).Distinct().ToList();

@@ -88,10 +88,7 @@ public static partial class CaptureValidation
     }
 
     /// <summary>GitHub's author_association values.</summary>
-    public static readonly IReadOnlySet<string> Associations = new HashSet<string>
-    {
-        "OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "MANNEQUIN", "NONE",
-    };
+    public static readonly IReadOnlySet<string> Associations = Model.Associations.Names.All.ToHashSet();
 
     // GitHub's rules: an owner is 1-39 letters, digits or single inner hyphens; a name is 1-100 of [A-Za-z0-9._-]
     // and never "." or "..". \z, not $: .NET's $ also matches before a final newline.

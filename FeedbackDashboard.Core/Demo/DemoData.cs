@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.Maintainers;
 using FeedbackDashboard.Core.Repositories;
@@ -50,7 +51,7 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
 
         await RepositoryRegistry.AddAsync(conn, tx, repos, Installation, "Organization", ct);
         await MaintainerChanges.SeedAsync(conn, tx, repos,
-            [.. people.Where(p => p.Role is "OWNER" or "MEMBER" or "COLLABORATOR").Select(p => new MaintainerEntry(p.Id, p.Login, p.Role == "OWNER" ? "MEMBER" : p.Role))],
+            [.. people.Where(p => p.Role is "OWNER" or "MEMBER" or "COLLABORATOR").Select(p => new MaintainerEntry(p.Id, p.Login, p.Role == "OWNER" ? Association.Member : Associations.Parse(p.Role)!.Value))],
             now.AddMinutes(-20), ct);
 
         var sql = new System.Text.StringBuilder();

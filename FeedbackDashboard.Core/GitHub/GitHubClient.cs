@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FeedbackDashboard.Core.Model;
 using Octokit;
 
 namespace FeedbackDashboard.Core.GitHub;
@@ -50,10 +51,10 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
                 foreach (var r in page)
                 {
                     if (r is null) return ReactionsResult.Fail("reactions page with a null item");
-                    if (r.Content is not ("+1" or "-1")) continue;
+                    if (ReactionContents.Parse(r.Content) is not { } content) continue;
                     // Feedback is human judgement: a bot's reaction (type Bot) or a deleted account's (user null) is not.
                     if (r.User is not { Type: not "Bot" } u) { skipped++; continue; }
-                    reactions.Add(new Reaction(u.Id, u.Login, r.Content, r.CreatedAt));
+                    reactions.Add(new Reaction(u.Id, u.Login, content, r.CreatedAt));
                 }
                 // A first-page ETag vouches for the whole list only when that page is the whole list: a full page may
                 // have a next one later, and reaction 101 lands on page 2 without changing page 1.
@@ -448,13 +449,13 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
             if (r is null) throw new GitHubRequestException(200, $"reactions of {id}: a null item in the list");
             var content = r.Content switch
             {
-                "THUMBS_UP" => "+1",
-                "THUMBS_DOWN" => "-1",
+                "THUMBS_UP" => ReactionContent.Up,
+                "THUMBS_DOWN" => ReactionContent.Down,
                 null => throw new GitHubRequestException(200, $"reactions of {id}: a reaction without its content"),
-                _ => null,
+                _ => (ReactionContent?)null,
             };
-            if (content is null) continue;
-            if (r.User?.DatabaseId is { } userId) into.Add(new Reaction(userId, r.User.Login ?? "", content, r.CreatedAt));
+            if (content is not { } known) continue;
+            if (r.User?.DatabaseId is { } userId) into.Add(new Reaction(userId, r.User.Login ?? "", known, r.CreatedAt));
             else skipped++;
         }
         return skipped;
@@ -522,7 +523,7 @@ public sealed class GitHubClient(GitHubApi api, Uri graphQlUrl)
         var what = $"GET repos/{repoFullName}";
         var repo = await api.CallAsync(usage, installationId, what, gh => gh.Repository.Get(owner, name), ct);
         var o = repo?.Owner is { } found && Valid(found) ? found : throw new GitHubRequestException(200, $"{what}: no owner");
-        return new RepoOwner(o.Id, o.Login, o.Type is AccountType.Organization ? "Organization" : o.Type?.ToString() ?? "User");
+        return new RepoOwner(o.Id, o.Login, o.Type switch { AccountType.Organization => OwnerType.Organization, AccountType.Bot => OwnerType.Bot, _ => OwnerType.User });
     }
 
     /// <summary>Direct collaborators with their role_name (Octokit's Collaborator carries it), every page.</summary>

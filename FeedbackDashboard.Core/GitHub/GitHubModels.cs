@@ -1,27 +1,9 @@
+using FeedbackDashboard.Core.Model;
+
 namespace FeedbackDashboard.Core.GitHub;
 
-public enum CommentKind { Inline, Reply }
-
-public static class CommentKinds
-{
-    public const string Inline = "inline";
-    public const string Reply = "reply";
-
-    public static string ToWire(this CommentKind kind) => kind == CommentKind.Inline ? Inline : Reply;
-
-    public static CommentKind? Parse(string? value) => value switch
-    {
-        Inline => CommentKind.Inline,
-        Reply => CommentKind.Reply,
-        _ => null,
-    };
-
-    /// <summary>REST path segment: inline comments are pull-request review comments, replies are issue comments.</summary>
-    public static string RestSegment(this CommentKind kind) => kind == CommentKind.Inline ? "pulls/comments" : "issues/comments";
-}
-
 /// <summary>A 👍 (+1) or 👎 (-1) by one GitHub user, keyed by the numeric id (logins change).</summary>
-public sealed record Reaction(long UserId, string Login, string Content, DateTimeOffset CreatedAt);
+public sealed record Reaction(long UserId, string Login, ReactionContent Content, DateTimeOffset CreatedAt);
 
 public enum FetchOutcome
 {
@@ -104,7 +86,7 @@ public sealed record CommitDetail(string Sha, DateTimeOffset CommittedAt, string
 
 public sealed record CommitFile(string Path, string? Patch);
 
-public sealed record RepoOwner(long Id, string Login, string Type);
+public sealed record RepoOwner(long Id, string Login, OwnerType Type);
 
 public sealed record GitHubUser(long Id, string Login, string? RoleName = null);
 

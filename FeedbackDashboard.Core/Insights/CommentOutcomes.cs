@@ -3,15 +3,6 @@ using Npgsql;
 
 namespace FeedbackDashboard.Core.Insights;
 
-/// <summary>The closed set of what became of a comment (review_comments.disposition).</summary>
-public static class DispositionNames
-{
-    public const string Applied = "applied";
-    public const string Addressed = "addressed";
-    public const string Dismissed = "dismissed";
-    public const string Open = "open";
-}
-
 /// <summary>
 /// What became of one comment of a run, as its page shows it: the disposition, the suggested lines and the commit that
 /// applied them, who resolved the thread, and the earlier comment it raises again (with that comment's run, which is

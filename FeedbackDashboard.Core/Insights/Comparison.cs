@@ -1,4 +1,5 @@
 using FeedbackDashboard.Core.Comments;
+using FeedbackDashboard.Core.Model;
 namespace FeedbackDashboard.Core.Insights;
 
 /// <summary>
@@ -7,14 +8,6 @@ namespace FeedbackDashboard.Core.Insights;
 /// </summary>
 public sealed record CompareSides(string? LabelKey, string A, string B, DateTimeOffset AFrom, DateTimeOffset ATo,
     DateTimeOffset BFrom, DateTimeOffset BTo);
-
-public static class Verdicts
-{
-    public const string ABetter = "a_better";
-    public const string BBetter = "b_better";
-    public const string NoDifference = "no_difference";
-    public const string NotEnoughData = "not_enough_data";
-}
 
 /// <summary>
 /// The compare answer: both groups, a − b for each rate, two-sided p-values and a verdict at 95 %. The applied rate
@@ -43,17 +36,17 @@ public sealed record Comparison(GroupFigures A, GroupFigures B, double? Acceptan
         var appliedP = Statistics.TwoSidedP(a.Applied, a.Suggestions, b.Applied, b.Suggestions);
         var appliedDiff = a.AppliedRate - b.AppliedRate;
 
-        string verdict;
-        if (!a.EnoughData || !b.EnoughData) verdict = Verdicts.NotEnoughData;
+        CompareVerdict verdict;
+        if (!a.EnoughData || !b.EnoughData) verdict = CompareVerdict.NotEnoughData;
         else
         {
             var acceptance = Direction(acceptanceDiff, acceptanceP);
             var addressed = a.Comments >= Statistics.MinimumReactions && b.Comments >= Statistics.MinimumReactions
                 ? Direction(addressedDiff, addressedP) : 0;
             var direction = acceptance != 0 && addressed != 0 && acceptance != addressed ? 0 : acceptance != 0 ? acceptance : addressed;
-            verdict = direction > 0 ? Verdicts.ABetter : direction < 0 ? Verdicts.BBetter : Verdicts.NoDifference;
+            verdict = direction > 0 ? CompareVerdict.ABetter : direction < 0 ? CompareVerdict.BBetter : CompareVerdict.NoDifference;
         }
-        return new Comparison(a, b, acceptanceDiff, acceptanceP, addressedDiff, addressedP, appliedDiff, appliedP, verdict, aSeries, bSeries);
+        return new Comparison(a, b, acceptanceDiff, acceptanceP, addressedDiff, addressedP, appliedDiff, appliedP, verdict.ToWire(), aSeries, bSeries);
     }
 
     private static int Direction(double? diff, double? p) => p is < Alpha && diff is { } d && d != 0 ? Math.Sign(d) : 0;

@@ -17,21 +17,6 @@ public sealed record TaskSummary(Guid Id, string Repository, long InstallationId
     public RunSource Source { get; init; }
 }
 
-/// <summary>Where a run came from (tasks.source); the attribute keeps the wire names in the generated serializer too.</summary>
-[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<RunSource>))]
-public enum RunSource
-{
-    [System.Text.Json.Serialization.JsonStringEnumMemberName("api")] Api,
-    [System.Text.Json.Serialization.JsonStringEnumMemberName("observed")] Observed,
-}
-
-public static class RunSources
-{
-    public static string ToSql(RunSource source) => source == RunSource.Observed ? "observed" : "api";
-
-    public static RunSource FromSql(string value) => value == "observed" ? RunSource.Observed : RunSource.Api;
-}
-
 public sealed record TaskPage(IReadOnlyList<TaskSummary> Items, int Page, int PageSize, long Total);
 
 /// <summary>What a list of runs can be sorted by.</summary>
@@ -83,7 +68,7 @@ public sealed record CommentFeedback(string Kind, long GithubCommentId, string? 
     /// <summary>person, this_bot, other_bot, or null (not resolved, or a reply).</summary>
     public string? ResolvedByKind { get; init; }
     /// <summary>applied, addressed, dismissed or open (<see cref="Dispositions"/>).</summary>
-    public string Disposition { get; init; } = DispositionView.Open;
+    public string Disposition { get; init; } = DispositionNames.Open;
     /// <summary>The github_comment_id of the earlier comment this one raises again.</summary>
     public long? ReraiseOf { get; init; }
 }
@@ -91,10 +76,7 @@ public sealed record CommentFeedback(string Kind, long GithubCommentId, string? 
 /// <summary>A comment's disposition fields, as the export writes them.</summary>
 public sealed record DispositionView(bool Suggestion, string? AppliedCommit, string? ResolvedByKind, string Disposition, long? ReraiseOf)
 {
-    public const string Open = "open";
-    public static IReadOnlyList<string> Dispositions { get; } = ["applied", "addressed", "dismissed", Open];
-    public static IReadOnlyList<string> ResolverKinds { get; } = ["person", "this_bot", "other_bot"];
-    public static DispositionView None { get; } = new(false, null, null, Open, null);
+    public static DispositionView None { get; } = new(false, null, null, DispositionNames.Open, null);
     public bool? Applied => Suggestion ? AppliedCommit is not null : null;
 }
 
@@ -122,9 +104,9 @@ public static class Signal
     {
         foreach (var up in reactions)
         {
-            if (up.Content != "+1") continue;
+            if (ReactionContents.Parse(up.Content) != ReactionContent.Up) continue;
             foreach (var down in reactions)
-                if (down.Content == "-1" && down.ReactorId != up.ReactorId) return true;
+                if (ReactionContents.Parse(down.Content) == ReactionContent.Down && down.ReactorId != up.ReactorId) return true;
         }
         return false;
     }
@@ -135,8 +117,9 @@ public static class Signal
         int up = 0, down = 0;
         foreach (var r in reactions)
         {
-            if (r.Content == "+1") up++;
-            else if (r.Content == "-1") down++;
+            var content = ReactionContents.Parse(r.Content);
+            if (content == ReactionContent.Up) up++;
+            else if (content == ReactionContent.Down) down++;
         }
         return (up, down);
     }
@@ -152,13 +135,6 @@ public static class Signal
         c.body, c.html_url, c.outdated, c.minimized, c.minimized_reason, c.resolved, c.resolved_by, c.resolved_by_bot, c.human_replies,
         c.suggested_lines is not null as suggestion, c.applied_commit, c.resolved_by_kind, c.disposition, c.reraise_of
         """;
-}
-
-public static class CommentStates
-{
-    public const string Polled = "polled";
-    public const string Gone = "gone";
-    public const string Paused = "paused";
 }
 
 /// <summary>One run as GET /api/tasks/{id} answers it: source is "api" or "observed" (a bot profile's review, see Core/Bots).</summary>
@@ -292,7 +268,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
             });
             command.Parameters.Add(new NpgsqlParameter("source", NpgsqlDbType.Text)
             {
-                Value = filter.Source is { } source ? RunSources.ToSql(source) : DBNull.Value,
+                Value = filter.Source is { } source ? source.ToWire() : DBNull.Value,
             });
             command.Parameters.AddWithValue("limit", pageSize);
             command.Parameters.AddWithValue("offset", (long)(page - 1) * pageSize);
@@ -306,7 +282,7 @@ public sealed class FeedbackQueries(NpgsqlDataSource db)
                 reader.Get<int>("pr_number"), PrAuthorOf(reader), reader.Get<DateTimeOffset>("created_at"),
                 reader.Get<int>("comments"), reader.Get<int>("up"), reader.Get<int>("down"))
             {
-                Source = RunSources.FromSql(reader.Get<string>("source")),
+                Source = RunSources.Names.FromDb(reader.Get<string>("source"), "tasks.source"),
             });
         }
         await reader.NextResultAsync(ct);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FeedbackDashboard.Core.Data;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Reactions;
 using FeedbackDashboard.Core.Repositories;
 using FeedbackDashboard.Core.Runs;
@@ -58,28 +59,28 @@ public sealed class PollHealth(NpgsqlDataSource db, PollConditions conditions, R
         var now = time.GetUtcNow();
         var jobs = new List<JobHealth>
         {
-            await JobAsync(Jobs.Reactions, settings.PollerInterval, now, ct),
-            await JobAsync(Jobs.Maintainers, settings.MaintainersRefresh, now, ct),
+            await JobAsync(Job.Reactions, settings.PollerInterval, now, ct),
+            await JobAsync(Job.Maintainers, settings.MaintainersRefresh, now, ct),
         };
         // The sweep is shown once it has run: a deployment that never swept (or turned it off) is not "disabled" for it.
-        if (settings.ObserveSweep > TimeSpan.Zero && await JobAsync(Jobs.Observe, settings.ObserveSweep, now, ct) is { Cycles.Count: > 0 } sweep)
+        if (settings.ObserveSweep > TimeSpan.Zero && await JobAsync(Job.Observe, settings.ObserveSweep, now, ct) is { Cycles.Count: > 0 } sweep)
             jobs.Add(sweep);
-        var order = new[] { "failing", "late", "disabled", "healthy" };
-        var overall = order.First(s => jobs.Any(j => j.Status == s) || s == "healthy");
+        var order = new[] { HealthStatus.Failing, HealthStatus.Late, HealthStatus.Disabled, HealthStatus.Healthy };
+        var overall = order.First(s => jobs.Any(j => j.Status == s.ToWire()) || s == HealthStatus.Healthy).ToWire();
         var open = (await conditions.OpenAsync(ct))
-            .Select(c => new ConditionView(c.InstallationId, c.Repository, PollConditions.Wire(c.Kind), c.Since, c.Detail)).ToList();
+            .Select(c => new ConditionView(c.InstallationId, c.Repository, c.Kind.ToWire(), c.Since, c.Detail)).ToList();
         var installations = (await budgets.AllAsync(now, ct)).Select(b => new InstallationView(b.InstallationId,
             new BudgetView(b.Limit, b.Share, b.PointsPerHour, b.CommentsInWindow, b.Capacity, b.ExpectedLagS))).ToList();
         return new PollerHealth(overall, settings.Role == Role.Poller ? "poller" : "serve", now, jobs, open, installations,
             await webhooks.GetAsync(ct));
     }
 
-    public async Task<IReadOnlyList<CycleView>> RecentAsync(string job, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<CycleView>> RecentAsync(Job job, int limit, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
             select * from poll_cycles where job = @job order by started_at desc, id desc limit @limit
             """);
-        cmd.Parameters.AddWithValue("job", job);
+        cmd.Parameters.AddWithValue("job", job.ToWire());
         cmd.Parameters.AddWithValue("limit", limit);
         var list = new List<CycleView>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -102,20 +103,20 @@ public sealed class PollHealth(NpgsqlDataSource db, PollConditions conditions, R
         return list;
     }
 
-    private async Task<JobHealth> JobAsync(string job, TimeSpan interval, DateTimeOffset now, CancellationToken ct)
+    private async Task<JobHealth> JobAsync(Job job, TimeSpan interval, DateTimeOffset now, CancellationToken ct)
     {
         var cycles = await RecentAsync(job, CyclesShown, ct);
         // An interrupted cycle ended without finishing its work: it neither counts as finished nor as failed.
-        var finished = cycles.Where(c => c.FinishedAt is not null && c.Status != CycleStatus.Interrupted.Wire()).ToList();
+        var finished = cycles.Where(c => c.FinishedAt is not null && CycleStatuses.Parse(c.Status) != CycleStatus.Interrupted).ToList();
         var lastFinished = finished.FirstOrDefault()?.FinishedAt;
-        var notPolled = job == Jobs.Reactions && cycles.Count > 0 ? await NotPolledAsync(interval, now, ct) : [];
-        var status = cycles.Count == 0 ? "disabled"
-            : finished.Count >= 3 && finished.Take(3).All(c => c.Status == "failed") ? "failing"
-            : lastFinished is null || now - lastFinished > 2 * interval || notPolled.Count > 0 ? "late"
-            : "healthy";
+        var notPolled = job == Job.Reactions && cycles.Count > 0 ? await NotPolledAsync(interval, now, ct) : [];
+        var status = cycles.Count == 0 ? HealthStatus.Disabled
+            : finished.Count >= 3 && finished.Take(3).All(c => CycleStatuses.Parse(c.Status) == CycleStatus.Failed) ? HealthStatus.Failing
+            : lastFinished is null || now - lastFinished > 2 * interval || notPolled.Count > 0 ? HealthStatus.Late
+            : HealthStatus.Healthy;
         var nextRun = cycles.FirstOrDefault() is { } last ? last.StartedAt + interval : (DateTimeOffset?)null;
-        var pollers = job == Jobs.Reactions ? await PollersAsync(now, ct) : [];
-        return new JobHealth(job, status, (int)interval.TotalSeconds, lastFinished, nextRun, cycles, notPolled, pollers);
+        var pollers = job == Job.Reactions ? await PollersAsync(now, ct) : [];
+        return new JobHealth(job.ToWire(), status.ToWire(), (int)interval.TotalSeconds, lastFinished, nextRun, cycles, notPolled, pollers);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.Maintainers;
+using FeedbackDashboard.Core.Model;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -13,9 +14,6 @@ namespace FeedbackDashboard.Core.Insights;
 public sealed record RuleFigures(string Rule, int Comments, int Up, int Down, int MaintainerUp, int MaintainerDown, int Addressed,
     int Suggestions = 0, int Applied = 0, int Reraised = 0, int ReraisedAfterDown = 0)
 {
-    public const string Keep = "keep";
-    public const string Noisy = "noisy";
-
     public double? Acceptance => MaintainerUp + MaintainerDown == 0 ? null : (double)MaintainerUp / (MaintainerUp + MaintainerDown);
     public double? AcceptanceLow => Statistics.Wilson(MaintainerUp, MaintainerUp + MaintainerDown)?.Low;
     public double? AcceptanceHigh => Statistics.Wilson(MaintainerUp, MaintainerUp + MaintainerDown)?.High;
@@ -37,12 +35,14 @@ public sealed record RuleFigures(string Rule, int Comments, int Up, int Down, in
     /// </summary>
     // Repeating a finding after an explicit 👎 is the noise people complain of most, whatever the reactions say, and it
     // needs no vote count to be sure of; two, not one, so a single fingerprint collision never condemns a rule.
-    public string Verdict => ReraisedAfterDown >= NoisyReraises ? Noisy
-        : MaintainerUp + MaintainerDown < Statistics.MinimumReactions ? Verdicts.NotEnoughData
-        : AcceptanceHigh < 0.5 ? Noisy : Keep;
+    public string Verdict => Judge().ToWire();
+
+    private RuleVerdict Judge() => ReraisedAfterDown >= NoisyReraises ? RuleVerdict.Noisy
+        : MaintainerUp + MaintainerDown < Statistics.MinimumReactions ? RuleVerdict.NotEnoughData
+        : AcceptanceHigh < 0.5 ? RuleVerdict.Noisy : RuleVerdict.Keep;
 
     /// <summary>Noisiest first: noisy, then keep, each by the upper end of the acceptance interval; low-data rules last.</summary>
-    internal (int, double, int) SortKey => (Verdict == Noisy ? 0 : Verdict == Keep ? 1 : 2, AcceptanceHigh ?? 1, -(MaintainerDown + Down));
+    internal (int, double, int) SortKey => (Judge() switch { RuleVerdict.Noisy => 0, RuleVerdict.Keep => 1, _ => 2 }, AcceptanceHigh ?? 1, -(MaintainerDown + Down));
 }
 
 /// <summary>A comment behind a rule, as the Rules page lists it.</summary>

@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Model;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Maintainers;

@@ -2,21 +2,12 @@ using System.Security.Cryptography;
 using System.Text;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Runs;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Maintainers;
-
-public static class Associations
-{
-    public const string Owner = "OWNER";
-    public const string Member = "MEMBER";
-    public const string Collaborator = "COLLABORATOR";
-
-    /// <summary>OWNER &gt; MEMBER &gt; COLLABORATOR: when one person is several, the strongest wins.</summary>
-    public static int Rank(string association) => association switch { Owner => 3, Member => 2, Collaborator => 1, _ => 0 };
-}
 
 public static class RefreshOutcomes
 {
@@ -27,7 +18,7 @@ public static class RefreshOutcomes
 }
 
 /// <summary>A maintainer of a repository: the strongest association, and whether they are a direct collaborator too.</summary>
-public sealed record MaintainerEntry(long GithubId, string Login, string Association, bool Collaborator = false);
+public sealed record MaintainerEntry(long GithubId, string Login, Association Association, bool Collaborator = false);
 
 /// <summary>
 /// Keeps the live maintainers table: per registered and installed repository, the user owner (OWNER), the org's
@@ -80,7 +71,7 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
     {
         var report = new RefreshReport();
         var usage = new GitHubUsage();
-        var cycleId = await recorder.RecordRunAsync(Jobs.Maintainers, "Maintainers refresh", report, usage, async _ =>
+        var cycleId = await recorder.RecordRunAsync(Job.Maintainers, "Maintainers refresh", report, usage, async _ =>
         {
             // Members of one org are fetched once per run, however many of its repositories are registered.
             var orgMembers = new Dictionary<string, Task<IReadOnlyList<GitHubUser>>>(StringComparer.OrdinalIgnoreCase);
@@ -116,7 +107,7 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
         var owner = await github.GetRepoOwnerAsync(usage, repo.InstallationId, repo.FullName, ct);
         var collaborators = await github.GetDirectCollaboratorsAsync(usage, repo.InstallationId, repo.FullName, ct);
         IReadOnlyList<GitHubUser> members = [];
-        if (owner.Type == "Organization")
+        if (owner.Type == OwnerType.Organization)
         {
             if (!orgMembers.TryGetValue(owner.Login, out var fetch))
                 orgMembers[owner.Login] = fetch = github.GetOrgMembersAsync(usage, repo.InstallationId, owner.Login, ct);
@@ -153,21 +144,21 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
     internal static Dictionary<long, MaintainerEntry> Combine(RepoOwner owner, IReadOnlyList<GitHubUser> members, IReadOnlyList<GitHubUser> collaborators)
     {
         var result = new Dictionary<long, MaintainerEntry>();
-        void Add(long id, string login, string association)
+        void Add(long id, string login, Association association)
         {
-            if (!result.TryGetValue(id, out var existing) || Associations.Rank(association) > Associations.Rank(existing.Association))
+            if (!result.TryGetValue(id, out var existing) || association.Rank() > existing.Association.Rank())
                 result[id] = new MaintainerEntry(id, login, association);
         }
-        if (owner.Type == "User") Add(owner.Id, owner.Login, Associations.Owner);
-        foreach (var m in members) Add(m.Id, m.Login, Associations.Member);
-        foreach (var c in collaborators) Add(c.Id, c.Login, Associations.Collaborator);
+        if (owner.Type == OwnerType.User) Add(owner.Id, owner.Login, Association.Owner);
+        foreach (var m in members) Add(m.Id, m.Login, Association.Member);
+        foreach (var c in collaborators) Add(c.Id, c.Login, Association.Collaborator);
         foreach (var c in collaborators) result[c.Id] = result[c.Id] with { Collaborator = true };
         return result;
     }
 
     private static string Hash(IEnumerable<MaintainerEntry> entries) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
-            string.Join(";", entries.OrderBy(e => e.GithubId).Select(e => $"{e.GithubId}:{e.Association}")))))[..32];
+            string.Join(";", entries.OrderBy(e => e.GithubId).Select(e => $"{e.GithubId}:{e.Association.ToWire()}")))))[..32];
 
     private async Task<int> CountRemovedAsync(Repo repo, IEnumerable<long> present, CancellationToken ct)
     {
@@ -195,7 +186,7 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
         upsert.Parameters.AddWithValue("now", now);
         upsert.Parameters.AddWithValue("ids", entries.Select(e => e.GithubId).ToArray());
         upsert.Parameters.AddWithValue("logins", entries.Select(e => e.Login).ToArray());
-        upsert.Parameters.AddWithValue("associations", entries.Select(e => e.Association).ToArray());
+        upsert.Parameters.AddWithValue("associations", entries.Select(e => e.Association.ToWire()).ToArray());
         upsert.Parameters.AddWithValue("collaborators", entries.Select(e => e.Collaborator).ToArray());
 
         // Rows changed = new people, people whose login or role changed, people removed.
@@ -207,7 +198,7 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
         changed.Parameters.AddWithValue("repo", repo.FullName);
         changed.Parameters.AddWithValue("ids", entries.Select(e => e.GithubId).ToArray());
         changed.Parameters.AddWithValue("logins", entries.Select(e => e.Login).ToArray());
-        changed.Parameters.AddWithValue("associations", entries.Select(e => e.Association).ToArray());
+        changed.Parameters.AddWithValue("associations", entries.Select(e => e.Association.ToWire()).ToArray());
         var changedRows = (int)(await changed.ExecuteScalarAsync(ct))!;
         await upsert.ExecuteNonQueryAsync(ct);
 
@@ -222,7 +213,7 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
                 maintainers_error = null, maintainers_guard_hash = null
             where id = @id
             """, conn, tx);
-        stamp.Parameters.AddWithValue("owner_type", owner.Type == "Organization" ? "Organization" : "User");
+        stamp.Parameters.AddWithValue("owner_type", (owner.Type == OwnerType.Organization ? OwnerType.Organization : OwnerType.User).ToWire());
         stamp.Parameters.AddWithValue("now", now);
         stamp.Parameters.AddWithValue("id", repo.Id);
         await stamp.ExecuteNonQueryAsync(ct);

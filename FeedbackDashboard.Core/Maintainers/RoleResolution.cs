@@ -1,3 +1,5 @@
+using FeedbackDashboard.Core.Model;
+
 namespace FeedbackDashboard.Core.Maintainers;
 
 /// <summary>
@@ -18,5 +20,5 @@ public static class RoleResolution
     public static string Resolved(string alias, string storedColumn) => $"coalesce({alias}.association, {storedColumn})";
 
     /// <summary>The associations counted as maintainers (the dashboard's "maintainers only" filter).</summary>
-    public static readonly IReadOnlySet<string> MaintainerRoles = new HashSet<string> { "OWNER", "MEMBER", "COLLABORATOR" };
+    public static readonly IReadOnlySet<string> MaintainerRoles = Associations.Names.All.Where(w => Associations.Parse(w)!.Value.IsMaintainer()).ToHashSet();
 }

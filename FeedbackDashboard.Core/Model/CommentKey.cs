@@ -1,5 +1,3 @@
-using FeedbackDashboard.Core.GitHub;
-
 namespace FeedbackDashboard.Core.Model;
 
 /// <summary>A comment as the poll path knows it; its kind becomes "inline"/"reply" only in SQL (ToWire).</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Repositories;
 using Npgsql;
 

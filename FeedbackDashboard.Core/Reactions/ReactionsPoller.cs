@@ -63,7 +63,7 @@ public sealed class ReactionsPoller(
         var deadline = Deadline(interval);
         var report = new PollReport();
         var usage = new GitHubUsage();
-        var cycleId = await recorder.RecordRunAsync(Jobs.Reactions, "Reactions cycle", report, usage, async run =>
+        var cycleId = await recorder.RecordRunAsync(Job.Reactions, "Reactions cycle", report, usage, async run =>
         {
             HeldInstallations? held = null;
             using var timer = new CancellationTokenSource(deadline, time);

@@ -130,7 +130,7 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue("r_ids", reactions.Select(x => x.Comment.Id).ToArray());
         cmd.Parameters.AddWithValue("r_users", reactions.Select(x => x.r.UserId).ToArray());
         cmd.Parameters.AddWithValue("r_logins", reactions.Select(x => x.r.Login).ToArray());
-        cmd.Parameters.AddWithValue("r_contents", reactions.Select(x => x.r.Content).ToArray());
+        cmd.Parameters.AddWithValue("r_contents", reactions.Select(x => x.r.Content.ToWire()).ToArray());
         cmd.Parameters.AddWithValue("r_at", reactions.Select(x => x.r.CreatedAt).ToArray());
         cmd.Parameters.AddWithValue("now", now);
         cmd.Parameters.AddWithValue("interval", interval ?? PollScheduling.DefaultInterval);

@@ -1,10 +1,9 @@
 using FeedbackDashboard.Core.Data;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Runs;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Repositories;
-
-public enum ConditionKind { AccessLost, RateLimited, TokenFailed, Renamed, BudgetLimited }
 
 public sealed record PollCondition(long InstallationId, string? Repository, ConditionKind Kind, DateTimeOffset Since, string Detail);
 
@@ -18,17 +17,6 @@ public sealed class PollConditions(NpgsqlDataSource db, TimeProvider time)
     /// <summary>A rename is news, not a problem: it is shown for a day.</summary>
     public static readonly TimeSpan RenameShownFor = TimeSpan.FromDays(1);
 
-    public static string Wire(ConditionKind kind) => kind switch
-    {
-        ConditionKind.AccessLost => "access_lost",
-        ConditionKind.RateLimited => "rate_limited",
-        ConditionKind.TokenFailed => "token_failed",
-        ConditionKind.Renamed => "renamed",
-        _ => "budget_limited",
-    };
-
-    private static ConditionKind Parse(string wire) => Enum.GetValues<ConditionKind>().First(k => Wire(k) == wire);
-
     /// <summary>Opens the condition (keeping its first `since`) or refreshes its detail.</summary>
     public async Task SetAsync(long installationId, long? repositoryId, ConditionKind kind, string detail, CancellationToken ct)
     {
@@ -39,7 +27,7 @@ public sealed class PollConditions(NpgsqlDataSource db, TimeProvider time)
             """);
         cmd.Parameters.AddWithValue("inst", installationId);
         cmd.Parameters.AddWithValue("repo", NpgsqlTypes.NpgsqlDbType.Bigint, (object?)repositoryId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("kind", Wire(kind));
+        cmd.Parameters.AddWithValue("kind", kind.ToWire());
         cmd.Parameters.AddWithValue("now", time.GetUtcNow());
         cmd.Parameters.AddWithValue("detail", detail);
         await cmd.ExecuteNonQueryAsync(ct);
@@ -53,7 +41,7 @@ public sealed class PollConditions(NpgsqlDataSource db, TimeProvider time)
             """);
         cmd.Parameters.AddWithValue("inst", installationId);
         cmd.Parameters.AddWithValue("repo", NpgsqlTypes.NpgsqlDbType.Bigint, (object?)repositoryId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("kind", Wire(kind));
+        cmd.Parameters.AddWithValue("kind", kind.ToWire());
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
@@ -71,7 +59,7 @@ public sealed class PollConditions(NpgsqlDataSource db, TimeProvider time)
         while (await r.ReadAsync(ct))
         {
             list.Add(new PollCondition(r.Get<long>("installation_id"), r.GetOrNull<string>("full_name"),
-                Parse(r.Get<string>("kind")), r.Get<DateTimeOffset>("since"), r.Get<string>("detail")));
+                ConditionKinds.Names.FromDb(r.Get<string>("kind"), "poller_conditions.kind"), r.Get<DateTimeOffset>("since"), r.Get<string>("detail")));
         }
         return list;
     }

@@ -1,6 +1,7 @@
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Maintainers;
+using FeedbackDashboard.Core.Model;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

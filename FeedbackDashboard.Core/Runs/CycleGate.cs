@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FeedbackDashboard.Core.Model;
 
 namespace FeedbackDashboard.Core.Runs;
 
@@ -9,10 +10,10 @@ namespace FeedbackDashboard.Core.Runs;
 /// </summary>
 public sealed class CycleGate(TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, long> _last = new();
+    private readonly ConcurrentDictionary<Job, long> _last = new();
 
     /// <summary>True once per cycle number; the first call for a job is true when <paramref name="runAtStart"/>.</summary>
-    public bool TryEnter(string job, TimeSpan interval, bool runAtStart = true)
+    public bool TryEnter(Job job, TimeSpan interval, bool runAtStart = true)
     {
         var cycle = time.GetUtcNow().ToUnixTimeSeconds() / (long)interval.TotalSeconds;
         if (!_last.TryGetValue(job, out var last))

@@ -1,26 +1,9 @@
 using System.Text.Json;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using Npgsql;
 
 namespace FeedbackDashboard.Core.Runs;
-
-public static class Jobs
-{
-    public const string Reactions = "reactions";
-    public const string Maintainers = "maintainers";
-    public const string Observe = "observe";
-}
-
-/// <summary>
-/// A job run's status as poll_cycles stores it (lower case): running while it runs, then how it ended; interrupted when
-/// its poller died before writing the end (closed later by another poller or the next start).
-/// </summary>
-public enum CycleStatus { Running, Ok, Partial, Failed, Cancelled, Interrupted }
-
-public static class CycleStatuses
-{
-    public static string Wire(this CycleStatus status) => status.ToString().ToLowerInvariant();
-}
 
 /// <summary>What one job run did; written to poll_cycles when it ends. Each job reports its own counters.</summary>
 public abstract class CycleReport
@@ -142,7 +125,7 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time, Po
 
     public string Instance => _self.Id;
 
-    private readonly Dictionary<long, (string Job, DateTimeOffset Started)> _running = [];
+    private readonly Dictionary<long, (Job Job, DateTimeOffset Started)> _running = [];
     private int _starting;
 
     private void RecordMetrics(long id, CycleReport report)
@@ -150,7 +133,7 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time, Po
         lock (_running)
         {
             if (_running.Remove(id, out var run))
-                Telemetry.CycleDuration.Record((time.GetUtcNow() - run.Started).TotalSeconds, new KeyValuePair<string, object?>("job", run.Job));
+                Telemetry.CycleDuration.Record((time.GetUtcNow() - run.Started).TotalSeconds, new KeyValuePair<string, object?>("job", run.Job.ToWire()));
         }
         report.RecordMetrics();
     }
@@ -162,14 +145,15 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time, Po
             g => g.ToDictionary(kv => kv.Key.Bucket == RateBucket.GraphQl ? "graphql" : "core",
                 kv => new BucketView(kv.Value.Limit, kv.Value.Remaining, kv.Value.ResetAt)));
 
-    public async Task<long> StartAsync(string job, CancellationToken ct)
+    public async Task<long> StartAsync(Job job, CancellationToken ct)
     {
         lock (_running) _starting++;
         try
         {
             await using var cmd = db.CreateCommand(
-                "insert into poll_cycles (job, instance, started_at, status) values (@job, @instance, @now, 'running') returning id");
-            cmd.Parameters.AddWithValue("job", job);
+                "insert into poll_cycles (job, instance, started_at, status) values (@job, @instance, @now, @running) returning id");
+            cmd.Parameters.AddWithValue("job", job.ToWire());
+            cmd.Parameters.AddWithValue("running", CycleStatus.Running.ToWire());
             cmd.Parameters.AddWithValue("instance", Instance);
             cmd.Parameters.AddWithValue("now", time.GetUtcNow());
             var id = (long)(await cmd.ExecuteScalarAsync(ct))!;
@@ -201,13 +185,14 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time, Po
         await using var cmd = db.CreateCommand("""
             update poll_cycles c set status = @interrupted, finished_at = @now,
                 errors = c.errors || jsonb_build_array('interrupted: its poller (' || c.instance || ') stopped before the cycle ended')
-            where c.status = 'running' and c.id <> all(@active)
+            where c.status = @running and c.id <> all(@active)
               and ((c.instance = @self and @mine_too)
                    or (c.instance <> @self
                        and not exists (select 1 from poller_instances i where i.instance = c.instance and i.alive_until > @now)
                        and (exists (select 1 from poller_instances i where i.instance = c.instance) or c.started_at < @now - @grace)))
             """);
-        cmd.Parameters.AddWithValue("interrupted", CycleStatus.Interrupted.Wire());
+        cmd.Parameters.AddWithValue("interrupted", CycleStatus.Interrupted.ToWire());
+        cmd.Parameters.AddWithValue("running", CycleStatus.Running.ToWire());
         cmd.Parameters.AddWithValue("now", now);
         cmd.Parameters.AddWithValue("active", active);
         cmd.Parameters.AddWithValue("self", Instance);
@@ -231,7 +216,7 @@ public sealed class PollCycleRecorder(NpgsqlDataSource db, TimeProvider time, Po
             where id = @id
             """);
         cmd.Parameters.AddWithValue("now", time.GetUtcNow());
-        cmd.Parameters.AddWithValue("status", report.Status.Wire());
+        cmd.Parameters.AddWithValue("status", report.Status.ToWire());
         foreach (var (column, value) in counters) cmd.Parameters.AddWithValue(column, value);
         cmd.Parameters.AddWithValue("requests", usage.Requests);
         cmd.Parameters.AddWithValue("not_modified", usage.NotModified);

@@ -1,10 +1,11 @@
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using Microsoft.Extensions.Logging;
 
 namespace FeedbackDashboard.Core.Runs;
 
 /// <summary>A job run's poll_cycles row: opened at the start, or by the work itself when a run is recorded only if it finds something to do.</summary>
-public sealed class JobRun(PollCycleRecorder recorder, string job)
+public sealed class JobRun(PollCycleRecorder recorder, Job job)
 {
     public long? Id { get; private set; }
 
@@ -22,7 +23,7 @@ public static class RunEnvelope
     /// <param name="failure">The error text for an exception that fails the run (it is then not thrown); null lets it through.</param>
     /// <param name="startLazily">When true the work calls <see cref="JobRun.StartAsync"/> itself; a run never started is not recorded.</param>
     /// <returns>The run's poll_cycles id; null when it was never started.</returns>
-    public static async Task<long?> RecordRunAsync(this PollCycleRecorder recorder, string job, string name, CycleReport report,
+    public static async Task<long?> RecordRunAsync(this PollCycleRecorder recorder, Job job, string name, CycleReport report,
         GitHubUsage usage, Func<JobRun, Task> work, Func<Exception, string?> failure, ILogger log, CancellationToken ct,
         bool startLazily = false)
     {

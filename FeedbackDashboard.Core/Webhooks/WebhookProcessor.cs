@@ -15,8 +15,6 @@ namespace FeedbackDashboard.Core.Webhooks;
 
 /// <summary>applied: it changed what it names (or found nothing of ours to change); ignored: an event or action we don't
 /// use; failed: a payload we could not use (logged, acknowledged); replay: this delivery was seen before, nothing done.</summary>
-public enum DeliveryOutcome { Applied, Ignored, Failed, Replay }
-
 /// <summary>
 /// Applies a verified GitHub App delivery once: the delivery's row and its effect commit in one transaction, so a
 /// replay of the same X-GitHub-Delivery finds the row and does nothing, and two copies arriving together apply once (the
@@ -99,7 +97,7 @@ public sealed class WebhookProcessor(NpgsqlDataSource db, FeedbackSettings setti
         if (outcome != DeliveryOutcome.Applied)
         {
             await using var mark = new NpgsqlCommand("update webhook_deliveries set outcome = @outcome, detail = @detail where guid = @guid", conn, tx);
-            mark.Parameters.AddWithValue("outcome", outcome == DeliveryOutcome.Ignored ? "ignored" : "failed");
+            mark.Parameters.AddWithValue("outcome", outcome.ToWire());
             mark.Parameters.AddWithValue("detail", NpgsqlTypes.NpgsqlDbType.Text, (object?)detail ?? DBNull.Value);
             mark.Parameters.AddWithValue("guid", guid);
             await mark.ExecuteNonQueryAsync(ct);

@@ -1,4 +1,5 @@
 using FeedbackDashboard.Core.ApiKeys;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -104,10 +105,10 @@ public sealed class PollerApiTests : IAsyncLifetime
         foreach (var (installation, repo) in new[] { (77L, "acme/one"), (78L, "acme/two") })
         {
             gh.Fake.Installations.Add(installation);
-            gh.Fake.AddComment(repo, FeedbackDashboard.Core.GitHub.CommentKind.Reply, installation * 10);
+            gh.Fake.AddComment(repo, FeedbackDashboard.Core.Model.CommentKind.Reply, installation * 10);
             var task = await _db.TaskAsync(repo, now.AddMinutes(-5), installation: installation);
             await _db.CommentAsync(task, "reply", installation * 10, now.AddMinutes(-5),
-                nodeId: FakeGitHub.NodeIdFor(FeedbackDashboard.Core.GitHub.CommentKind.Reply, installation * 10));
+                nodeId: FakeGitHub.NodeIdFor(FeedbackDashboard.Core.Model.CommentKind.Reply, installation * 10));
         }
         // A poller that hangs while it holds installation 78: its lease is good for an hour.
         await _db.ExecuteAsync($"""

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Serialization;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
@@ -107,7 +108,7 @@ public sealed class FreshnessBenchmark
             {
                 var (at, id) = events[next];
                 var current = gh.Fake.ReactionsOf(CommentKind.Inline, id);
-                if (current.Count > 0 && random.Next(2) == 0) gh.Fake.Unreact(CommentKind.Inline, id, current[0].UserId, current[0].Content);
+                if (current.Count > 0 && random.Next(2) == 0) gh.Fake.Unreact(CommentKind.Inline, id, current[0].UserId, current[0].Content.ToWire());
                 else gh.Fake.React(CommentKind.Inline, id, 100 + random.Next(100_000), random.Next(4) == 0 ? "-1" : "+1");
                 (pending.TryGetValue(id, out var list) ? list : pending[id] = []).Add(at);
             }

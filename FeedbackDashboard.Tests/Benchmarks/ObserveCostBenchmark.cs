@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using FeedbackDashboard.Core.Bots;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Benchmarks;

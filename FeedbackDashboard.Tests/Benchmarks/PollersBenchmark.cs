@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
 using FeedbackDashboard.Core;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;
 
@@ -35,7 +36,7 @@ public sealed class PollersBenchmark
             gh.Fake.AddRepo(repo);
             gh.Fake.SetRepoInstallations(repo, installation);
             for (var c = 0; c < CommentsPerInstallation; c++)
-                gh.Fake.AddComment(repo, FeedbackDashboard.Core.GitHub.CommentKind.Reply, installation * 1000 + c);
+                gh.Fake.AddComment(repo, FeedbackDashboard.Core.Model.CommentKind.Reply, installation * 1000 + c);
         }
         var created = gh.Time.GetUtcNow().AddHours(-2);
         await db.ExecuteAsync($"""

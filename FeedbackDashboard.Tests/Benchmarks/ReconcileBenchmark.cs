@@ -31,7 +31,7 @@ public sealed class ReconcileBenchmark
 
         List<KnownReactions> BatchOf(int start, int generation) => Enumerable.Range(start, Batch).Select(c => new KnownReactions(
             new CommentKey(CommentKind.Inline, c),
-            Enumerable.Range(0, PerComment).Select(u => new Reaction(1000 + u + (u < generation ? 500 : 0), $"u{u}", u % 3 == 0 ? "-1" : "+1", at)).ToList()))
+            Enumerable.Range(0, PerComment).Select(u => new Reaction(1000 + u + (u < generation ? 500 : 0), $"u{u}", u % 3 == 0 ? ReactionContent.Down : ReactionContent.Up, at)).ToList()))
             .ToList();
 
         // 1. First sight: 1,000,000 new reactions.

@@ -2,6 +2,7 @@ using FeedbackDashboard.Core.Bots;
 using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.Demo;
 using FeedbackDashboard.Core.Insights;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Core;
@@ -73,8 +74,8 @@ public sealed class DemoDataTests : IAsyncLifetime
 
         // Rules (last 90 days): one rule maintainers reject, and others they keep.
         var rules = await new RulesQueries(_db.DataSource).RankAsync(null, now.AddDays(-90), now, 0, Ct);
-        Assert.Contains(rules, r => r.Verdict == RuleFigures.Noisy);
-        Assert.Contains(rules, r => r.Verdict == RuleFigures.Keep);
+        Assert.Contains(rules, r => r.Verdict == Verdicts.Noisy);
+        Assert.Contains(rules, r => r.Verdict == Verdicts.Keep);
         Assert.Contains(rules, r => r.Addressed > 0);
         Assert.Contains(rules, r => r.Applied > 0);
         Assert.Contains(rules, r => r.ReraisedAfterDown >= RuleFigures.NoisyReraises);

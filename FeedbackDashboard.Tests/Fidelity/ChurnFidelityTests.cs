@@ -1,4 +1,5 @@
 using FeedbackDashboard.Core.Insights;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Reactions;
 using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Repositories;
 using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;

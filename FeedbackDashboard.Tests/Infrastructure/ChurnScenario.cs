@@ -1,4 +1,5 @@
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 
 namespace FeedbackDashboard.Tests.Infrastructure;
 
@@ -61,14 +62,14 @@ public sealed class ChurnScenario(FakeGitHub fake, PostgresDatabase db, int seed
                     break;
                 case 1 when current.Count > 0:
                     var gone = current[_random.Next(current.Count)];
-                    fake.Unreact(kind, id, gone.UserId, gone.Content);
+                    fake.Unreact(kind, id, gone.UserId, gone.Content.ToWire());
                     break;
                 default:
                     // Swap: the counts stay the same, only who reacted changes.
                     if (current.Count == 0) goto case 0;
                     var leaving = current[_random.Next(current.Count)];
-                    fake.Unreact(kind, id, leaving.UserId, leaving.Content);
-                    fake.React(kind, id, 200 + _random.Next(1000), leaving.Content);
+                    fake.Unreact(kind, id, leaving.UserId, leaving.Content.ToWire());
+                    fake.React(kind, id, 200 + _random.Next(1000), leaving.Content.ToWire());
                     break;
             }
         }

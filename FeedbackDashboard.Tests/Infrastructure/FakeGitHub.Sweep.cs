@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using Microsoft.AspNetCore.Http;
 
 namespace FeedbackDashboard.Tests.Infrastructure;

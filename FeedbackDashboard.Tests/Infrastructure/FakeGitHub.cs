@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -214,7 +215,7 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         var c = _comments[(kind, id)];
         lock (c.Reactions)
             return c.Reactions.Where(r => r.Content is "+1" or "-1" && r.Type == FakeUserType.User)
-                .Select(r => new Reaction(r.UserId, r.Login!, r.Content, r.CreatedAt)).ToList();
+                .Select(r => new Reaction(r.UserId, r.Login!, ReactionContents.Parse(r.Content)!.Value, r.CreatedAt)).ToList();
     }
 
     /// <summary>Registers (or updates) a repository; its numeric id never changes, whatever it is renamed to.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Core.Insights;
+using FeedbackDashboard.Core.Model;
 using Microsoft.OpenApi;
 
 namespace FeedbackDashboard.Api;
@@ -96,7 +97,7 @@ public static class ApiQuery
         new("down_not_addressed", () => new OpenApiSchema { Type = JsonSchemaType.Boolean, Default = JsonValue.Create(false) },
             "Only runs with a 👎 comment that was not addressed."),
         Labels, Rule, Category,
-        new("source", () => Enum("api", "observed"), "Only runs registered through the API, or only runs observed from a bot profile."),
+        new("source", () => Enum([.. RunSources.Names.All]), "Only runs registered through the API, or only runs observed from a bot profile."),
         Bot,
     ];
 

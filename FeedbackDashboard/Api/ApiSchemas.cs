@@ -19,42 +19,42 @@ namespace FeedbackDashboard.Api;
 /// </summary>
 public static class ApiSchemas
 {
-    private static readonly string[] Associations = [.. CaptureValidation.Associations.Order(StringComparer.Ordinal)];
+    private static readonly string[] Associations = [.. Core.Model.Associations.Names.All.Order(StringComparer.Ordinal)];
 
     /// <summary>Closed sets of answer fields, by (declaring type, JSON name).</summary>
     private static readonly Dictionary<(Type, string), string[]> Enums = new()
     {
-        [(typeof(CommentFeedback), "kind")] = ["inline", "reply"],
-        [(typeof(CommentFeedback), "state")] = [CommentStates.Polled, CommentStates.Gone, CommentStates.Paused],
-        [(typeof(CommentFeedback), "disposition")] = [.. DispositionView.Dispositions],
-        [(typeof(CommentFeedback), "resolved_by_kind")] = [.. DispositionView.ResolverKinds],
-        [(typeof(TaskView), "source")] = ["api", "observed"],
-        [(typeof(ReactionView), "content")] = ["+1", "-1"],
+        [(typeof(CommentFeedback), "kind")] = [.. CommentKinds.Names.All],
+        [(typeof(CommentFeedback), "state")] = [.. CommentStates.Names.All],
+        [(typeof(CommentFeedback), "disposition")] = [.. DispositionNames.Names.All],
+        [(typeof(CommentFeedback), "resolved_by_kind")] = [.. ResolverKinds.Names.All],
+        [(typeof(TaskView), "source")] = [.. RunSources.Names.All],
+        [(typeof(ReactionView), "content")] = [.. ReactionContents.Names.All],
         [(typeof(ReactionView), "reactor_association")] = Associations,
         [(typeof(PrAuthor), "association")] = Associations,
-        [(typeof(MaintainerView), "association")] = ["OWNER", "MEMBER", "COLLABORATOR"],
-        [(typeof(CaptureView), "status")] = ["pending", "done", "failed"],
-        [(typeof(TasksApi.ReviewAccepted), "status")] = ["pending", "done", "failed"],
+        [(typeof(MaintainerView), "association")] = [.. Core.Model.Associations.Names.All.Where(w => Core.Model.Associations.Parse(w)!.Value.IsMaintainer())],
+        [(typeof(CaptureView), "status")] = [.. CaptureStatuses.Names.All],
+        [(typeof(TasksApi.ReviewAccepted), "status")] = [.. CaptureStatuses.Names.All],
         [(typeof(FeedbackAnalytics), "bucket")] = ["day", "week"],
         [(typeof(FeedbackAnalytics), "role")] = ["all", "maintainers", "pr_author"],
-        [(typeof(Comparison), "verdict")] = [Verdicts.ABetter, Verdicts.BBetter, Verdicts.NoDifference, Verdicts.NotEnoughData],
-        [(typeof(RuleFigures), "verdict")] = [RuleFigures.Keep, RuleFigures.Noisy, Verdicts.NotEnoughData],
-        [(typeof(PollerHealth), "status")] = ["healthy", "late", "failing", "disabled"],
+        [(typeof(Comparison), "verdict")] = [.. Verdicts.CompareNames.All],
+        [(typeof(RuleFigures), "verdict")] = [.. Verdicts.RuleNames.All],
+        [(typeof(PollerHealth), "status")] = [.. HealthStatuses.Names.All],
         [(typeof(PollerHealth), "instance_role")] = ["serve", "poller"],
-        [(typeof(JobHealth), "status")] = ["healthy", "late", "failing", "disabled"],
-        [(typeof(CycleView), "status")] = [.. System.Enum.GetNames<CycleStatus>().Select(n => n.ToLowerInvariant())],
-        [(typeof(ConditionView), "kind")] = [.. System.Enum.GetValues<ConditionKind>().Select(PollConditions.Wire)],
-        [(typeof(WebhookAck), "outcome")] = ["applied", "ignored", "failed", "replay"],
+        [(typeof(JobHealth), "status")] = [.. HealthStatuses.Names.All],
+        [(typeof(CycleView), "status")] = [.. CycleStatuses.Names.All],
+        [(typeof(ConditionView), "kind")] = [.. ConditionKinds.Names.All],
+        [(typeof(WebhookAck), "outcome")] = [.. DeliveryOutcomes.Names.All],
     };
 
     /// <summary>Closed sets of the export's row fields.</summary>
     internal static readonly Dictionary<string, string[]> ExportEnums = new()
     {
-        ["comment_kind"] = ["inline", "reply"],
-        ["content"] = ["+1", "-1"],
+        ["comment_kind"] = [.. CommentKinds.Names.All],
+        ["content"] = [.. ReactionContents.Names.All],
         ["reactor_association"] = Associations,
-        ["disposition"] = [.. DispositionView.Dispositions],
-        ["resolved_by_kind"] = [.. DispositionView.ResolverKinds],
+        ["disposition"] = [.. DispositionNames.Names.All],
+        ["resolved_by_kind"] = [.. ResolverKinds.Names.All],
     };
 
     /// <summary>Schema transformer: enums on answer fields, and every field an answer always writes listed as required.</summary>
@@ -203,7 +203,7 @@ public static class ApiSchemas
     {
         var properties = new Dictionary<string, IOpenApiSchema>
         {
-            ["kind"] = Described(Enum("inline", "reply"), "`inline`: a pull-request review comment; `reply`: an issue comment on the pull request."),
+            ["kind"] = Described(Enum([.. CommentKinds.Names.All]), "`inline`: a pull-request review comment; `reply`: an issue comment on the pull request."),
             ["github_comment_id"] = Positive(),
             ["node_id"] = Described(OptionalText(CaptureValidation.Limits.NodeId), "GitHub's GraphQL node id of the comment."),
             ["file"] = OptionalText(CaptureValidation.Limits.File),

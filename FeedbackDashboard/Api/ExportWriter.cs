@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FeedbackDashboard.Core.Insights;
+using FeedbackDashboard.Core.Model;
 
 namespace FeedbackDashboard.Api;
 

@@ -1,6 +1,7 @@
 using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Core.Insights;
+using FeedbackDashboard.Core.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -150,13 +151,7 @@ public static class TasksApi
         var labels = q.Labels();
         var rule = q.Text("rule", CaptureValidation.Limits.Rule);
         var category = q.Text("category", CaptureValidation.Limits.Category);
-        RunSource? source = q.String("source") switch
-        {
-            null => null,
-            "api" => RunSource.Api,
-            "observed" => RunSource.Observed,
-            _ => null,
-        };
+        var source = RunSources.Parse(q.String("source"));
         if (source is null && q.String("source") is not null) q.Errors["source"] = ["must be api or observed"];
         if (q.String("bot") is { } bot)
         {

@@ -1,4 +1,5 @@
 using FeedbackDashboard.Core;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Webhooks;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -106,7 +107,7 @@ public static class WebhooksApi
                 try
                 {
                     var outcome = await processor.ApplyAsync(guid, eventName, body, timeout.Token);
-                    return TypedResults.Ok(new WebhookAck(outcome.ToString().ToLowerInvariant()));
+                    return TypedResults.Ok(new WebhookAck(outcome.ToWire()));
                 }
                 catch (PostgresException e) when (e.IsTransient)
                 {

@@ -1,6 +1,7 @@
 using Coravel.Invocable;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Maintainers;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Runs;
 
 namespace FeedbackDashboard.Jobs;
@@ -13,7 +14,7 @@ public sealed class MaintainersRefreshJob(MaintainersRefresher refresher, CycleG
 
     public async Task Invoke()
     {
-        if (gate.TryEnter(Core.Runs.Jobs.Maintainers, settings.MaintainersRefresh, runAtStart: true))
+        if (gate.TryEnter(Job.Maintainers, settings.MaintainersRefresh, runAtStart: true))
             await refresher.RunAsync(CancellationToken);
     }
 }

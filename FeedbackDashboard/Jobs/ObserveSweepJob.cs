@@ -1,6 +1,7 @@
 using Coravel.Invocable;
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Bots;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Runs;
 
 namespace FeedbackDashboard.Jobs;
@@ -12,7 +13,7 @@ public sealed class ObserveSweepJob(ObserveSweep sweep, CycleGate gate, Feedback
 
     public async Task Invoke()
     {
-        if (gate.TryEnter(Core.Runs.Jobs.Observe, settings.ObserveSweep, runAtStart: true))
+        if (gate.TryEnter(Job.Observe, settings.ObserveSweep, runAtStart: true))
             await sweep.RunAsync(CancellationToken);
     }
 }

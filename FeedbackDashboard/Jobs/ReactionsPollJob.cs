@@ -1,5 +1,6 @@
 using Coravel.Invocable;
 using FeedbackDashboard.Core;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Reactions;
 using FeedbackDashboard.Core.Runs;
 
@@ -16,7 +17,7 @@ public sealed class ReactionsPollJob(ReactionsPoller poller, CycleGate gate, Fee
 
     public async Task Invoke()
     {
-        if (gate.TryEnter(Core.Runs.Jobs.Reactions, settings.PollerInterval))
+        if (gate.TryEnter(Job.Reactions, settings.PollerInterval))
             await poller.RunCycleAsync(CancellationToken);
         else
             await poller.CatchUpAsync(CancellationToken);

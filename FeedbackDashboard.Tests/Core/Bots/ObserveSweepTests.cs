@@ -3,6 +3,7 @@ using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Bots;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Insights;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;

@@ -1,6 +1,7 @@
 using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Insights;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Core.GitHub;

@@ -1,4 +1,5 @@
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Tests.Infrastructure;
 
 namespace FeedbackDashboard.Tests.Core.GitHub;
@@ -32,7 +33,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
         Assert.Equal(FetchOutcome.Known, result.Outcome);
         Assert.Equal(150, result.Reactions.Count);
         Assert.Equal(150, result.Reactions.Select(r => r.UserId).Distinct().Count());
-        Assert.Equal(50, result.Reactions.Count(r => r.Content == "-1"));
+        Assert.Equal(50, result.Reactions.Count(r => r.Content == ReactionContent.Down));
         Assert.Equal(2, Fake.Count("reactions"));
         // Two pages: the first page's ETag does not vouch for the second, so none is kept.
         Assert.Null(result.ETag);
@@ -106,7 +107,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
         Assert.Equal(FetchOutcome.Gone, results[FakeGitHub.NodeIdFor(CommentKind.Reply, 1007)].Result.Outcome);
         Assert.Equal(249, results.Values.Count(r => r.Result.Outcome == FetchOutcome.Known));
         Assert.Equal(2, results[FakeGitHub.NodeIdFor(CommentKind.Reply, 1005)].Result.Reactions.Count);
-        Assert.Equal(["+1"], results[FakeGitHub.NodeIdFor(CommentKind.Inline, 1002)].Result.Reactions.Select(r => r.Content));
+        Assert.Equal([ReactionContent.Up], results[FakeGitHub.NodeIdFor(CommentKind.Inline, 1002)].Result.Reactions.Select(r => r.Content));
     }
 
     [Fact]
@@ -122,9 +123,9 @@ public sealed class GitHubClientTests : IAsyncLifetime
 
         var r = results.Single().Value.Result;
         Assert.Equal(FetchOutcome.Known, r.Outcome);
-        Assert.Equal(180, r.Reactions.Count(x => x.Content == "+1"));
-        Assert.Equal(180, r.Reactions.Where(x => x.Content == "+1").Select(x => x.UserId).Distinct().Count());
-        Assert.Equal(1, r.Reactions.Count(x => x.Content == "-1"));
+        Assert.Equal(180, r.Reactions.Count(x => x.Content == ReactionContent.Up));
+        Assert.Equal(180, r.Reactions.Where(x => x.Content == ReactionContent.Up).Select(x => x.UserId).Distinct().Count());
+        Assert.Equal(1, r.Reactions.Count(x => x.Content == ReactionContent.Down));
         Assert.Equal(181, r.Reactions.Count); // ❤️ and 🚀 are read and dropped
         // 221 reactions of every kind: the batch (1 point per 100 comments), then pages 2 and 3 of the one connection.
         Assert.Equal(3, Fake.Count("graphql"));
@@ -159,7 +160,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
             Assert.Contains("Something went wrong", failed.Value.Result.Error);
             Assert.Matches(@"batch of 100 split to isolate it: \d+ extra requests", failed.Value.Result.Error);
         }
-        Assert.Equal(["+1"], results[ids[bad == 0 ? 1 : 0]].Result.Reactions.Select(r => r.Content));
+        Assert.Equal([ReactionContent.Up], results[ids[bad == 0 ? 1 : 0]].Result.Reactions.Select(r => r.Content));
         // Halving 100 ids down to one takes 7 splits of 2 requests each: at most 2·⌈log2 100⌉ = 14 extra a batch.
         var extra = Fake.Count("graphql") - 2;
         TestContext.Current.TestOutputHelper?.WriteLine($"bad node at {bad}, data kept {dataKept}: {Fake.Count("graphql")} requests for two batches, {usage.GraphQlSplitRequests} of them splits, {Fake.GraphQlPoints} points");
@@ -323,7 +324,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
         var collaborators = await _gh.Client.GetDirectCollaboratorsAsync(usage, Inst, Repo, Ct);
         var members = await _gh.Client.GetOrgMembersAsync(usage, Inst, owner.Login, Ct);
 
-        Assert.Equal(new RepoOwner(9, "Acme", "Organization"), owner);
+        Assert.Equal(new RepoOwner(9, "Acme", OwnerType.Organization), owner);
         Assert.Equal([1L, 2, 3], collaborators.Select(c => c.Id));
         Assert.Equal("admin", collaborators[0].RoleName);
         Assert.Equal(5, members.Count);
@@ -416,7 +417,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
         var owner = await _gh.Client.GetRepoOwnerAsync(usage, Inst, Repo, Ct);
         var collaborators = await _gh.Client.GetDirectCollaboratorsAsync(usage, Inst, Repo, Ct);
 
-        Assert.Equal(new RepoOwner(9, "Acme", "Organization"), owner);
+        Assert.Equal(new RepoOwner(9, "Acme", OwnerType.Organization), owner);
         Assert.Equal([1L, 2, 3], collaborators.Select(c => c.Id));
         // The old name answered 301 and /repositories/{id}/… (which answers only to the token) was read, every page.
         Assert.Equal([301, 200], Fake.Requests.Where(r => r.Route == "repo").Select(r => r.Status));

@@ -1,5 +1,6 @@
 using System.Numerics;
 using FeedbackDashboard.Core.Insights;
+using FeedbackDashboard.Core.Model;
 
 namespace FeedbackDashboard.Tests.Core.Insights;
 

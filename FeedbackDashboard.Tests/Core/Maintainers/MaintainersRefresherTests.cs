@@ -1,5 +1,6 @@
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Maintainers;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,6 +1,7 @@
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Insights;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Reactions;
 using FeedbackDashboard.Core.Repositories;
 using FeedbackDashboard.Core.Runs;

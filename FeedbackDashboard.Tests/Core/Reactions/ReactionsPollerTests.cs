@@ -1,6 +1,7 @@
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Reactions;
 using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;

@@ -22,7 +22,7 @@ public sealed class ReactionsReconcilerTests : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _db.DisposeAsync();
 
-    private static Reaction R(long user, string content) => new(user, $"u{user}", content, Now.AddMinutes(-user));
+    private static Reaction R(long user, string content) => new(user, $"u{user}", ReactionContents.Parse(content)!.Value, Now.AddMinutes(-user));
 
     private static KnownReactions Known(string kind, long id, params Reaction[] reactions) => new(new CommentKey(CommentKinds.Parse(kind)!.Value, id), reactions);
 

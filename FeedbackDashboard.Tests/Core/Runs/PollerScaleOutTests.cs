@@ -1,5 +1,6 @@
 using FeedbackDashboard.Core;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Reactions;
 using FeedbackDashboard.Core.Runs;
 using FeedbackDashboard.Tests.Infrastructure;
