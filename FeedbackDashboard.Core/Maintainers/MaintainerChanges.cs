@@ -86,7 +86,7 @@ public static class MaintainerChanges
         cmd.Parameters.AddWithValue("repos", rows.Select(r => r.Repo).ToArray());
         cmd.Parameters.AddWithValue("ids", rows.Select(r => r.Person.GithubId).ToArray());
         cmd.Parameters.AddWithValue("logins", rows.Select(r => r.Person.Login).ToArray());
-        cmd.Parameters.AddWithValue("associations", rows.Select(r => r.Person.Association).ToArray());
+        cmd.Parameters.AddWithValue("associations", rows.Select(r => r.Person.Association.ToWire()).ToArray());
         cmd.Parameters.AddWithValue("at", refreshedAt);
         await cmd.ExecuteNonQueryAsync(ct);
     }
