@@ -1,6 +1,8 @@
 using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Reactions;
 using FeedbackDashboard.Core.Runs;
 using Microsoft.Extensions.Logging;

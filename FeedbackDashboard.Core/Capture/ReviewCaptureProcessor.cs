@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Model;
 using Microsoft.Extensions.Logging;

@@ -3,6 +3,7 @@ using System.Globalization;
 using FeedbackDashboard.Core.Capture;
 using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Tests.Infrastructure;
 using static FeedbackDashboard.Tests.Infrastructure.FakeGitHub;
 

@@ -3,7 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.GitHub;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Tests.Infrastructure;
 using static FeedbackDashboard.Tests.Infrastructure.FakeGitHub;
 
