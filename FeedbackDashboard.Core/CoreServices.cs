@@ -62,6 +62,7 @@ public static class CoreServices
         NpgsqlDataSource? hotReads = null) =>
         services.AddData(dataSource)
             .AddApiKeys()
+            .AddComments()
             .AddCapture()
             .AddReactions()
             .AddRepositories()

@@ -1,4 +1,5 @@
 using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Model;

@@ -51,7 +51,7 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
                 await CountCandidateAsync(conn, tx, seen.Login, fullName, installation, now, ct);
             return true;
         }
-        if (seen.Comment is { } existing && await RegisteredAsync(conn, tx, existing, ct)) return true;
+        if (seen.Comment is { } existing && await CommentRegistration.RegisteredAsync(conn, tx, existing, ct)) return true;
 
         if (await RepositoryRegistry.FindOrAddAsync(conn, tx, installation, repoId, fullName, ct) is not { } repository)
         {
@@ -62,7 +62,7 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
         var task = await RunAsync(conn, tx, profile.Name, repository, installation, seen, now, ct);
         if (seen.Comment is { } comment)
         {
-            await CaptureService.InsertCommentsAsync(conn, tx, task, [comment], now, ct);
+            await CommentRegistration.InsertAsync(conn, tx, task, [comment], now, ct);
             // A new comment may raise again one dismissed or resolved before.
             await Dispositions.DecideAsync(conn, tx,
                 new DispositionScope.Comments([new CommentKey(CommentKinds.Parse(comment.Kind)!.Value, comment.GithubCommentId)]), ct);
@@ -73,7 +73,7 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
     /// <summary>True when the swept comment is a profiled bot's and not yet registered: its run may need the pull request's author.</summary>
     public async Task<bool> NeedsRunAsync(NpgsqlConnection conn, SweptComment seen, CancellationToken ct) =>
         (await profiles.MatchAsync(conn, null, seen.Login, seen.Comment.Body, ct)).Match is not null
-        && !await RegisteredAsync(conn, null, seen.Comment, ct);
+        && !await CommentRegistration.RegisteredAsync(conn, null, seen.Comment, ct);
 
     /// <summary>The authors runs already name for these pull requests of the repository: no need to ask GitHub again.</summary>
     public static async Task<Dictionary<int, PullRequestAuthor>> KnownAuthorsAsync(NpgsqlConnection conn, long repository, int[] pullRequests,
@@ -111,7 +111,7 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
             }
             return SweptOutcome.Skipped;
         }
-        if (await RegisteredAsync(conn, tx, seen.Comment, ct))
+        if (await CommentRegistration.RegisteredAsync(conn, tx, seen.Comment, ct))
         {
             var key = new CommentKey(CommentKinds.Parse(seen.Comment.Kind)!.Value, seen.Comment.GithubCommentId);
             return await CommentChanges.EditAsync(conn, tx, key, installation, seen.Comment.Body ?? "", ct) ? SweptOutcome.Updated : SweptOutcome.Unchanged;
@@ -120,7 +120,7 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
         var observed = new Observed(seen.Login, seen.UserType, seen.Comment.Body, seen.ReviewId, seen.Comment.CreatedAt ?? now, false, seen.Comment,
             seen.PrNumber, author.Id, author.Login, author.Association);
         var task = await RunAsync(conn, tx, profile.Name, repository, installation, observed, now, ct);
-        await CaptureService.InsertCommentsAsync(conn, tx, task, [seen.Comment], now, ct);
+        await CommentRegistration.InsertAsync(conn, tx, task, [seen.Comment], now, ct);
         await Dispositions.DecideAsync(conn, tx,
             new DispositionScope.Comments([new CommentKey(CommentKinds.Parse(seen.Comment.Kind)!.Value, seen.Comment.GithubCommentId)]), ct);
         return SweptOutcome.Registered;
@@ -172,22 +172,6 @@ public sealed class ObservedComments(BotProfiles profiles, ILogger<ObservedComme
         new(Require(Str(item, userField, "login"), $"{userField}.login"), Str(item, userField, "type"), body, reviewId, created, isReview, comment,
             (int)Require(Long(pullRequest, "number"), "pull request number"), Require(Long(pullRequest, "user", "id"), "pull request user.id"),
             Require(Str(pullRequest, "user", "login"), "pull request user.login"), Str(pullRequest, "author_association") ?? "NONE");
-
-    private static async Task<bool> RegisteredAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CapturedComment comment, CancellationToken ct)
-    {
-        // Registered through the API: the delivery still tells who wrote it.
-        await using var cmd = new NpgsqlCommand("""
-            with known as (select 1 from review_comments where kind = @kind and github_comment_id = @id),
-            author as (update review_comments set author_login = @login, author_id = @uid
-                       where kind = @kind and github_comment_id = @id and author_login is null and @login::text is not null)
-            select exists (select 1 from known)
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("login", NpgsqlTypes.NpgsqlDbType.Text, (object?)comment.AuthorLogin ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("uid", NpgsqlTypes.NpgsqlDbType.Bigint, (object?)comment.AuthorId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("kind", comment.Kind);
-        cmd.Parameters.AddWithValue("id", comment.GithubCommentId);
-        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
-    }
 
     /// <summary>The review's run, or the bot's conversation run on the pull request; created on first sight.</summary>
     private static async Task<Guid> RunAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string bot, long repository, long installation,

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.Model;
 
 namespace FeedbackDashboard.Core.Capture;
@@ -22,26 +23,6 @@ public sealed record CommentInput(string? Kind, long? GithubCommentId, string? N
 
 public sealed record FindingInput(string? File, int? Line, string? FindingId, string? Rule = null, string? Category = null,
     string? Severity = null, string? Fingerprint = null);
-
-/// <summary>What produced a comment: the bot's rule, its category and severity, and a fingerprint (all optional).</summary>
-public sealed record FindingTags(string? Rule = null, string? Category = null, string? Severity = null, string? Fingerprint = null)
-{
-    public static FindingTags None { get; } = new();
-}
-
-/// <summary>
-/// A comment to record, whichever way it was captured (the API's comment list, or a review's comments read from
-/// GitHub): the capture service's own input, so the review-capture path does not build the HTTP API's DTO.
-/// </summary>
-public sealed record CapturedComment(string Kind, long GithubCommentId, string? NodeId, string? File, int? Line,
-    DateTimeOffset? CreatedAt, string? FindingId, string? Body, FindingTags Tags)
-{
-    /// <summary>GitHub's own link to the comment, when the capture read it from GitHub.</summary>
-    public string? HtmlUrl { get; init; }
-    /// <summary>Who posted it, when GitHub told us (a webhook's or REST's user).</summary>
-    public string? AuthorLogin { get; init; }
-    public long? AuthorId { get; init; }
-}
 
 public sealed record ReviewCaptureInput(long? GithubReviewId, List<FindingInput?>? Findings);
 

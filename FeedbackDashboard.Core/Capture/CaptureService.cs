@@ -116,60 +116,7 @@ public sealed class CaptureService(NpgsqlDataSource db, TimeProvider time)
     private async Task<int> InsertCommentsAsync(Guid taskId, IReadOnlyList<CapturedComment> unique, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        return await InsertCommentsAsync(conn, null, taskId, unique, time.GetUtcNow(), ct);
-    }
-
-    /// <summary>
-    /// The one insert into review_comments, on the caller's connection (and transaction, when it has one): the API's
-    /// comment lists, review captures and observed bots' comments all go through it. <paramref name="unique"/> holds
-    /// one comment per (kind, github_comment_id), sorted; a comment already registered under another run keeps that run.
-    /// </summary>
-    public static async Task<int> InsertCommentsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid taskId,
-        IReadOnlyList<CapturedComment> unique, DateTimeOffset now, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("""
-            insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, finding_id, body,
-                                         rule, category, severity, fingerprint, html_url, author_login, author_id, suggested_lines)
-            select x.kind, x.id, @task, x.node_id, x.file, x.line, coalesce(x.created_at, @now), x.finding_id, x.body,
-                   x.rule, x.category, x.severity, x.fingerprint, x.html_url, x.author_login, x.author_id, x.suggested
-            from unnest(@kinds, @ids, @node_ids, @files, @lines, @created, @findings, @bodies, @rules, @categories, @severities, @fingerprints, @urls,
-                        @author_logins, @author_ids, @suggested)
-                as x(kind, id, node_id, file, line, created_at, finding_id, body, rule, category, severity, fingerprint, html_url,
-                     author_login, author_id, suggested)
-            on conflict (kind, github_comment_id) do update
-                set node_id = coalesce(review_comments.node_id, excluded.node_id), body = coalesce(review_comments.body, excluded.body),
-                    suggested_lines = case when review_comments.body is null then excluded.suggested_lines else review_comments.suggested_lines end,
-                    author_login = coalesce(review_comments.author_login, excluded.author_login),
-                    author_id = coalesce(review_comments.author_id, excluded.author_id)
-                where ((review_comments.node_id is null and excluded.node_id is not null)
-                       or (review_comments.body is null and excluded.body is not null)
-                       or (review_comments.author_login is null and excluded.author_login is not null))
-                  and review_comments.task_id = excluded.task_id
-            returning (xmax = 0) as inserted
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("task", taskId);
-        cmd.Parameters.AddWithValue("now", now);
-        cmd.Parameters.AddWithValue("kinds", unique.Select(c => c.Kind!).ToArray());
-        cmd.Parameters.AddWithValue("ids", unique.Select(c => c.GithubCommentId).ToArray());
-        cmd.Parameters.AddWithValue("node_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.NodeId ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("files", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.File ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("lines", NpgsqlDbType.Array | NpgsqlDbType.Integer, unique.Select(c => (object?)c.Line ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("created", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, unique.Select(c => (object?)c.CreatedAt?.ToUniversalTime() ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("findings", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.FindingId ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("bodies", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Body ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("rules", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Tags.Rule ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("categories", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Tags.Category ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("severities", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Tags.Severity ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.Tags.Fingerprint ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("urls", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.HtmlUrl ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("author_logins", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)c.AuthorLogin ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("author_ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, unique.Select(c => (object?)c.AuthorId ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("suggested", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(c => (object?)Suggestions.Lines(c.Body) ?? DBNull.Value).ToArray());
-
-        var inserted = 0;
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) if (reader.Get<bool>("inserted")) inserted++;
-        return inserted;
+        return await CommentRegistration.InsertAsync(conn, null, taskId, unique, time.GetUtcNow(), ct);
     }
 
     /// <summary>Stores a review to capture; the poller reads its comments from GitHub. A failed capture posted again retries.</summary>

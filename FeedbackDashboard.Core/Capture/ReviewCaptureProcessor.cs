@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FeedbackDashboard.Core.Data;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Model;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,5 @@
 using System.Text;
+using FeedbackDashboard.Core.Comments;
 
 namespace FeedbackDashboard.Core.Demo;
 
@@ -37,13 +38,16 @@ internal static class DemoBots
 
     /// <param name="repos">The demo repositories (full names).</param>
     /// <param name="people">Who reacts: (id, login).</param>
-    public static string Sql(DateTimeOffset now, long installation, string[] repos, (long Id, string Login)[] people)
+    /// <param name="sql">Where the profiles, candidates and runs go, written before the comments.</param>
+    /// <param name="comments">Where the comments go.</param>
+    /// <param name="after">Where the reactions go, written after the comments.</param>
+    public static void Seed(DateTimeOffset now, long installation, string[] repos, (long Id, string Login)[] people, StringBuilder sql,
+        List<SeededComment> comments, StringBuilder after)
     {
         // Its own seed: the rest of the demo set stays as it was.
         var random = new Random(32);
         // Suggestions and whether a commit applied them draw from their own sequence, so the figures above stay put.
         var suggests = new Random(33);
-        var sql = new StringBuilder();
         foreach (var bot in Bots)
             sql.AppendLine($"insert into bot_profiles (name, logins, created_at, updated_at) values ('{bot.Name}', array['{bot.Login}'], '{now.AddDays(-60):O}', '{now.AddDays(-60):O}');");
         foreach (var candidate in Candidates)
@@ -67,26 +71,31 @@ internal static class DemoBots
                     var id = ++commentId;
                     var posted = reviewed.AddSeconds(c * 7);
                     var addressed = random.NextDouble() < bot.Up * 0.6;
-                    var body = Bodies[random.Next(Bodies.Length)].Replace("'", "''");
-                    string suggested = "null", applied = "null";
+                    var body = Bodies[random.Next(Bodies.Length)];
+                    string? suggested = null, applied = null;
                     if (suggests.NextDouble() < 0.4)
                     {
-                        var line = Suggested[suggests.Next(Suggested.Length)];
-                        body += $"\\n```suggestion\\n{line}\\n```";
-                        suggested = $"'{line}'";
+                        suggested = Suggested[suggests.Next(Suggested.Length)];
+                        body += $"\n```suggestion\n{suggested}\n```";
                         if (suggests.NextDouble() < bot.Up * 0.8)
-                            applied = $"'{Convert.ToHexString(System.Security.Cryptography.SHA1.HashData(BitConverter.GetBytes(id))).ToLowerInvariant()}'";
+                            applied = Convert.ToHexString(System.Security.Cryptography.SHA1.HashData(BitConverter.GetBytes(id))).ToLowerInvariant();
                     }
-                    sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, body, author_login, outdated, resolved, resolved_by, resolved_by_bot, suggested_lines, applied_commit, applied_at) values ('inline', {id}, '{task}', 'PRRC_{id}', 'src/service/worker.cs', {random.Next(1, 300)}, '{posted:O}', E'{body}', '{bot.Login}', {(addressed ? "true" : "false")}, false, null, null, {suggested}, {applied}, {(applied == "null" ? "null" : $"'{posted.AddHours(3):O}'")});");
+                    comments.Add(new SeededComment("inline", id, task, $"PRRC_{id}", "src/service/worker.cs", random.Next(1, 300), posted, body, bot.Login)
+                    {
+                        Outdated = addressed,
+                        Resolved = false,
+                        SuggestedLines = suggested,
+                        AppliedCommit = applied,
+                        AppliedAt = applied is null ? null : posted.AddHours(3),
+                    });
                     if (random.NextDouble() < 0.3) continue;
                     foreach (var p in people.OrderBy(_ => random.Next()).Take(random.Next(1, 3)))
                     {
                         var content = random.NextDouble() < bot.Up ? "+1" : "-1";
-                        sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('inline', {id}, {p.Id}, '{p.Login}', '{content}', '{posted.AddMinutes(random.Next(5, 600)):O}', '{posted.AddMinutes(random.Next(600, 900)):O}');");
+                        after.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('inline', {id}, {p.Id}, '{p.Login}', '{content}', '{posted.AddMinutes(random.Next(5, 600)):O}', '{posted.AddMinutes(random.Next(600, 900)):O}');");
                     }
                 }
             }
         }
-        return sql.ToString();
     }
 }

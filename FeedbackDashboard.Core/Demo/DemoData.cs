@@ -1,6 +1,6 @@
-using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.Maintainers;
+using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Repositories;
 using Npgsql;
 
@@ -54,7 +54,11 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
             [.. people.Where(p => p.Role is "OWNER" or "MEMBER" or "COLLABORATOR").Select(p => new MaintainerEntry(p.Id, p.Login, p.Role == "OWNER" ? Association.Member : Associations.Parse(p.Role)!.Value))],
             now.AddMinutes(-20), ct);
 
+        // Repositories, maintainers and runs first, then the comments (Comments writes them), then what refers to them.
         var sql = new System.Text.StringBuilder();
+        var comments = new List<SeededComment>();
+        var at = new Dictionary<long, int>();
+        var after = new System.Text.StringBuilder();
 
         // What produced each comment: the bot moved from 2.3.0 to 2.4.0 twenty days ago, and its naming rule
         // is the one maintainers keep rejecting, so Compare and Rules have something to say.
@@ -97,22 +101,32 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
                 var kind = c % 4 == 3 ? "reply" : "inline";
                 var posted = created.AddMinutes(random.Next(1, 30));
                 var rule = rules[(int)(id % rules.Length)];
-                var body = bodies[rule.Rule][random.Next(bodies[rule.Rule].Length)].Replace("'", "''");
+                var body = bodies[rule.Rule][random.Next(bodies[rule.Rule].Length)];
                 // What became of it on GitHub: liked rules' comments are more often acted on (outdated by a change, or
                 // resolved by a person); a few threads are resolved by the bot itself, hidden, or answered.
-                var signals = kind == "reply" ? "null, null, null, null, null, null, null"
-                    : SignalsSql(random, rule.Up, maintainerLogins);
+                var signals = kind == "reply" ? null : Signals(random, rule.Up, maintainerLogins);
                 var file = files[random.Next(files.Length)];
                 var line = random.Next(1, 400);
-                sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, rule, category, severity, body, outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies, author_login) values ('{kind}', {id}, '{task}', '{(kind == "inline" ? "PRRC_" : "IC_")}{id}', '{file}', {line}, '{posted:O}', '{rule.Rule}', '{rule.Category}', '{rule.Severity}', E'{body}', {signals}, '{BotLogin}');");
-                sql.Append(OutcomeSql(outcomes, kind, id, body, rule.Up));
+                var comment = new SeededComment(kind, id, task, $"{(kind == "inline" ? "PRRC_" : "IC_")}{id}", file, line, posted, body, BotLogin)
+                {
+                    Tags = new FindingTags(rule.Rule, rule.Category, rule.Severity),
+                    Outdated = signals?.Outdated,
+                    Resolved = signals?.Resolved,
+                    ResolvedBy = signals?.ResolvedBy,
+                    ResolvedByBot = signals?.ResolvedByBot,
+                    Minimized = signals?.Minimized,
+                    MinimizedReason = signals?.MinimizedReason,
+                    HumanReplies = signals?.HumanReplies,
+                };
+                at[id] = comments.Count;
+                comments.Add(Outcome(outcomes, comment, rule.Up));
                 if (kind == "inline" && (firstInline is null || (firstRule != "naming" && rule.Rule == "naming"))) (firstInline, firstRule) = (id, rule.Rule);
                 // Most comments draw nothing; the rest lean 👍, as a useful bot's should.
                 if (random.NextDouble() < 0.45) continue;
                 foreach (var p in people.OrderBy(_ => random.Next()).Take(random.Next(1, 4)))
                 {
                     var content = random.NextDouble() < rule.Up + (version == "2.4.0" ? 0.1 : 0) ? "+1" : "-1";
-                    sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('{kind}', {id}, {p.Id}, '{p.Login}', '{content}', '{posted.AddMinutes(random.Next(5, 600)):O}', '{posted.AddMinutes(random.Next(600, 900)):O}');");
+                    after.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('{kind}', {id}, {p.Id}, '{p.Login}', '{content}', '{posted.AddMinutes(random.Next(5, 600)):O}', '{posted.AddMinutes(random.Next(600, 900)):O}');");
                 }
             }
 
@@ -126,34 +140,48 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
                 sql.AppendLine($"insert into tasks (id, repository_id, installation_id, pr_number, pr_author_id, pr_author_login, pr_author_association, created_at, labels) select '{round}', id, {Installation}, {100 + i}, {author.Id}, '{author.Login}', '{(author.Role == "OWNER" ? "MEMBER" : author.Role)}', '{created.AddMinutes(45):O}', '{{\"bot_version\": \"{version}\", \"model\": \"demo-model\"}}' from repositories where full_name = '{repo}';");
                 if (firstRule == "naming")
                 {
-                    sql.AppendLine($"delete from review_feedback where kind = 'inline' and github_comment_id = {first} and reactor_id = 1002;");
-                    sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('inline', {first}, 1002, 'bob', '-1', '{created.AddMinutes(40):O}', '{created.AddMinutes(41):O}');");
+                    after.AppendLine($"delete from review_feedback where kind = 'inline' and github_comment_id = {first} and reactor_id = 1002;");
+                    after.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('inline', {first}, 1002, 'bob', '-1', '{created.AddMinutes(40):O}', '{created.AddMinutes(41):O}');");
                 }
                 else
                 {
-                    sql.AppendLine($"delete from review_feedback where kind = 'inline' and github_comment_id = {first} and content = '-1';");
-                    sql.AppendLine($"update review_comments set resolved = true, resolved_by = 'carol', resolved_by_bot = false, resolved_by_kind = 'person', resolved_at = '{created.AddMinutes(40):O}' where kind = 'inline' and github_comment_id = {first};");
+                    after.AppendLine($"delete from review_feedback where kind = 'inline' and github_comment_id = {first} and content = '-1';");
+                    comments[at[first]] = comments[at[first]] with
+                    {
+                        Resolved = true,
+                        ResolvedBy = "carol",
+                        ResolvedByBot = false,
+                        ResolvedByKind = "person",
+                        ResolvedAt = created.AddMinutes(40),
+                    };
                 }
                 // Its own id range: the first round's ids (and the rules they pick) stay as they were.
                 var id = 600_000 + i;
-                sql.AppendLine($"insert into review_comments (kind, github_comment_id, task_id, node_id, file, line, created_at, rule, category, severity, body, author_login, reraise_of) select 'inline', {id}, '{round}', 'PRRC_{id}', file, line, '{again:O}', rule, category, severity, body, author_login, {first} from review_comments where kind = 'inline' and github_comment_id = {first};");
+                var raised = comments[at[first]];
+                comments.Add(new SeededComment("inline", id, round, $"PRRC_{id}", raised.File, raised.Line, again, raised.Body, raised.AuthorLogin)
+                {
+                    Tags = raised.Tags,
+                    ReraiseOf = first,
+                });
                 if (firstRule == "naming")
-                    sql.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('inline', {id}, 1002, 'bob', '-1', '{again.AddMinutes(30):O}', '{again.AddMinutes(31):O}');");
+                    after.AppendLine($"insert into review_feedback (kind, github_comment_id, reactor_id, reactor_login, content, reacted_at, first_seen_at) values ('inline', {id}, 1002, 'bob', '-1', '{again.AddMinutes(30):O}', '{again.AddMinutes(31):O}');");
             }
         }
 
-        sql.Append(DemoBots.Sql(now, Installation, repos, [.. people.Select(p => (p.Id, p.Login))]));
+        DemoBots.Seed(now, Installation, repos, [.. people.Select(p => (p.Id, p.Login))], sql, comments, after);
 
         for (var k = 12; k >= 1; k--)
         {
             var started = now.AddMinutes(-5 * k);
             var status = k == 7 ? "partial" : "ok";
             var errors = k == 7 ? "[\"inline comment 500012 (demo/web-app): reactions page answered 502\"]" : "[]";
-            sql.AppendLine($"insert into poll_cycles (job, instance, started_at, finished_at, status, comments_selected, comments_checked, comments_unchanged, comments_failed, reactions_inserted, reactions_deleted, requests_made, not_modified, rate_limit_remaining, errors) values ('reactions', '{CycleInstance}', '{started:O}', '{started.AddSeconds(2 + random.NextDouble() * 4):O}', '{status}', {40 + k}, {38 + k}, {random.Next(0, 10)}, {(k == 7 ? 1 : 0)}, {random.Next(0, 6)}, {random.Next(0, 2)}, {2 + k % 3}, 0, '{{\"{Installation}\": {4900 - k * 3}}}', '{errors}');");
+            after.AppendLine($"insert into poll_cycles (job, instance, started_at, finished_at, status, comments_selected, comments_checked, comments_unchanged, comments_failed, reactions_inserted, reactions_deleted, requests_made, not_modified, rate_limit_remaining, errors) values ('reactions', '{CycleInstance}', '{started:O}', '{started.AddSeconds(2 + random.NextDouble() * 4):O}', '{status}', {40 + k}, {38 + k}, {random.Next(0, 10)}, {(k == 7 ? 1 : 0)}, {random.Next(0, 6)}, {random.Next(0, 2)}, {2 + k % 3}, 0, '{{\"{Installation}\": {4900 - k * 3}}}', '{errors}');");
         }
-        sql.AppendLine($"insert into poll_cycles (job, instance, started_at, finished_at, status, repos_ok, rows_changed, requests_made) values ('maintainers', '{CycleInstance}', '{now.AddMinutes(-20):O}', '{now.AddMinutes(-20).AddSeconds(3):O}', 'ok', 3, 12, 9);");
+        after.AppendLine($"insert into poll_cycles (job, instance, started_at, finished_at, status, repos_ok, rows_changed, requests_made) values ('maintainers', '{CycleInstance}', '{now.AddMinutes(-20):O}', '{now.AddMinutes(-20).AddSeconds(3):O}', 'ok', 3, 12, 9);");
 
         await using (var insert = new NpgsqlCommand(sql.ToString(), conn, tx)) await insert.ExecuteNonQueryAsync(ct);
+        await CommentSeed.InsertAsync(conn, tx, comments, ct);
+        await using (var insert = new NpgsqlCommand(after.ToString(), conn, tx)) await insert.ExecuteNonQueryAsync(ct);
         // Dispositions and re-raise links come from the same decision the poller makes, not from the demo's own idea of them.
         await Dispositions.DecideAsync(conn, tx, new DispositionScope.All(), ct);
         await tx.CommitAsync(ct);
@@ -165,47 +193,49 @@ public sealed class DemoData(NpgsqlDataSource db, TimeProvider time)
 
     /// <summary>
     /// The suggested lines of a body's ```suggestion block, a commit applying them for some (more often for liked rules),
-    /// and the resolver's kind, as an update of the comment just inserted.
+    /// and the resolver's kind.
     /// </summary>
-    private static string OutcomeSql(Random random, string kind, long id, string body, double liked)
+    private static SeededComment Outcome(Random random, SeededComment comment, double liked)
     {
         const string open = "```suggestion\n";
-        var sql = new System.Text.StringBuilder();
+        var body = comment.Body!;
         var start = body.IndexOf(open, StringComparison.Ordinal);
         if (start >= 0)
         {
             start += open.Length;
             var end = body.IndexOf("\n```", start, StringComparison.Ordinal);
-            var lines = body[start..end];
             var applied = random.NextDouble() < 0.25 + liked * 0.5;
-            var sha = applied ? Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(BitConverter.GetBytes(id))) : null;
-            sql.AppendLine($"update review_comments set suggested_lines = E'{lines}', applied_commit = {(sha is null ? "null" : $"'{sha}'")} where kind = '{kind}' and github_comment_id = {id};");
+            var sha = applied ? Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(BitConverter.GetBytes(comment.GithubCommentId))) : null;
+            comment = comment with { SuggestedLines = body[start..end], AppliedCommit = sha };
         }
-        if (kind == "inline")
+        if (comment.Kind == "inline")
         {
-            sql.AppendLine($"""
-                update review_comments set resolved_by_kind = case when resolved_by = '{BotLogin}' then 'this_bot'
-                    when resolved_by_bot then 'other_bot' else 'person' end
-                where kind = 'inline' and github_comment_id = {id} and resolved;
-                """);
+            if (comment.Resolved == true)
+                comment = comment with
+                {
+                    ResolvedByKind = comment.ResolvedBy == BotLogin ? "this_bot" : comment.ResolvedByBot == true ? "other_bot" : "person",
+                };
             // Some bot-resolved threads were closed by another bot (the run page tells them apart).
-            if (random.NextDouble() < 0.5)
-                sql.AppendLine($"update review_comments set resolved_by = 'coderabbitai[bot]', resolved_by_kind = 'other_bot' where kind = 'inline' and github_comment_id = {id} and resolved_by = '{BotLogin}';");
+            if (random.NextDouble() < 0.5 && comment.ResolvedBy == BotLogin)
+                comment = comment with { ResolvedBy = "coderabbitai[bot]", ResolvedByKind = "other_bot" };
         }
-        return sql.ToString();
+        return comment;
     }
 
-    /// <summary>outdated, resolved, resolved_by, resolved_by_bot, minimized, minimized_reason, human_replies as SQL values.</summary>
-    private static string SignalsSql(Random random, double liked, string[] maintainers)
+    private sealed record DrawnSignals(bool Outdated, bool Resolved, string? ResolvedBy, bool? ResolvedByBot, bool Minimized,
+        string? MinimizedReason, int HumanReplies);
+
+    /// <summary>What became of an inline comment on GitHub, drawn from <paramref name="random"/>.</summary>
+    private static DrawnSignals Signals(Random random, double liked, string[] maintainers)
     {
         var outdated = random.NextDouble() < 0.15 + liked * 0.3;
         var roll = random.NextDouble();
-        var (resolved, by, byBot) = roll < liked * 0.3 ? (true, $"'{maintainers[random.Next(maintainers.Length)]}'", "false")
-            : roll < liked * 0.3 + 0.06 ? (true, $"'{BotLogin}'", "true")
-            : (false, "null", "null");
+        (bool Resolved, string? By, bool? ByBot) thread = roll < liked * 0.3 ? (true, maintainers[random.Next(maintainers.Length)], false)
+            : roll < liked * 0.3 + 0.06 ? (true, BotLogin, true)
+            : (false, null, null);
         var hidden = random.NextDouble() < (liked < 0.5 ? 0.2 : 0.03);
-        var reason = hidden ? (outdated ? "'OUTDATED'" : "'OFF_TOPIC'") : "null";
+        var reason = hidden ? (outdated ? "OUTDATED" : "OFF_TOPIC") : null;
         var replies = random.NextDouble() < 0.25 ? random.Next(1, 4) : 0;
-        return $"{(outdated ? "true" : "false")}, {(resolved ? "true" : "false")}, {by}, {byBot}, {(hidden ? "true" : "false")}, {reason}, {replies}";
+        return new DrawnSignals(outdated, thread.Resolved, thread.By, thread.ByBot, hidden, reason, replies);
     }
 }

@@ -129,20 +129,6 @@ public sealed class PollSelection(NpgsqlDataSource db)
         return new WindowCounts(r.Get<int>("young"), r.Get<int>("middle"), r.Get<int>("old"));
     }
 
-    /// <summary>Comments whose run just left the window are never due again: the due index stays the window's size.</summary>
-    public async Task ParkOutOfWindowAsync(DateTimeOffset now, int windowDays, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand("""
-            update review_comments c set next_due_at = 'infinity'
-            from tasks t
-            where t.id = c.task_id and t.created_at <= @now - make_interval(days => @window)
-              and t.created_at > @now - make_interval(days => @window + 2) and c.next_due_at <> 'infinity'
-            """);
-        cmd.Parameters.AddWithValue("now", now);
-        cmd.Parameters.AddWithValue("window", windowDays);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
-
     private static async Task<List<PollableComment>> ReadAsync(NpgsqlCommand cmd, CancellationToken ct)
     {
         var list = new List<PollableComment>();

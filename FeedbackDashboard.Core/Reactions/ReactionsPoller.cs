@@ -23,6 +23,7 @@ public sealed class ReactionsPoller(
     InstallationLocks locks,
     PollCycleRecorder recorder,
     PollStore store,
+    CommentPolls commentPolls,
     RepositoryAccess access,
     PollConditions conditions,
     PollBudgets budgets,
@@ -95,7 +96,7 @@ public sealed class ReactionsPoller(
                 // Tiers select after the captures, so comments they recorded are polled in this same cycle.
                 var selected = budget ? [] : await selection.SelectAsync(now, interval, settings.PollerWindowDays, bounded.Token);
                 var mine = selected.Where(c => held.Contains(c.InstallationId)).ToLookup(c => c.InstallationId);
-                if (budget) await selection.ParkOutOfWindowAsync(now, settings.PollerWindowDays, bounded.Token);
+                if (budget) await commentPolls.ParkOutOfWindowAsync(now, settings.PollerWindowDays, bounded.Token);
 
                 // Under tiers an installation none of whose comments is due this cycle has nothing to do.
                 var work = held.Owned.Where(i => budget || mine.Contains(i) || extra.Contains(i)).ToList();
@@ -455,7 +456,7 @@ public sealed class ReactionsPoller(
         }
 
         var counts = await reconciler.ReconcileAsync(known, time.GetUtcNow(), ct, settings.PollerInterval);
-        await reconciler.WriteSignalsAsync(signals, time.GetUtcNow(), ct);
+        await commentPolls.WriteSignalsAsync(signals, time.GetUtcNow(), ct);
         await store.RetireAsync(gone, time.GetUtcNow(), settings.PollerInterval * PollScheduling.RecheckCycles, ct);
         lock (report)
         {

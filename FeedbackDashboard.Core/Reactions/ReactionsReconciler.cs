@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Model;
@@ -16,9 +17,9 @@ public readonly record struct ReconcileCounts(int Inserted, int Deleted);
 /// new (reactor, content) pairs inserted, vanished ones deleted (un-react), an empty list clears the comment.
 /// Comments not passed in (failed, 304) are not touched.
 /// </summary>
-public sealed class ReactionsReconciler(NpgsqlDataSource db)
+public sealed class ReactionsReconciler(NpgsqlDataSource db, CommentPolls commentPolls)
 {
-    private const string Sql = """
+    private static readonly string Sql = """
         with known as (
             select * from unnest(@k_kinds, @k_ids, @k_etags, @k_etag_tokens) as k(kind, id, etag, etag_token)
         ),
@@ -28,13 +29,9 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
         ),
         -- Locks the comments being reconciled (a concurrent delete waits) and yields those that exist:
         -- reactions are written for these alone, which is the integrity a per-row foreign key would check.
-        -- A complete answer is proof of life: a comment retired by mistake comes back. The comment is next due after
-        -- its target interval (PollScheduling.TargetSql); the scheduler walks next_due_at.
+        -- The comment is next due after its target interval (PollScheduling.TargetSql); the scheduler walks next_due_at.
         polled as (
-            update review_comments c set polled_at = @now, etag = k.etag, etag_token = k.etag_token, gone_at = null,
-                next_due_at = @now + /*TARGET*/
-            from known k where c.kind = k.kind and c.github_comment_id = k.id
-            returning c.kind, c.github_comment_id as id
+            /*POLLED*/
         ),
         deleted as (
             delete from review_feedback f
@@ -59,56 +56,7 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
         )
         select (select count(*) from upserted where inserted)::int as inserted, (select count(*) from deleted)::int as deleted,
                array(select kind from changed) as changed_kinds, array(select id from changed) as changed_ids
-        """;
-
-    /// <summary>
-    /// Comments whose reactions just changed: reactions cluster in time, so they are due again sooner. A second
-    /// statement, because one statement may not update a row twice.
-    /// </summary>
-    private const string ChangedSql = """
-        update review_comments c set changed_at = @now, next_due_at = @now + @interval
-        from unnest(@kinds, @ids) as ch(kind, id) where c.kind = ch.kind and c.github_comment_id = ch.id
-        """;
-
-    /// <summary>
-    /// Writes the signals of comments whose node GitHub answered completely this cycle (reactions known or 304): the
-    /// latest state wins, comments not passed in keep theirs. Rows change only when a signal did, so a steady comment
-    /// costs no write. Each pull request's node id lands on its runs, for the thread reads.
-    /// </summary>
-    private const string SignalsSql = """
-        with s as (
-            select * from unnest(@kinds, @ids, @outdated, @minimized, @reasons, @prs) as s(kind, id, outdated, minimized, reason, pr)
-        ),
-        written as (
-            update review_comments c set outdated = s.outdated, minimized = s.minimized, minimized_reason = s.reason,
-                signals_read_at = @now
-            from s where c.kind = s.kind and c.github_comment_id = s.id
-              and (c.signals_read_at is null or c.outdated is distinct from s.outdated or c.minimized is distinct from s.minimized
-                   or c.minimized_reason is distinct from s.reason)
-            returning c.github_comment_id
-        ),
-        prs as (
-            select distinct c.task_id, s.pr from s join review_comments c on c.kind = s.kind and c.github_comment_id = s.id
-            where s.pr is not null
-        )
-        update tasks t set pr_node_id = prs.pr from prs where t.id = prs.task_id and t.pr_node_id is distinct from prs.pr
-        """;
-
-    public async Task WriteSignalsAsync(IReadOnlyCollection<(CommentKey Comment, CommentSignals Signals)> signals, DateTimeOffset now,
-        CancellationToken ct)
-    {
-        if (signals.Count == 0) return;
-        var unique = signals.DistinctBy(s => s.Comment).OrderBy(s => s.Comment.Kind.ToWire(), StringComparer.Ordinal).ThenBy(s => s.Comment.Id).ToList();
-        await using var cmd = db.CreateCommand(SignalsSql);
-        cmd.Parameters.AddWithValue("kinds", unique.Select(s => s.Comment.Kind.ToWire()).ToArray());
-        cmd.Parameters.AddWithValue("ids", unique.Select(s => s.Comment.Id).ToArray());
-        cmd.Parameters.AddWithValue("outdated", NpgsqlDbType.Array | NpgsqlDbType.Boolean, unique.Select(s => (object?)s.Signals.Outdated ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("minimized", unique.Select(s => s.Signals.Minimized).ToArray());
-        cmd.Parameters.AddWithValue("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(s => (object?)s.Signals.MinimizedReason ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("prs", NpgsqlDbType.Array | NpgsqlDbType.Text, unique.Select(s => (object?)s.Signals.PullRequestNodeId ?? DBNull.Value).ToArray());
-        cmd.Parameters.AddWithValue("now", now);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
+        """.Replace("/*POLLED*/", CommentPolls.PolledSql(PollScheduling.TargetSql));
 
     public async Task<ReconcileCounts> ReconcileAsync(IReadOnlyList<KnownReactions> known, DateTimeOffset now, CancellationToken ct,
         TimeSpan? interval = null)
@@ -120,7 +68,7 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
             .SelectMany(k => k.Reactions.DistinctBy(r => (r.UserId, r.Content)).Select(r => (k.Comment, r)))
             .ToList();
 
-        await using var cmd = db.CreateCommand(Sql.Replace("/*TARGET*/", PollScheduling.TargetSql));
+        await using var cmd = db.CreateCommand(Sql);
         cmd.Parameters.AddWithValue("k_kinds", comments.Select(k => k.Comment.Kind.ToWire()).ToArray());
         cmd.Parameters.AddWithValue("k_ids", comments.Select(k => k.Comment.Id).ToArray());
         cmd.Parameters.AddWithValue("k_etags", NpgsqlDbType.Array | NpgsqlDbType.Text, comments.Select(k => (object?)k.ETag ?? DBNull.Value).ToArray());
@@ -146,14 +94,7 @@ public sealed class ReactionsReconciler(NpgsqlDataSource db)
             changedIds = reader.Get<long[]>("changed_ids");
         }
         if (changedIds.Length > 0)
-        {
-            await using var changed = db.CreateCommand(ChangedSql);
-            changed.Parameters.AddWithValue("kinds", changedKinds);
-            changed.Parameters.AddWithValue("ids", changedIds);
-            changed.Parameters.AddWithValue("now", now);
-            changed.Parameters.AddWithValue("interval", interval ?? PollScheduling.DefaultInterval);
-            await changed.ExecuteNonQueryAsync(ct);
-        }
+            await commentPolls.MarkChangedAsync(changedKinds, changedIds, now, interval ?? PollScheduling.DefaultInterval, ct);
         return counts;
     }
 }

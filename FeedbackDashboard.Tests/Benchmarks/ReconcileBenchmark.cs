@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Model;
@@ -26,7 +27,7 @@ public sealed class ReconcileBenchmark
             insert into review_comments (kind, github_comment_id, task_id, created_at)
             select 'inline', g, '{task}', now() from generate_series(1, {Comments}) g
             """);
-        var reconciler = new ReactionsReconciler(db.DataSource);
+        var reconciler = new ReactionsReconciler(db.DataSource, new CommentPolls(db.DataSource));
         var at = DateTimeOffset.UtcNow;
 
         List<KnownReactions> BatchOf(int start, int generation) => Enumerable.Range(start, Batch).Select(c => new KnownReactions(

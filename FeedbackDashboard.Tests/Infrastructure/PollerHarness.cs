@@ -42,11 +42,12 @@ public static class PollerHarness
         var presence = new PollerPresence(source, recorder, instance, settings, gh.Time);
         return new PollerProcess(new ReactionsPoller(
             new PollSelection(source),
-            new ReactionsReconciler(source),
+            new ReactionsReconciler(source, new CommentPolls(source)),
             new ReviewCaptureProcessor(source, capture, gh.Client, gh.Time, NullLogger<ReviewCaptureProcessor>.Instance),
             new InstallationLocks(source, instance, gh.Time),
             recorder,
             new PollStore(source),
+            new CommentPolls(source),
             new RepositoryAccess(source, gh.Client, conditions, NullLogger<RepositoryAccess>.Instance),
             conditions,
             new PollBudgets(source, new PollSelection(source), conditions, settings),

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FeedbackDashboard.Core.ApiKeys;
 using FeedbackDashboard.Core.Capture;
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Tests.Infrastructure;

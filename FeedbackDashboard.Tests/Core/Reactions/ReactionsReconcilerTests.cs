@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Comments;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Core.Model;
 using FeedbackDashboard.Core.Reactions;
@@ -32,7 +33,7 @@ public sealed class ReactionsReconcilerTests : IAsyncLifetime
     [Fact]
     public async Task Inserts_new_deletes_vanished_clears_on_empty_and_leaves_the_rest_alone()
     {
-        var reconciler = new ReactionsReconciler(_db.DataSource);
+        var reconciler = new ReactionsReconciler(_db.DataSource, new CommentPolls(_db.DataSource));
 
         var first = await reconciler.ReconcileAsync(
             [Known("inline", 1, R(10, "+1"), R(11, "-1")), Known("inline", 2, R(10, "+1")), Known("reply", 1, R(12, "+1"))], Now, Ct);
@@ -55,7 +56,7 @@ public sealed class ReactionsReconcilerTests : IAsyncLifetime
     [Fact]
     public async Task A_comment_that_is_not_registered_gets_no_rows()
     {
-        var counts = await new ReactionsReconciler(_db.DataSource).ReconcileAsync(
+        var counts = await new ReactionsReconciler(_db.DataSource, new CommentPolls(_db.DataSource)).ReconcileAsync(
             [Known("inline", 999, R(10, "+1")), Known("inline", 1, R(10, "-1"))], Now, Ct);
 
         Assert.Equal(new ReconcileCounts(1, 0), counts);
@@ -67,7 +68,7 @@ public sealed class ReactionsReconcilerTests : IAsyncLifetime
     {
         var other = await _db.TaskAsync("acme/widgets", Now.AddHours(-2), pr: 2);
         await _db.CommentAsync(other, "inline", 3, Now.AddHours(-2));
-        var reconciler = new ReactionsReconciler(_db.DataSource);
+        var reconciler = new ReactionsReconciler(_db.DataSource, new CommentPolls(_db.DataSource));
         await reconciler.ReconcileAsync([Known("inline", 1, R(10, "+1"), R(11, "-1")), Known("inline", 3, R(10, "-1"))], Now, Ct);
 
         await _db.ExecuteAsync($"delete from tasks where id = '{_task}'");
