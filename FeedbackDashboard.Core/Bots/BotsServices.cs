@@ -16,7 +16,6 @@ public static class BotsServices
     /// <summary>The observed-bots sweep.</summary>
     public static IServiceCollection AddBotsPoller(this IServiceCollection services)
     {
-        services.AddSingleton(sp => new CommentListsClient(sp.GetRequiredService<GitHubApi>()));
         services.AddSingleton<ObserveSweep>();
         return services;
     }

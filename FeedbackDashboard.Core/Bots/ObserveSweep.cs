@@ -48,7 +48,7 @@ public sealed class SweepReport : CycleReport
 /// the live pollers like the reactions poll; each spends at most POLLER_BUDGET_SHARE of its hourly core limit, less what
 /// the last hour already spent, and stops when that is gone: the cursors say where the next sweep goes on.
 /// </summary>
-public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, GitHubClient github, ObservedComments observed, PollCycleRecorder recorder,
+public sealed class ObserveSweep(NpgsqlDataSource db, GitHubClient github, ObservedComments observed, PollCycleRecorder recorder,
     PollerPresence presence, FeedbackSettings settings, TimeProvider time, ILogger<ObserveSweep> log)
 {
     private const long LockKeyBase = 0x4F42_5356_0000_0000L; // "OBSV": one sweep of an installation at a time across pollers
@@ -57,7 +57,7 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
     /// Points kept in hand before each request: a 5xx is retried by the transport (each attempt is charged), so one
     /// call may cost this many.
     /// </summary>
-    public const int RequestHeadroom = 1 + GitHubServices.MaxServerRetries;
+    public const int RequestHeadroom = 1 + GitHubTransport.MaxServerRetries;
 
     private sealed record Repo(long Id, string FullName, long InstallationId);
 
@@ -192,7 +192,7 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
             // Never read: ask GitHub (free) rather than assume 5,000 and overspend a smaller limit.
             try
             {
-                if ((await github.GetRateLimitsAsync(usage, installation, ct)).TryGetValue(RateBucket.Core, out var read))
+                if ((await github.RateLimit.GetAsync(usage, installation, ct)).TryGetValue(RateBucket.Core, out var read))
                     (limit, remaining, reset) = (read.Limit, read.Remaining, read.ResetAt);
             }
             catch (Exception e) when (e is GitHubRequestException or InstallationUnavailableException)
@@ -223,12 +223,12 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
         // GitHub's since is inclusive and its times whole seconds: from the second after the cursor, a quiet list
         // answers an empty page, whose ETag the last quiet sweep kept.
         var since = cursor is null ? time.GetUtcNow().AddDays(-settings.BackfillDays) : cursor.At.AddSeconds(1);
-        string? url = CommentListsClient.FirstPage(repo.FullName, list, since);
+        string? url = CommentsClient.FirstPage(repo.FullName, list, since);
         var first = true;
         while (url is not null)
         {
             if (!allowance.CanRequest()) throw new BudgetSpentException();
-            var page = await lists.GetPageAsync(usage, repo.InstallationId, list, url, first ? cursor?.ETag : null, first ? cursor?.ETagToken : null, ct);
+            var page = await github.Comments.GetPageAsync(usage, repo.InstallationId, list, url, first ? cursor?.ETag : null, first ? cursor?.ETagToken : null, ct);
             if (page.NotModified)
             {
                 await SaveCursorAsync(repo.Id, list, null, null, null, ct);
@@ -267,7 +267,7 @@ public sealed class ObserveSweep(NpgsqlDataSource db, CommentListsClient lists, 
         {
             // Asked before anything of the page is stored: a budget spent here leaves the cursor where it was.
             if (!allowance.CanRequest()) throw new BudgetSpentException();
-            var author = await lists.GetPullRequestAuthorAsync(usage, repo.InstallationId, repo.FullName, pr, ct);
+            var author = await github.PullRequests.GetAuthorAsync(usage, repo.InstallationId, repo.FullName, pr, ct);
             authors[(repo.Id, pr)] = author is { } a ? new PullRequestAuthor(a.Id, a.Login, a.Association) : null;
             report.PullRequestsFetched++;
         }

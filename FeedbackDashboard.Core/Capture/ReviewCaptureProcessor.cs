@@ -41,7 +41,7 @@ public sealed class ReviewCaptureProcessor(NpgsqlDataSource db, CaptureService c
         IReadOnlyList<PostedReviewComment> comments;
         try
         {
-            comments = await github.GetReviewCommentsAsync(usage, p.InstallationId, p.Repository, p.PrNumber, p.ReviewId, ct);
+            comments = await github.PullRequests.GetReviewCommentsAsync(usage, p.InstallationId, p.Repository, p.PrNumber, p.ReviewId, ct);
         }
         catch (Exception e) when (e is GitHubRequestException or InstallationUnavailableException)
         {

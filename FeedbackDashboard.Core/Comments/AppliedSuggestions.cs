@@ -152,7 +152,7 @@ public sealed partial class AppliedSuggestions(NpgsqlDataSource db, GitHubClient
             await LookedAsync(pr, null, null, ct);
             return (true, 0);
         }
-        var commits = await github.GetPullRequestCommitsAsync(usage, installationId, pr.Repository, pr.Number, ct);
+        var commits = await github.Commits.GetForPullRequestAsync(usage, installationId, pr.Repository, pr.Number, ct);
         var oldest = open.Min(s => s.CreatedAt);
         var listedBefore = pr.Checked.ToHashSet(StringComparer.Ordinal);
         var known = await ChangesAsync(pr.RepositoryId, commits.Select(c => c.Sha).ToArray(), ct);
@@ -161,7 +161,7 @@ public sealed partial class AppliedSuggestions(NpgsqlDataSource db, GitHubClient
         if (candidates.Count > fetchesLeft) return (false, 0);
         foreach (var c in candidates)
         {
-            var detail = await github.GetCommitAsync(usage, installationId, pr.Repository, c.Sha, ct);
+            var detail = await github.Commits.GetAsync(usage, installationId, pr.Repository, c.Sha, ct);
             var change = new Change(detail.CommittedAt, CoAuthors(detail.Message),
                 detail.Files.Where(f => f.Patch is not null).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => Parse(g.First().Patch!)));
             await StoreAsync(pr.RepositoryId, c.Sha, change, ct);

@@ -104,13 +104,13 @@ public sealed class MaintainersRefresher(NpgsqlDataSource db, GitHubClient githu
         Dictionary<string, Task<IReadOnlyList<GitHubUser>>> orgMembers, RefreshReport report, CancellationToken ct)
     {
         // 1. Fetch every page of every list; any failure (caught by the caller) leaves the repository exactly as it was.
-        var owner = await github.GetRepoOwnerAsync(usage, repo.InstallationId, repo.FullName, ct);
-        var collaborators = await github.GetDirectCollaboratorsAsync(usage, repo.InstallationId, repo.FullName, ct);
+        var owner = await github.Repositories.GetOwnerAsync(usage, repo.InstallationId, repo.FullName, ct);
+        var collaborators = await github.Repositories.GetDirectCollaboratorsAsync(usage, repo.InstallationId, repo.FullName, ct);
         IReadOnlyList<GitHubUser> members = [];
         if (owner.Type == OwnerType.Organization)
         {
             if (!orgMembers.TryGetValue(owner.Login, out var fetch))
-                orgMembers[owner.Login] = fetch = github.GetOrgMembersAsync(usage, repo.InstallationId, owner.Login, ct);
+                orgMembers[owner.Login] = fetch = github.Organizations.GetMembersAsync(usage, repo.InstallationId, owner.Login, ct);
             members = await fetch;
         }
         var answer = Combine(owner, members, collaborators);

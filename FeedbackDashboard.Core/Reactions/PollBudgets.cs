@@ -43,7 +43,7 @@ public sealed class PollBudgets(NpgsqlDataSource db, PollSelection selection, Po
             // Never read: ask GitHub (free) rather than assume 5,000 and overspend a smaller limit in the first cycle.
             try
             {
-                if ((await github.GetRateLimitsAsync(usage, installationId, ct)).TryGetValue(Bucket, out var state))
+                if ((await github.RateLimit.GetAsync(usage, installationId, ct)).TryGetValue(Bucket, out var state))
                     reading = new Reading(state.Limit, state.Remaining, state.ResetAt, reading?.Credit ?? 0);
             }
             catch (GitHubRequestException)

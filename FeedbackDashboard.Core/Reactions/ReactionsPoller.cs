@@ -249,8 +249,8 @@ public sealed class ReactionsPoller(
     private async Task<List<Polled>> FetchRestAsync(GitHubUsage usage,
         long installationId, PollableComment[] batch, CancellationToken ct)
     {
-        // GitHubApi bounds the requests in flight per installation; start them all.
-        var tasks = batch.Select(async c => new Polled(c, await github.GetReactionsRestAsync(usage, installationId, c.Ref, ct)));
+        // GitHubConnection bounds the requests in flight per installation; start them all.
+        var tasks = batch.Select(async c => new Polled(c, await github.Reactions.GetRestAsync(usage, installationId, c.Ref, ct)));
         return [.. await Task.WhenAll(tasks)];
     }
 
@@ -265,14 +265,14 @@ public sealed class ReactionsPoller(
         var alive = polled.Where(p => p.Result.Outcome is FetchOutcome.Known or FetchOutcome.NotModified).ToList();
         var nodeIds = new List<(CommentKey, string?)>();
         var lookups = await Task.WhenAll(alive.Where(p => p.Comment.NodeId is null)
-            .Select(async p => (p, await github.GetNodeIdAsync(usage, installationId, p.Comment.Ref, ct))));
+            .Select(async p => (p, await github.Comments.GetNodeIdAsync(usage, installationId, p.Comment.Ref, ct))));
         var withNodes = new Dictionary<CommentKey, string>();
         foreach (var (p, (outcome, nodeId)) in lookups)
             if (outcome == FetchOutcome.Known && nodeId is not null) { withNodes[p.Comment.Key] = nodeId; nodeIds.Add((p.Comment.Key, nodeId)); }
         foreach (var p in alive) if (p.Comment.NodeId is { } n) withNodes[p.Comment.Key] = n;
 
         var wantText = alive.Where(p => p.Comment.NeedsText && withNodes.ContainsKey(p.Comment.Key)).Select(p => withNodes[p.Comment.Key]).ToHashSet();
-        var answers = await github.GetSignalsGraphQlAsync(usage, installationId, [.. withNodes.Values], ct, wantText);
+        var answers = await github.Comments.GetSignalsAsync(usage, installationId, [.. withNodes.Values], ct, wantText);
         var result = new List<Polled>(polled.Count);
         foreach (var p in polled)
         {
@@ -334,7 +334,7 @@ public sealed class ReactionsPoller(
             // Pages past a pull request's first 50 threads cost a point each: what the budget has left over, and never
             // more than ExtraThreadPages a cycle (a pull request with hundreds of threads is read in part).
             var extra = Math.Min(ExtraThreadPages, left is { } rest ? (int)Math.Floor(rest - due.Count * ThreadPointsPerPullRequest) : ExtraThreadPages);
-            var answers = await github.GetThreadsAsync(usage, installationId, due, Math.Max(0, extra), ct);
+            var answers = await github.PullRequests.GetThreadsAsync(usage, installationId, due, Math.Max(0, extra), ct);
             var read = new List<string>();
             var states = new List<ReviewThreadState>();
             foreach (var (pr, answer) in answers)
@@ -377,7 +377,7 @@ public sealed class ReactionsPoller(
 
         // Node ids come from capture; the few missing are looked up once by REST and stored.
         var missing = batch.Where(c => c.NodeId is null).ToList();
-        var lookups = await Task.WhenAll(missing.Select(async c => (c, await github.GetNodeIdAsync(usage, installationId, c.Ref, ct))));
+        var lookups = await Task.WhenAll(missing.Select(async c => (c, await github.Comments.GetNodeIdAsync(usage, installationId, c.Ref, ct))));
         foreach (var (c, (outcome, nodeId)) in lookups)
         {
             if (outcome == FetchOutcome.Known) { nodeIds.Add((c.Key, nodeId)); withNodes.Add(c with { NodeId = nodeId }); }
@@ -386,7 +386,7 @@ public sealed class ReactionsPoller(
         withNodes.AddRange(batch.Where(c => c.NodeId is not null));
 
         var wantText = withNodes.Where(c => c.NeedsText).Select(c => c.NodeId!).ToHashSet();
-        var byNode = await github.GetReactionsGraphQlAsync(usage, installationId, [.. withNodes.Select(c => c.NodeId!)], ct, wantText);
+        var byNode = await github.Reactions.GetGraphQlAsync(usage, installationId, [.. withNodes.Select(c => c.NodeId!)], ct, wantText);
         foreach (var c in withNodes)
         {
             var answer = byNode.TryGetValue(c.NodeId!, out var r) ? r : new NodeReactions(null, null, null, ReactionsResult.Fail("no answer for node"));
@@ -408,7 +408,7 @@ public sealed class ReactionsPoller(
     {
         if (answer.Result.Outcome == FetchOutcome.Gone)
         {
-            var (outcome, actual) = await github.GetNodeIdAsync(usage, installationId, c.Ref with { NodeId = null }, ct);
+            var (outcome, actual) = await github.Comments.GetNodeIdAsync(usage, installationId, c.Ref with { NodeId = null }, ct);
             if (outcome == FetchOutcome.Gone) return ReactionsResult.Gone;
             if (outcome == FetchOutcome.Known && actual != c.NodeId) nodeIds.Add((c.Key, actual));
             return ReactionsResult.Fail(outcome == FetchOutcome.Known

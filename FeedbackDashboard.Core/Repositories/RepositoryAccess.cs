@@ -26,7 +26,7 @@ public sealed class RepositoryAccess(NpgsqlDataSource db, GitHubClient github, P
         IReadOnlyList<InstalledRepository> listed;
         try
         {
-            listed = await github.GetInstallationRepositoriesAsync(usage, installationId, ct);
+            listed = await github.Installations.GetRepositoriesAsync(usage, installationId, ct);
         }
         catch (GitHubRequestException e)
         {

@@ -50,7 +50,7 @@ public sealed class WebhookRedelivery(GitHubTransport transport, GitHubAppAuth a
                         d.TryGetProperty("status_code", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetInt32() : 0));
                 }
                 // Newest first: once a page reaches past the window, the next ones are all older. The cursor is in Link rel="next".
-                url = older ? null : GitHubApi.NextLink(response);
+                url = older ? null : GitHubResponse.NextLinkOf(response);
             }
         }
 

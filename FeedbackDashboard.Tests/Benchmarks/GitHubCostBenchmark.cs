@@ -65,7 +65,7 @@ public sealed class GitHubCostBenchmark
         var pointsBefore = gh.Fake.GraphQlPoints;
         var sweep = Stopwatch.StartNew();
         var ids = scenario.Comments.Select(c => FakeGitHub.NodeIdFor(c.Kind, c.Id)).ToList();
-        var results = await gh.Client.GetReactionsGraphQlAsync(new GitHubUsage(), ChurnScenario.Installation, ids, Ct);
+        var results = await gh.Client.Reactions.GetGraphQlAsync(new GitHubUsage(), ChurnScenario.Installation, ids, Ct);
         sweep.Stop();
         var sweepRequests = gh.Fake.Count("graphql");
         var sweepPoints = gh.Fake.GraphQlPoints - pointsBefore;

@@ -206,7 +206,7 @@ public sealed class GitHubFidelityTests : IAsyncLifetime
         Assert.Contains(await new PollConditions(_db.DataSource, _gh.Time).OpenAsync(Ct), c => c.Kind == ConditionKind.Renamed);
 
         // REST against the old name answers 301 and is followed with the token (never unauthenticated).
-        var moved = await _gh.Client.GetReactionsRestAsync(new GitHubUsage(), Inst, new CommentRef(Repo, CommentKind.Reply, 2), Ct);
+        var moved = await _gh.Client.Reactions.GetRestAsync(new GitHubUsage(), Inst, new CommentRef(Repo, CommentKind.Reply, 2), Ct);
         Assert.Equal(FetchOutcome.Known, moved.Outcome);
         Assert.Contains(Fake.Requests, r => r.Status == 301);
         Assert.Contains(Fake.Requests, r => r.Path.Contains($"/repositories/{Fake.Repo("acme/gadgets").Id}/issues/comments/2/reactions") && r.Status == 200);

@@ -10,7 +10,7 @@ public sealed class GitHubHarness : IAsyncDisposable
     public FakeGitHub Fake { get; }
     public TimeProvider Time { get; }
     public GitHubAppAuth Auth { get; }
-    public GitHubApi Api { get; }
+    public GitHubConnection Connection { get; }
     public GitHubClient Client { get; }
     private readonly GitHubTransport _transport;
     private readonly bool _ownsFake = true;
@@ -23,8 +23,8 @@ public sealed class GitHubHarness : IAsyncDisposable
         fake.Now = time.GetUtcNow;
         _transport = new GitHubTransport(fake.ApiUrl);
         Auth = new GitHubAppAuth(_transport, FakeGitHub.AppId, fake.AppKeyPem, time);
-        Api = new GitHubApi(_transport, Auth, time, NullLogger<GitHubApi>.Instance);
-        Client = new GitHubClient(Api, fake.GraphQlUrl);
+        Connection = new GitHubConnection(_transport, Auth, time, NullLogger<GitHubConnection>.Instance);
+        Client = new GitHubClient(Connection, fake.GraphQlUrl);
     }
 
     /// <summary>With a FakeTimeProvider by default (starting now), so token expiry is tested without sleeping.</summary>

@@ -23,7 +23,7 @@ public static class SweepHarness
         var recorder = new PollCycleRecorder(db.DataSource, gh.Time, instance);
         var presence = new PollerPresence(db.DataSource, recorder, instance, settings, gh.Time);
         var observed = new ObservedComments(new BotProfiles(db.DataSource, gh.Time), NullLogger<ObservedComments>.Instance);
-        return new ObserveSweep(db.DataSource, new CommentListsClient(gh.Api), gh.Client, observed, recorder, presence, settings, gh.Time,
+        return new ObserveSweep(db.DataSource, gh.Client, observed, recorder, presence, settings, gh.Time,
             NullLogger<ObserveSweep>.Instance);
     }
 

@@ -259,7 +259,7 @@ public sealed class ObserveSweepTests(PostgresDatabase db) : IClassFixture<Postg
             Fake.AddBotComment(name, CommentKind.Inline, name[^1] * 100L, Bot, prNumber: 1, reviewId: name[^1]);
         }
         // Three answers: the transport's two retries of a 5xx included.
-        Fake.Fail("pulls-comments", 500, times: 1 + GitHubServices.MaxServerRetries, when: r => r.Path.Value!.Contains("/acme/b/", StringComparison.Ordinal));
+        Fake.Fail("pulls-comments", 500, times: 1 + GitHubTransport.MaxServerRetries, when: r => r.Path.Value!.Contains("/acme/b/", StringComparison.Ordinal));
         Fake.SetRepoInstallations("acme/c", 999);
         Advance(TimeSpan.FromMinutes(1));
 

@@ -28,7 +28,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
         for (var u = 1; u <= 150; u++) Fake.React(CommentKind.Inline, 10, u, u % 3 == 0 ? "-1" : "+1");
         Fake.ReactOther(CommentKind.Inline, 10, 999, "heart");
 
-        var result = await _gh.Client.GetReactionsRestAsync(new GitHubUsage(), Inst, Inline(10), Ct);
+        var result = await _gh.Client.Reactions.GetRestAsync(new GitHubUsage(), Inst, Inline(10), Ct);
 
         Assert.Equal(FetchOutcome.Known, result.Outcome);
         Assert.Equal(150, result.Reactions.Count);
@@ -47,19 +47,19 @@ public sealed class GitHubClientTests : IAsyncLifetime
         var usage = new GitHubUsage();
         var reply = new CommentRef(Repo, CommentKind.Reply, 11);
 
-        var first = await _gh.Client.GetReactionsRestAsync(usage, Inst, reply, Ct);
+        var first = await _gh.Client.Reactions.GetRestAsync(usage, Inst, reply, Ct);
         Assert.Equal(FetchOutcome.Known, first.Outcome);
         Assert.NotNull(first.ETag);
         var pointsAfterFirst = Fake.Points;
 
-        var second = await _gh.Client.GetReactionsRestAsync(usage, Inst, reply with { ETag = first.ETag, ETagToken = first.ETagToken }, Ct);
+        var second = await _gh.Client.Reactions.GetRestAsync(usage, Inst, reply with { ETag = first.ETag, ETagToken = first.ETagToken }, Ct);
         Assert.Equal(FetchOutcome.NotModified, second.Outcome);
         Assert.Equal(pointsAfterFirst, Fake.Points);
         Assert.Equal(1, usage.NotModified);
         Assert.Equal(1, Fake.CountStatus(304));
 
         Fake.React(CommentKind.Reply, 11, 6, "-1");
-        var third = await _gh.Client.GetReactionsRestAsync(usage, Inst, reply with { ETag = first.ETag, ETagToken = first.ETagToken }, Ct);
+        var third = await _gh.Client.Reactions.GetRestAsync(usage, Inst, reply with { ETag = first.ETag, ETagToken = first.ETagToken }, Ct);
         Assert.Equal(FetchOutcome.Known, third.Outcome);
         Assert.Equal(2, third.Reactions.Count);
     }
@@ -71,7 +71,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
         for (var u = 1; u <= 120; u++) Fake.React(CommentKind.Inline, 12, u, "+1");
         Fake.Fail("reactions", 422, times: 1, when: r => r.Query["page"] == "2");
 
-        var result = await _gh.Client.GetReactionsRestAsync(new GitHubUsage(), Inst, Inline(12), Ct);
+        var result = await _gh.Client.Reactions.GetRestAsync(new GitHubUsage(), Inst, Inline(12), Ct);
 
         Assert.Equal(FetchOutcome.Failed, result.Outcome);
         Assert.Empty(result.Reactions);
@@ -82,7 +82,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
     {
         Fake.AddComment(Repo, CommentKind.Inline, 13);
         Fake.DeleteComment(CommentKind.Inline, 13);
-        var result = await _gh.Client.GetReactionsRestAsync(new GitHubUsage(), Inst, Inline(13), Ct);
+        var result = await _gh.Client.Reactions.GetRestAsync(new GitHubUsage(), Inst, Inline(13), Ct);
         Assert.Equal(FetchOutcome.Gone, result.Outcome);
     }
 
@@ -100,7 +100,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
         }
         Fake.DeleteComment(CommentKind.Reply, 1007);
 
-        var results = await _gh.Client.GetReactionsGraphQlAsync(new GitHubUsage(), Inst, ids, Ct);
+        var results = await _gh.Client.Reactions.GetGraphQlAsync(new GitHubUsage(), Inst, ids, Ct);
 
         Assert.Equal(3, Fake.Count("graphql"));
         Assert.Equal(250, results.Count);
@@ -119,7 +119,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
         Fake.React(CommentKind.Inline, 20, 1, "-1");
         for (var u = 151; u <= 180; u++) Fake.React(CommentKind.Inline, 20, u, "+1");
 
-        var results = await _gh.Client.GetReactionsGraphQlAsync(new GitHubUsage(), Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 20)], Ct);
+        var results = await _gh.Client.Reactions.GetGraphQlAsync(new GitHubUsage(), Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 20)], Ct);
 
         var r = results.Single().Value.Result;
         Assert.Equal(FetchOutcome.Known, r.Outcome);
@@ -149,8 +149,8 @@ public sealed class GitHubClientTests : IAsyncLifetime
         Fake.UnattributableFaults[ids[bad]] = dataKept;
         var usage = new GitHubUsage();
 
-        var results = await _gh.Client.GetReactionsGraphQlAsync(usage, Inst, ids, Ct);
-        var signals = await _gh.Client.GetSignalsGraphQlAsync(usage, Inst, ids, Ct);
+        var results = await _gh.Client.Reactions.GetGraphQlAsync(usage, Inst, ids, Ct);
+        var signals = await _gh.Client.Comments.GetSignalsAsync(usage, Inst, ids, Ct);
 
         foreach (var answers in new[] { results, signals })
         {
@@ -180,7 +180,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
         }
         var usage = new GitHubUsage();
 
-        var results = await _gh.Client.GetReactionsGraphQlAsync(usage, Inst, ids, Ct);
+        var results = await _gh.Client.Reactions.GetGraphQlAsync(usage, Inst, ids, Ct);
 
         Assert.All(results.Values, r => Assert.Equal(FetchOutcome.Failed, r.Result.Outcome));
         // What two bad nodes may cost, and not a request more: 4·⌈log2 100⌉.
@@ -195,7 +195,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
         Fake.React(CommentKind.Inline, 21, 1, "+1");
         Fake.Fail("graphql", 502, times: 3);
 
-        var results = await _gh.Client.GetReactionsGraphQlAsync(new GitHubUsage(), Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 21)], Ct);
+        var results = await _gh.Client.Reactions.GetGraphQlAsync(new GitHubUsage(), Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 21)], Ct);
 
         Assert.Equal(FetchOutcome.Failed, results.Single().Value.Result.Outcome);
         Assert.Equal(3, Fake.Count("graphql")); // one try and two retries, no more
@@ -205,11 +205,11 @@ public sealed class GitHubClientTests : IAsyncLifetime
     public async Task Node_id_is_looked_up_by_rest()
     {
         Fake.AddComment(Repo, CommentKind.Reply, 30, nodeId: "IC_kwDOxyz");
-        var (outcome, node) = await _gh.Client.GetNodeIdAsync(new GitHubUsage(), Inst, new CommentRef(Repo, CommentKind.Reply, 30), Ct);
+        var (outcome, node) = await _gh.Client.Comments.GetNodeIdAsync(new GitHubUsage(), Inst, new CommentRef(Repo, CommentKind.Reply, 30), Ct);
         Assert.Equal(FetchOutcome.Known, outcome);
         Assert.Equal("IC_kwDOxyz", node);
 
-        var (gone, _) = await _gh.Client.GetNodeIdAsync(new GitHubUsage(), Inst, new CommentRef(Repo, CommentKind.Reply, 31), Ct);
+        var (gone, _) = await _gh.Client.Comments.GetNodeIdAsync(new GitHubUsage(), Inst, new CommentRef(Repo, CommentKind.Reply, 31), Ct);
         Assert.Equal(FetchOutcome.Gone, gone);
     }
 
@@ -218,15 +218,15 @@ public sealed class GitHubClientTests : IAsyncLifetime
     {
         Fake.AddComment(Repo, CommentKind.Inline, 40);
         var usage = new GitHubUsage();
-        for (var i = 0; i < 5; i++) await _gh.Client.GetReactionsRestAsync(usage, Inst, Inline(40), Ct);
+        for (var i = 0; i < 5; i++) await _gh.Client.Reactions.GetRestAsync(usage, Inst, Inline(40), Ct);
         Assert.Equal(1, Fake.Count("token"));
 
         _gh.FakeTime.Advance(TimeSpan.FromMinutes(54)); // 6 minutes left: still reused
-        await _gh.Client.GetReactionsRestAsync(usage, Inst, Inline(40), Ct);
+        await _gh.Client.Reactions.GetRestAsync(usage, Inst, Inline(40), Ct);
         Assert.Equal(1, Fake.Count("token"));
 
         _gh.FakeTime.Advance(TimeSpan.FromMinutes(2)); // 4 minutes left: minted anew
-        await _gh.Client.GetReactionsRestAsync(usage, Inst, Inline(40), Ct);
+        await _gh.Client.Reactions.GetRestAsync(usage, Inst, Inline(40), Ct);
         Assert.Equal(2, Fake.Count("token"));
         Assert.Equal(2, _gh.Auth.Mints);
     }
@@ -238,15 +238,15 @@ public sealed class GitHubClientTests : IAsyncLifetime
         var usage = new GitHubUsage();
         var bad = new CommentRef("other/repo", CommentKind.Inline, 50);
 
-        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetReactionsRestAsync(usage, 666, bad, Ct));
-        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetReactionsRestAsync(usage, 666, bad, Ct));
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.Reactions.GetRestAsync(usage, 666, bad, Ct));
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.Reactions.GetRestAsync(usage, 666, bad, Ct));
         Assert.Equal(1, Fake.Count("token")); // the second call was refused without asking GitHub
 
-        var good = await _gh.Client.GetReactionsRestAsync(usage, Inst, Inline(50), Ct);
+        var good = await _gh.Client.Reactions.GetRestAsync(usage, Inst, Inline(50), Ct);
         Assert.Equal(FetchOutcome.Known, good.Outcome);
 
         // A new cycle tries the installation again.
-        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetReactionsRestAsync(new GitHubUsage(), 666, bad, Ct));
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.Reactions.GetRestAsync(new GitHubUsage(), 666, bad, Ct));
         Assert.Equal(3, Fake.Count("token"));
     }
 
@@ -258,12 +258,12 @@ public sealed class GitHubClientTests : IAsyncLifetime
         var usage = new GitHubUsage();
 
         Fake.Fail("reactions", 401, times: 1);
-        var healed = await _gh.Client.GetReactionsRestAsync(usage, Inst, Inline(60), Ct);
+        var healed = await _gh.Client.Reactions.GetRestAsync(usage, Inst, Inline(60), Ct);
         Assert.Equal(FetchOutcome.Known, healed.Outcome);
         Assert.Equal(2, Fake.Count("token"));
 
         Fake.Fail("reactions", 401, times: 2);
-        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetReactionsRestAsync(usage, Inst, Inline(60), Ct));
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.Reactions.GetRestAsync(usage, Inst, Inline(60), Ct));
         Assert.True(usage.IsUnavailable(Inst, out _));
     }
 
@@ -276,7 +276,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
         gh.Fake.React(CommentKind.Inline, 70, 1, "+1");
         gh.Fake.Fail("reactions", 403, times: 1, retryAfterSeconds: 1, body: """{"message":"You have exceeded a secondary rate limit."}""");
 
-        var result = await gh.Client.GetReactionsRestAsync(new GitHubUsage(), Inst, Inline(70), Ct);
+        var result = await gh.Client.Reactions.GetRestAsync(new GitHubUsage(), Inst, Inline(70), Ct);
 
         Assert.Equal(FetchOutcome.Known, result.Outcome);
         var calls = gh.Fake.Requests.Where(r => r.Route == "reactions").ToList();
@@ -289,7 +289,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
     {
         Fake.AddComment(Repo, CommentKind.Inline, 80);
         Fake.Fail("reactions", 500, times: 2);
-        var recovered = await _gh.Client.GetReactionsRestAsync(new GitHubUsage(), Inst, Inline(80), Ct);
+        var recovered = await _gh.Client.Reactions.GetRestAsync(new GitHubUsage(), Inst, Inline(80), Ct);
         Assert.Equal(FetchOutcome.Known, recovered.Outcome);
         Assert.Equal(3, Fake.Count("reactions"));
     }
@@ -302,11 +302,11 @@ public sealed class GitHubClientTests : IAsyncLifetime
         gh.Fake.Latency = TimeSpan.FromMilliseconds(40);
         for (var i = 0; i < 16; i++) gh.Fake.AddComment(Repo, CommentKind.Inline, 90 + i);
         var usage = new GitHubUsage();
-        await gh.Client.GetReactionsRestAsync(usage, Inst, Inline(90), Ct); // mint first
+        await gh.Client.Reactions.GetRestAsync(usage, Inst, Inline(90), Ct); // mint first
 
-        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => gh.Client.GetReactionsRestAsync(usage, Inst, Inline(90 + i), Ct)));
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => gh.Client.Reactions.GetRestAsync(usage, Inst, Inline(90 + i), Ct)));
 
-        Assert.Equal(GitHubApi.MaxInFlightPerInstallation, gh.Fake.MaxInFlight);
+        Assert.Equal(GitHubConnection.MaxInFlightPerInstallation, gh.Fake.MaxInFlight);
         Assert.Equal(17, usage.Requests);
         Assert.True(usage.RateLimits[(Inst, RateBucket.Core)].Remaining < 5000);
     }
@@ -320,9 +320,9 @@ public sealed class GitHubClientTests : IAsyncLifetime
         Fake.SetOrgMembers("Acme", [.. Enumerable.Range(10, 5).Select(i => new GitHubUser(i, $"m{i}"))]);
         var usage = new GitHubUsage();
 
-        var owner = await _gh.Client.GetRepoOwnerAsync(usage, Inst, Repo, Ct);
-        var collaborators = await _gh.Client.GetDirectCollaboratorsAsync(usage, Inst, Repo, Ct);
-        var members = await _gh.Client.GetOrgMembersAsync(usage, Inst, owner.Login, Ct);
+        var owner = await _gh.Client.Repositories.GetOwnerAsync(usage, Inst, Repo, Ct);
+        var collaborators = await _gh.Client.Repositories.GetDirectCollaboratorsAsync(usage, Inst, Repo, Ct);
+        var members = await _gh.Client.Organizations.GetMembersAsync(usage, Inst, owner.Login, Ct);
 
         Assert.Equal(new RepoOwner(9, "Acme", OwnerType.Organization), owner);
         Assert.Equal([1L, 2, 3], collaborators.Select(c => c.Id));
@@ -339,7 +339,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
         Fake.MaxPageSize = 2;
         Fake.SetOrgMembers("acme", [.. Enumerable.Range(10, 5).Select(i => new GitHubUser(i, $"m{i}"))]);
         Fake.Fail("members", 404, when: r => r.Query["page"] == "2");
-        var e = await Assert.ThrowsAsync<GitHubRequestException>(() => _gh.Client.GetOrgMembersAsync(new GitHubUsage(), Inst, "acme", Ct));
+        var e = await Assert.ThrowsAsync<GitHubRequestException>(() => _gh.Client.Organizations.GetMembersAsync(new GitHubUsage(), Inst, "acme", Ct));
         Assert.Equal(404, e.Status);
     }
 
@@ -350,7 +350,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
         for (var i = 0; i < 5; i++) Fake.AddComment(Repo, CommentKind.Inline, 500 + i, path: "src/a.cs", line: 10 + i, reviewId: 42, prNumber: 7);
         Fake.AddComment(Repo, CommentKind.Inline, 600, reviewId: 43, prNumber: 7);
 
-        var comments = await _gh.Client.GetReviewCommentsAsync(new GitHubUsage(), Inst, Repo, 7, 42, Ct);
+        var comments = await _gh.Client.PullRequests.GetReviewCommentsAsync(new GitHubUsage(), Inst, Repo, 7, 42, Ct);
 
         Assert.Equal([500L, 501, 502, 503, 504], comments.Select(c => c.Id));
         Assert.Equal(12, comments[2].Line);
@@ -365,13 +365,13 @@ public sealed class GitHubClientTests : IAsyncLifetime
         var usage = new GitHubUsage();
 
         Fake.Fail("collaborators", 401, times: 1);
-        var healed = await _gh.Client.GetDirectCollaboratorsAsync(usage, Inst, Repo, Ct);
+        var healed = await _gh.Client.Repositories.GetDirectCollaboratorsAsync(usage, Inst, Repo, Ct);
         Assert.Equal([1L], healed.Select(c => c.Id));
         Assert.Equal(2, Fake.Count("token")); // Octokit's second try carried the re-minted token
         Assert.Equal([401, 200], Fake.Requests.Where(r => r.Route == "collaborators").Select(r => r.Status));
 
         Fake.Fail("collaborators", 401, times: 2);
-        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetDirectCollaboratorsAsync(usage, Inst, Repo, Ct));
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.Repositories.GetDirectCollaboratorsAsync(usage, Inst, Repo, Ct));
         Assert.True(usage.IsUnavailable(Inst, out _));
         Assert.Equal(3, Fake.Count("token")); // one re-mint per call, no more
     }
@@ -385,11 +385,11 @@ public sealed class GitHubClientTests : IAsyncLifetime
         Fake.AddComment(Repo, CommentKind.Inline, 110);
         Fake.React(CommentKind.Inline, 110, 1, "+1");
         var usage = new GitHubUsage();
-        await _gh.Client.GetReactionsGraphQlAsync(usage, Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 110)], Ct); // mint first
+        await _gh.Client.Reactions.GetGraphQlAsync(usage, Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 110)], Ct); // mint first
         if (how == "exhausted") Fake.SetRemaining(Inst, RateBucket.Core, 0); // 403, x-ratelimit-remaining: 0, reset in an hour
         else Fake.Fail("repo", 429, retryAfterSeconds: 600);
 
-        var e = await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetRepoOwnerAsync(usage, Inst, Repo, Ct));
+        var e = await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.Repositories.GetOwnerAsync(usage, Inst, Repo, Ct));
 
         Assert.Equal(RateBucket.Core, e.Bucket);
         Assert.True(usage.IsUnavailable(Inst, RateBucket.Core, out _));
@@ -397,11 +397,11 @@ public sealed class GitHubClientTests : IAsyncLifetime
         Assert.Equal(1, Fake.Count("repo"));
         // Every later core call of the run is refused without asking GitHub, Octokit's and our HttpClient's alike.
         Fake.ClearLog();
-        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetOrgMembersAsync(usage, Inst, "Acme", Ct));
-        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.GetReactionsRestAsync(usage, Inst, Inline(110), Ct));
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.Organizations.GetMembersAsync(usage, Inst, "Acme", Ct));
+        await Assert.ThrowsAsync<InstallationUnavailableException>(() => _gh.Client.Reactions.GetRestAsync(usage, Inst, Inline(110), Ct));
         Assert.Empty(Fake.Requests);
         // GraphQL is another budget.
-        var graph = await _gh.Client.GetReactionsGraphQlAsync(usage, Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 110)], Ct);
+        var graph = await _gh.Client.Reactions.GetGraphQlAsync(usage, Inst, [FakeGitHub.NodeIdFor(CommentKind.Inline, 110)], Ct);
         Assert.Equal(FetchOutcome.Known, graph.Single().Value.Result.Outcome);
     }
 
@@ -414,8 +414,8 @@ public sealed class GitHubClientTests : IAsyncLifetime
         Fake.RenameRepo(Repo, "acme/gadgets");
         var usage = new GitHubUsage();
 
-        var owner = await _gh.Client.GetRepoOwnerAsync(usage, Inst, Repo, Ct);
-        var collaborators = await _gh.Client.GetDirectCollaboratorsAsync(usage, Inst, Repo, Ct);
+        var owner = await _gh.Client.Repositories.GetOwnerAsync(usage, Inst, Repo, Ct);
+        var collaborators = await _gh.Client.Repositories.GetDirectCollaboratorsAsync(usage, Inst, Repo, Ct);
 
         Assert.Equal(new RepoOwner(9, "Acme", OwnerType.Organization), owner);
         Assert.Equal([1L, 2, 3], collaborators.Select(c => c.Id));

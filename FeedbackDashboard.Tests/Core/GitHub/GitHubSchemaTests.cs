@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FeedbackDashboard.Core.GitHub;
 using FeedbackDashboard.Tests.Infrastructure;
+using FeedbackDashboard.Core.Model;
 
 namespace FeedbackDashboard.Tests.Core.GitHub;
 

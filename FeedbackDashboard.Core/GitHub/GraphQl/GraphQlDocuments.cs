@@ -6,6 +6,9 @@ namespace FeedbackDashboard.Core.GitHub;
 /// </summary>
 public static class GraphQlDocuments
 {
+    /// <summary>GitHub's cap on ids in one nodes(ids:) query.</summary>
+    public const int NodesBatch = 100;
+
     private const string RateLimit = "rateLimit{limit cost remaining resetAt}";
 
     private const string ReactionPage = "fragment R on ReactionConnection{pageInfo{hasNextPage endCursor} nodes{content createdAt user{databaseId login}}}";

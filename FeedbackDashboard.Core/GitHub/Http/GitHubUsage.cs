@@ -73,3 +73,9 @@ public sealed class GitHubUsage
         Telemetry.RecordRateLimit(installationId, bucket, state.Remaining);
     }
 }
+
+/// <summary>GitHub's separate rate-limit budgets (x-ratelimit-resource): REST's core and GraphQL's points.</summary>
+public enum RateBucket { Core, GraphQl }
+
+/// <summary>A budget as GitHub last reported it for one installation.</summary>
+public sealed record RateLimitState(int Limit, int Remaining, DateTimeOffset ResetAt);
