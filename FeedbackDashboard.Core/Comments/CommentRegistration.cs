@@ -1,3 +1,4 @@
+using FeedbackDashboard.Core.Data;
 using FeedbackDashboard.Core.Model;
 using Npgsql;
 using NpgsqlTypes;
@@ -47,7 +48,7 @@ public static class CommentRegistration
                        or (review_comments.body is null and excluded.body is not null)
                        or (review_comments.author_login is null and excluded.author_login is not null))
                   and review_comments.task_id = excluded.task_id
-            returning (xmax = 0)
+            returning (xmax = 0) as inserted
             """, conn, tx);
         cmd.Parameters.AddWithValue("task", taskId);
         cmd.Parameters.AddWithValue("now", now);
@@ -70,7 +71,7 @@ public static class CommentRegistration
 
         var inserted = 0;
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) if (reader.GetBoolean(0)) inserted++;
+        while (await reader.ReadAsync(ct)) if (reader.Get<bool>("inserted")) inserted++;
         return inserted;
     }
 

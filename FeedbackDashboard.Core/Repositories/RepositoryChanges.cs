@@ -75,7 +75,7 @@ public static class RepositoryChanges
         AddSelection(cmd, installation, ids, names);
         var back = new List<long>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) back.Add(r.GetFieldValue<long>(0));
+        while (await r.ReadAsync(ct)) back.Add(r.Get<long>("id"));
         return [.. back];
     }
 

@@ -77,6 +77,6 @@ public sealed class ChurnScenario(FakeGitHub fake, PostgresDatabase db, int seed
 
     /// <summary>The fake's truth for some comments, in the same text form as <see cref="PollerHarness.FeedbackAsync"/>.</summary>
     public List<string> Truth(IEnumerable<(CommentKind Kind, long Id)> comments) =>
-        comments.SelectMany(c => fake.ReactionsOf(c.Kind, c.Id).Select(r => $"{c.Kind.ToWire()}/{c.Id}/{r.UserId}/{r.Login}/{r.Content}"))
+        comments.SelectMany(c => fake.ReactionsOf(c.Kind, c.Id).Select(r => $"{c.Kind.ToWire()}/{c.Id}/{r.UserId}/{r.Login}/{r.Content.ToWire()}"))
             .Order(StringComparer.Ordinal).ToList();
 }
