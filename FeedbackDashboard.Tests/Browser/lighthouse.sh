@@ -6,7 +6,8 @@
 #   FeedbackDashboard.Tests/Browser/lighthouse.sh --published   the dotnet publish output, as the image serves it
 #   FeedbackDashboard.Tests/Browser/lighthouse.sh --trim-css    rewrites wwwroot/mudblazor.used.css (after a MudBlazor
 #                                                               upgrade or new markup) instead of auditing
-# LIGHTHOUSE_PAGES=/,/runs,/rules picks the Lighthouse pages. Exits non-zero when axe finds a serious or critical issue.
+# LIGHTHOUSE_PAGES=/,/runs,/rules picks the Lighthouse pages, LIGHTHOUSE_RUNS=5 the runs per page and preset (median
+# reported; 3 unless set). Exits non-zero when axe finds a serious or critical issue.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
