@@ -20,7 +20,7 @@ public static class MaintainerChanges
             select r.full_name, @uid, @login, '{Associations.Collaborator}', true, @now from repositories r
             where r.installed and r.installation_id = @inst and (r.github_id = @gid or (r.github_id is null and r.full_name = @name))
             on conflict (repo_full_name, github_id) do update set login = excluded.login, collaborator = true
-            """, installation, repositoryGitHubId, repositoryName, userId, login, now, ct);
+            """, installation, userId, login, now, [("gid", repositoryGitHubId), ("name", repositoryName)], ct);
 
     /// <summary>A direct collaborator removed: a collaborator-only row goes; a member's or owner's row stays and is no longer a collaborator's.</summary>
     public static Task CollaboratorRemovedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long installation, long repositoryGitHubId,
@@ -32,7 +32,7 @@ public static class MaintainerChanges
                      where m.repo_full_name = repo.full_name and m.github_id = @uid and m.association = 'COLLABORATOR')
             update maintainers m set collaborator = false from repo
             where m.repo_full_name = repo.full_name and m.github_id = @uid and m.association <> 'COLLABORATOR'
-            """, installation, repositoryGitHubId, repositoryName, userId, login, now, ct);
+            """, installation, userId, login, now, [("gid", repositoryGitHubId), ("name", repositoryName)], ct);
 
     /// <summary>An org member added: a MEMBER row on every registered repository of the org the installation reaches (an OWNER row stays).</summary>
     public static Task OrgMemberAddedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long installation, string org, long userId,
@@ -43,7 +43,7 @@ public static class MaintainerChanges
             where r.installed and r.installation_id = @inst and lower(r.owner) = @org
             on conflict (repo_full_name, github_id) do update set login = excluded.login,
                 association = case when maintainers.association = 'OWNER' then 'OWNER' else 'MEMBER' end
-            """, installation, org, userId, login, now, ct);
+            """, installation, userId, login, now, [("org", org)], ct);
 
     /// <summary>An org member removed: their MEMBER rows go, except where they are a direct collaborator too: those become COLLABORATOR.</summary>
     public static Task OrgMemberRemovedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long installation, string org, long userId,
@@ -55,7 +55,7 @@ public static class MaintainerChanges
                      where m.repo_full_name = rows.repo_full_name and m.github_id = @uid and not m.collaborator)
             update maintainers m set association = 'COLLABORATOR' from rows
             where m.repo_full_name = rows.repo_full_name and m.github_id = @uid and m.collaborator
-            """, installation, org, userId, login, now, ct);
+            """, installation, userId, login, now, [("org", org)], ct);
 
     /// <summary>
     /// The rows of a repository that takes a new name follow it (rows already under the new name give way): batch
@@ -91,28 +91,16 @@ public static class MaintainerChanges
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task ExecAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, long installation, long repositoryGitHubId,
-        string repositoryName, long userId, string login, DateTimeOffset now, CancellationToken ct)
+    /// <summary>One webhook delta: the installation, the person and the time, and what names the repository or the org.</summary>
+    private static async Task ExecAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, long installation, long userId, string login,
+        DateTimeOffset now, (string Name, object Value)[] target, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, conn, tx);
         cmd.Parameters.AddWithValue("inst", installation);
-        cmd.Parameters.AddWithValue("gid", repositoryGitHubId);
-        cmd.Parameters.AddWithValue("name", repositoryName);
         cmd.Parameters.AddWithValue("uid", userId);
         cmd.Parameters.AddWithValue("login", login);
         cmd.Parameters.AddWithValue("now", now);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
-
-    private static async Task ExecAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, long installation, string org,
-        long userId, string login, DateTimeOffset now, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn, tx);
-        cmd.Parameters.AddWithValue("inst", installation);
-        cmd.Parameters.AddWithValue("org", org);
-        cmd.Parameters.AddWithValue("uid", userId);
-        cmd.Parameters.AddWithValue("login", login);
-        cmd.Parameters.AddWithValue("now", now);
+        foreach (var (name, value) in target) cmd.Parameters.AddWithValue(name, value);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 }
